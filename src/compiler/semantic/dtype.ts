@@ -1,0 +1,122 @@
+// The language's scalar types. Unlike IR types (signless, as in MLIR), dtypes know their signedness:
+// the semantic layer reads it to pick signed or unsigned ops, and tensors use it to store and print values.
+import { bf16, f16, f32, f64, i1, i16, i32, i64, i8, type FloatType, type IntType } from '../ir/types.ts';
+
+export type DTypeName = 'i1' | 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64' | 'f16' | 'bf16' | 'f32' | 'f64';
+
+/** Order of kinds used by Triton's promotion of literals: bool < uint < int < float. */
+export type DTypeKind = 'bool' | 'uint' | 'int' | 'float';
+const kindRank: Record<DTypeKind, number> = { bool: 0, uint: 1, int: 2, float: 3 };
+
+export class DType {
+  constructor(
+    readonly name: DTypeName,
+    readonly kind: DTypeKind,
+    readonly bits: number,
+    /** Triton's spelling (tl.float16), accepted wherever a dtype name is. */
+    readonly tritonName: string,
+    readonly ir: IntType | FloatType,
+  ) {}
+  get isFloat(): boolean {
+    return this.kind === 'float';
+  }
+  /** Integers, including bool (as in Triton's is_int). */
+  get isInt(): boolean {
+    return this.kind !== 'float';
+  }
+  get isSigned(): boolean {
+    return this.kind === 'int' || this.kind === 'bool';
+  }
+  get isUnsigned(): boolean {
+    return this.kind === 'uint';
+  }
+  get isBool(): boolean {
+    return this.kind === 'bool';
+  }
+  /** Bytes per element in memory; bool takes a byte. */
+  get bytes(): number {
+    return Math.max(1, this.bits / 8);
+  }
+  get kindRank(): number {
+    return kindRank[this.kind];
+  }
+  /** Significand bits (fp mantissa width), used by Triton's division typing. */
+  get mantissaBits(): number {
+    return { f16: 10, bf16: 7, f32: 23, f64: 52 }[this.name as 'f16'] ?? 0;
+  }
+  get intMin(): bigint {
+    if (this.isBool) return 0n;
+    return this.isUnsigned ? 0n : -(1n << BigInt(this.bits - 1));
+  }
+  get intMax(): bigint {
+    if (this.isBool) return 1n;
+    return this.isUnsigned ? (1n << BigInt(this.bits)) - 1n : (1n << BigInt(this.bits - 1)) - 1n;
+  }
+  toString(): string {
+    return this.name;
+  }
+}
+
+const make = (name: DTypeName, kind: DTypeKind, bits: number, tritonName: string, ir: IntType | FloatType): DType =>
+  new DType(name, kind, bits, tritonName, ir);
+
+export const dtypes = {
+  i1: make('i1', 'bool', 1, 'int1', i1),
+  i8: make('i8', 'int', 8, 'int8', i8),
+  i16: make('i16', 'int', 16, 'int16', i16),
+  i32: make('i32', 'int', 32, 'int32', i32),
+  i64: make('i64', 'int', 64, 'int64', i64),
+  u8: make('u8', 'uint', 8, 'uint8', i8),
+  u16: make('u16', 'uint', 16, 'uint16', i16),
+  u32: make('u32', 'uint', 32, 'uint32', i32),
+  u64: make('u64', 'uint', 64, 'uint64', i64),
+  f16: make('f16', 'float', 16, 'float16', f16),
+  bf16: make('bf16', 'float', 16, 'bfloat16', bf16),
+  f32: make('f32', 'float', 32, 'float32', f32),
+  f64: make('f64', 'float', 64, 'float64', f64),
+} as const satisfies Record<DTypeName, DType>;
+
+export const allDTypes: readonly DType[] = Object.values(dtypes);
+
+const aliases: Record<string, DTypeName> = {
+  bool: 'i1',
+  int1: 'i1',
+  fp16: 'f16',
+  half: 'f16',
+  fp32: 'f32',
+  float: 'f32',
+  fp64: 'f64',
+  double: 'f64',
+};
+
+/** Looks up a dtype by kt name (f16), Triton name (float16, bfloat16, int32) or common alias (fp16, bool). */
+export function dtypeByName(name: string): DType | undefined {
+  const n = name.replace(/^tl\./, '');
+  if (n in dtypes) return dtypes[n as DTypeName];
+  const byTriton = allDTypes.find((d) => d.tritonName === n);
+  if (byTriton) return byTriton;
+  const alias = aliases[n];
+  return alias ? dtypes[alias] : undefined;
+}
+
+export function dtypeNames(): string {
+  return allDTypes.map((d) => d.name).join(', ');
+}
+
+/** A pointer to elements of a dtype: the element of a pointer tensor. */
+export class PointerDType {
+  constructor(readonly pointee: DType) {}
+  toString(): string {
+    return `!tt.ptr<${this.pointee.name}>`;
+  }
+}
+
+const pointers = new Map<DType, PointerDType>();
+/** The interned pointer dtype to `pointee`, so that pointer dtypes compare with ===. */
+export function pointerTo(pointee: DType): PointerDType {
+  let p = pointers.get(pointee);
+  if (!p) pointers.set(pointee, (p = new PointerDType(pointee)));
+  return p;
+}
+
+export type ElementType = DType | PointerDType;

@@ -1,0 +1,301 @@
+// The kernel language's API: `tl`, as in Triton (names in camelCase). Kernels are compiled from their
+// source, never run as JavaScript, so these functions only carry types and documentation; calling one
+// outside a kernel throws. Semantics follow Triton: broadcasting, dtype promotion, masks.
+import { dtypes, type DType, type PointerDType } from '../compiler/semantic/dtype.ts';
+import type { DTypeLike, Mask, Tile, Value } from './types.ts';
+
+type Shape = readonly number[] | number;
+type Axis = number | null;
+
+function stub(name: string): never {
+  throw new Error(`tl.${name} can only be used inside a kernel: kt compiles kernel source to IR and never runs it as JavaScript. Launch the kernel instead: myKernel(grid, ...args).`);
+}
+
+export interface LoadOptions {
+  /** Where false, nothing is read and the element is `other`. */
+  mask?: Mask;
+  /** The value of masked-off elements (undefined if not given). */
+  other?: Value;
+  /** PTX cache operator for the load: '' (default), '.ca', '.cg' or '.cv'. */
+  cacheModifier?: '' | '.ca' | '.cg' | '.cv';
+  /** L2 eviction priority hint. */
+  evictionPolicy?: '' | 'evict_normal' | 'evict_first' | 'evict_last';
+  /** A volatile load is never cached or removed. */
+  volatile?: boolean;
+}
+
+export interface StoreOptions {
+  /** Where false, nothing is written. */
+  mask?: Mask;
+  cacheModifier?: '' | '.wb' | '.cg' | '.cs' | '.wt';
+  evictionPolicy?: '' | 'evict_normal' | 'evict_first' | 'evict_last';
+}
+
+export interface AtomicOptions {
+  /** Where false, memory is not touched. */
+  mask?: Mask;
+  /** Memory ordering (default 'acq_rel'). */
+  sem?: 'relaxed' | 'acquire' | 'release' | 'acq_rel';
+  /** Which threads the ordering concerns (default 'gpu'). */
+  scope?: 'gpu' | 'cta' | 'sys';
+}
+
+export interface RangeOptions {
+  /** Software-pipelining depth for the loop's loads (a GPU hint). */
+  numStages?: number;
+  /** Unroll the loop body this many times. */
+  loopUnrollFactor?: number;
+}
+
+export interface ReduceOptions {
+  axis?: Axis;
+  keepDims?: boolean;
+}
+
+export const tl = {
+  // ---- program model ----
+  /** This program's index along `axis` (0, 1 or 2) of the launch grid. */
+  programId: (axis: number): Tile => stub('programId'),
+  /** The number of programs along `axis` of the launch grid. */
+  numPrograms: (axis: number): Tile => stub('numPrograms'),
+  /** Ceiling division (x + div - 1) / div, on integers; computed at compile time for constexprs. */
+  cdiv: (x: Value, div: Value): Tile => stub('cdiv'),
+
+  // ---- creation ----
+  /** The tile [start, start+1, ..., end-1] of i32; end - start must be a power of two (compile-time). */
+  arange: (start: number, end: number): Tile => stub('arange'),
+  /** A tile of `shape` filled with zeros (dtype defaults to float32). */
+  zeros: (shape: Shape, dtype?: DType): Tile => stub('zeros'),
+  /** A tile of `shape` filled with `value`. */
+  full: (shape: Shape, value: Value, dtype?: DType): Tile => stub('full'),
+  /** Zeros with the shape and dtype of `input`. */
+  zerosLike: (input: Value): Tile => stub('zerosLike'),
+  /** Converts to `dtype` (same as x.to(dtype)); `bitcast` reinterprets the bits instead. */
+  cast: (input: Value, dtype: DTypeLike, options?: { bitcast?: boolean; fpDowncastRounding?: 'rtne' }): Tile => stub('cast'),
+  /** The dtype of a pointer to `dtype`, for casts between pointer types: p.to(tl.pointerType(tl.int8)). */
+  pointerType: (dtype: DType): PointerDType => stub('pointerType'),
+
+  // ---- shapes ----
+  /** Broadcasts to `shape` (dimensions of size 1 repeat; missing leading dimensions are added). */
+  broadcastTo: (input: Value, shape: Shape): Tile => stub('broadcastTo'),
+  /** Broadcasts two values to their common shape. */
+  broadcast: (input: Value, other: Value): [Tile, Tile] => stub('broadcast'),
+  /** Inserts a dimension of size 1 at `axis` (Triton's x[:, None] is expandDims(x, 1)). */
+  expandDims: (input: Value, axis: number | readonly number[]): Tile => stub('expandDims'),
+  /** The same elements under another shape (row-major). */
+  reshape: (input: Value, shape: Shape, options?: { canReorder?: boolean }): Tile => stub('reshape'),
+  /** A 1-D tile of all elements. */
+  ravel: (input: Value): Tile => stub('ravel'),
+  /** Transposes a 2-D tile, or permutes dimensions: trans(x, [1, 0, 2]). */
+  trans: (input: Value, ...dims: (number | readonly number[])[]): Tile => stub('trans'),
+  /** Permutes dimensions: result dimension i is input dimension dims[i]. */
+  permute: (input: Value, ...dims: (number | readonly number[])[]): Tile => stub('permute'),
+  /** Stacks two tiles along a new last dimension of size 2. */
+  join: (a: Value, b: Value): Tile => stub('join'),
+  /** Splits a tile whose last dimension is 2 into its two halves. */
+  split: (a: Value): [Tile, Tile] => stub('split'),
+
+  // ---- memory ----
+  /**
+   * Loads through a pointer or a tile of pointers. Masked-off elements read nothing and take `other`.
+   * An unmasked access outside the tensor is an error in the interpreter, with the source line.
+   */
+  load: ((pointer: Tile, maskOrOptions?: Mask | LoadOptions, other?: Value): Tile => stub('load')) as {
+    (pointer: Tile, options?: LoadOptions): Tile;
+    (pointer: Tile, mask: Mask, other?: Value): Tile;
+  },
+  /** Stores `value` (broadcast to the pointers' shape and converted to their dtype) where `mask` holds. */
+  store: ((pointer: Tile, value: Value, maskOrOptions?: Mask | StoreOptions): void => stub('store')) as {
+    (pointer: Tile, value: Value, options?: StoreOptions): void;
+    (pointer: Tile, value: Value, mask: Mask): void;
+  },
+
+  // ---- math ----
+  /** e^x. */
+  exp: (x: Value): Tile => stub('exp'),
+  /** 2^x. */
+  exp2: (x: Value): Tile => stub('exp2'),
+  /** Natural logarithm. */
+  log: (x: Value): Tile => stub('log'),
+  /** Base-2 logarithm. */
+  log2: (x: Value): Tile => stub('log2'),
+  /** Square root. */
+  sqrt: (x: Value): Tile => stub('sqrt'),
+  /** 1 / sqrt(x). */
+  rsqrt: (x: Value): Tile => stub('rsqrt'),
+  /** Absolute value. */
+  abs: (x: Value): Tile => stub('abs'),
+  /** Sine (radians). */
+  sin: (x: Value): Tile => stub('sin'),
+  /** Cosine (radians). */
+  cos: (x: Value): Tile => stub('cos'),
+  /** Hyperbolic tangent. */
+  tanh: (x: Value): Tile => stub('tanh'),
+  /** Rounds down to an integral value. */
+  floor: (x: Value): Tile => stub('floor'),
+  /** Rounds up to an integral value. */
+  ceil: (x: Value): Tile => stub('ceil'),
+  /** The error function. */
+  erf: (x: Value): Tile => stub('erf'),
+  /** 1 / (1 + e^-x). */
+  sigmoid: (x: Value): Tile => stub('sigmoid'),
+  /** x * y + z, rounded once. */
+  fma: (x: Value, y: Value, z: Value): Tile => stub('fma'),
+  /** Elementwise maximum; NaN is ignored unless propagateNan is 'all'. */
+  maximum: (x: Value, y: Value, propagateNan?: boolean | 'all' | 'none'): Tile => stub('maximum'),
+  /** Elementwise minimum; NaN is ignored unless propagateNan is 'all'. */
+  minimum: (x: Value, y: Value, propagateNan?: boolean | 'all' | 'none'): Tile => stub('minimum'),
+  /** min(max(x, min), max). */
+  clamp: (x: Value, min: Value, max: Value, propagateNan?: boolean | 'all' | 'none'): Tile => stub('clamp'),
+  /** Elementwise choice: x where condition holds, else y. */
+  where: (condition: Mask, x: Value, y: Value): Tile => stub('where'),
+  /** Triton's `a // b` on integers: division rounding toward zero (C semantics, as Triton on tensors). */
+  floordiv: (x: Value, y: Value): Tile => stub('floordiv'),
+  /** Floating-point division. */
+  fdiv: (x: Value, y: Value, ieeeRounding?: boolean): Tile => stub('fdiv'),
+  /** High half of the unsigned product of two 32- or 64-bit integers. */
+  umulhi: (x: Value, y: Value): Tile => stub('umulhi'),
+
+  // ---- reductions and scans ----
+  /** Sum along `axis` (all elements when axis is omitted); narrow integers sum in 32 bits. */
+  sum: ((input: Value, axisOrOptions?: Axis | (ReduceOptions & { dtype?: DType }), keepDims?: boolean): Tile => stub('sum')) as {
+    (input: Value, options?: ReduceOptions & { dtype?: DType }): Tile;
+    (input: Value, axis: Axis, keepDims?: boolean, dtype?: DType): Tile;
+  },
+  /** Maximum along `axis`; with returnIndices, [values, indices]. */
+  max: ((input: Value, axisOrOptions?: Axis | ReduceOptions, ...rest: unknown[]): Tile => stub('max')) as {
+    (input: Value, options: ReduceOptions & { returnIndices: true; returnIndicesTieBreakLeft?: boolean }): [Tile, Tile];
+    (input: Value, options?: ReduceOptions): Tile;
+    (input: Value, axis: Axis, returnIndices?: false, returnIndicesTieBreakLeft?: boolean, keepDims?: boolean): Tile;
+  },
+  /** Minimum along `axis`; with returnIndices, [values, indices]. */
+  min: ((input: Value, axisOrOptions?: Axis | ReduceOptions, ...rest: unknown[]): Tile => stub('min')) as {
+    (input: Value, options: ReduceOptions & { returnIndices: true; returnIndicesTieBreakLeft?: boolean }): [Tile, Tile];
+    (input: Value, options?: ReduceOptions): Tile;
+    (input: Value, axis: Axis, returnIndices?: false, returnIndicesTieBreakLeft?: boolean, keepDims?: boolean): Tile;
+  },
+  /** Index of the maximum along `axis` (the first one on ties). */
+  argmax: (input: Value, axis: Axis, options?: { tieBreakLeft?: boolean; keepDims?: boolean }): Tile => stub('argmax'),
+  /** Index of the minimum along `axis` (the first one on ties). */
+  argmin: (input: Value, axis: Axis, options?: { tieBreakLeft?: boolean; keepDims?: boolean }): Tile => stub('argmin'),
+  /** Exclusive-or of the elements along `axis`. */
+  xorSum: (input: Value, axis?: Axis | ReduceOptions, keepDims?: boolean): Tile => stub('xorSum'),
+  /**
+   * Reduces along `axis` with `combineFn`, a top-level function (a, b) => combined (or, for several inputs
+   * passed as an array, (a1, a2, ..., b1, b2, ...) => [c1, c2, ...]). It must be associative.
+   */
+  reduce: ((input: Value | readonly Value[], axis: Axis, combineFn: (...args: any[]) => any, options?: { keepDims?: boolean }): any => stub('reduce')) as {
+    (input: Value, axis: Axis, combineFn: (a: any, b: any) => Value, options?: { keepDims?: boolean }): Tile;
+    (input: readonly Value[], axis: Axis, combineFn: (...args: any[]) => readonly Value[], options?: { keepDims?: boolean }): Tile[];
+  },
+  /** Inclusive prefix sum along `axis` (default 0). */
+  cumsum: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType }, reverse?: boolean): Tile => stub('cumsum'),
+  /** Inclusive prefix product along `axis` (default 0). */
+  cumprod: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType }, reverse?: boolean): Tile => stub('cumprod'),
+  /** Inclusive scan along `axis` with `combineFn`, a top-level associative function. */
+  associativeScan: ((input: Value | readonly Value[], axis: number, combineFn: (...args: any[]) => any, options?: { reverse?: boolean }): any => stub('associativeScan')) as {
+    (input: Value, axis: number, combineFn: (a: any, b: any) => Value, options?: { reverse?: boolean }): Tile;
+    (input: readonly Value[], axis: number, combineFn: (...args: any[]) => readonly Value[], options?: { reverse?: boolean }): Tile[];
+  },
+
+  // ---- linear algebra ----
+  /**
+   * Matrix product of [M, K] and [K, N] tiles plus `acc` ([M, N]). f16, bf16 and f32 inputs accumulate in f32.
+   * inputPrecision: 'ieee' (kt's default: exact f32 products), 'tf32' or 'tf32x3'.
+   */
+  dot: (input: Value, other: Value, acc?: Value | null, options?: { inputPrecision?: 'ieee' | 'tf32' | 'tf32x3'; outDtype?: DType; maxNumImpreciseAcc?: number }): Tile =>
+    stub('dot'),
+
+  // ---- atomics (each returns the old values) ----
+  /** Atomically adds `val` to memory. */
+  atomicAdd: (pointer: Tile, val: Value, options?: AtomicOptions): Tile => stub('atomicAdd'),
+  /** Atomically keeps the maximum of memory and `val`. */
+  atomicMax: (pointer: Tile, val: Value, options?: AtomicOptions): Tile => stub('atomicMax'),
+  /** Atomically keeps the minimum of memory and `val`. */
+  atomicMin: (pointer: Tile, val: Value, options?: AtomicOptions): Tile => stub('atomicMin'),
+  /** Atomically replaces memory with `val`. */
+  atomicXchg: (pointer: Tile, val: Value, options?: AtomicOptions): Tile => stub('atomicXchg'),
+  /** Atomic bitwise and. */
+  atomicAnd: (pointer: Tile, val: Value, options?: AtomicOptions): Tile => stub('atomicAnd'),
+  /** Atomic bitwise or. */
+  atomicOr: (pointer: Tile, val: Value, options?: AtomicOptions): Tile => stub('atomicOr'),
+  /** Atomic bitwise exclusive or. */
+  atomicXor: (pointer: Tile, val: Value, options?: AtomicOptions): Tile => stub('atomicXor'),
+  /** Atomically replaces memory equal to `cmp` by `val`. */
+  atomicCas: (pointer: Tile, cmp: Value, val: Value, options?: Omit<AtomicOptions, 'mask'>): Tile => stub('atomicCas'),
+
+  // ---- random numbers (Philox 4x32, the same numbers as Triton's) ----
+  /** Uniform floats in [0, 1) for (seed, offsets). */
+  rand: (seed: Value, offset: Value, nRounds?: number): Tile => stub('rand'),
+  /** Standard normal floats for (seed, offsets). */
+  randn: (seed: Value, offset: Value, nRounds?: number): Tile => stub('randn'),
+  /** Random 32-bit integers for (seed, offsets). */
+  randint: (seed: Value, offset: Value, nRounds?: number): Tile => stub('randint'),
+  /** Four blocks of random 32-bit integers. */
+  randint4x: (seed: Value, offset: Value, nRounds?: number): [Tile, Tile, Tile, Tile] => stub('randint4x'),
+  /** Four blocks of uniform floats. */
+  rand4x: (seed: Value, offset: Value, nRounds?: number): [Tile, Tile, Tile, Tile] => stub('rand4x'),
+  /** Four blocks of standard normal floats. */
+  randn4x: (seed: Value, offset: Value, nRounds?: number): [Tile, Tile, Tile, Tile] => stub('randn4x'),
+
+  // ---- compiler hints ----
+  /** Promises the compiler that each value is a multiple of `values` (kept in the IR as tt.divisibility). */
+  multipleOf: (input: Value, values: number | readonly number[]): Tile => stub('multipleOf'),
+  /** Promises runs of `values` contiguous values (tt.contiguity). */
+  maxContiguous: (input: Value, values: number | readonly number[]): Tile => stub('maxContiguous'),
+  /** Promises runs of `values` equal values (tt.constancy). */
+  maxConstancy: (input: Value, values: number | readonly number[]): Tile => stub('maxConstancy'),
+
+  // ---- loops ----
+  /** A loop range: for (const i of tl.range(start, end, step)). Bounds may be run-time values. */
+  range: ((...args: (number | RangeOptions)[]): Iterable<number> => stub('range')) as {
+    (end: number, options?: RangeOptions): Iterable<number>;
+    (start: number, end: number, options?: RangeOptions): Iterable<number>;
+    (start: number, end: number, step: number, options?: RangeOptions): Iterable<number>;
+  },
+  /** A loop with compile-time bounds that the compiler fully unrolls. */
+  staticRange: ((...args: number[]): Iterable<number> => stub('staticRange')) as {
+    (end: number): Iterable<number>;
+    (start: number, end: number, step?: number): Iterable<number>;
+  },
+
+  // ---- debugging ----
+  /** Fails compilation with `msg` unless the compile-time condition holds. */
+  staticAssert: (cond: unknown, msg?: string): void => stub('staticAssert'),
+  /** Prints compile-time values (and the types of run-time ones) while compiling. */
+  staticPrint: (...values: unknown[]): void => stub('staticPrint'),
+  /** Prints each element of the arguments with the program id, at run time. */
+  devicePrint: (prefix: string, ...args: (Value | { hex?: boolean })[]): void => stub('devicePrint'),
+  /** Stops the kernel with `msg` where the run-time condition is false. */
+  deviceAssert: (cond: Mask, msg?: string): void => stub('deviceAssert'),
+
+  // ---- dtypes (Triton's names and kt's short ones) ----
+  int1: dtypes.i1,
+  int8: dtypes.i8,
+  int16: dtypes.i16,
+  int32: dtypes.i32,
+  int64: dtypes.i64,
+  uint8: dtypes.u8,
+  uint16: dtypes.u16,
+  uint32: dtypes.u32,
+  uint64: dtypes.u64,
+  float16: dtypes.f16,
+  bfloat16: dtypes.bf16,
+  float32: dtypes.f32,
+  float64: dtypes.f64,
+  i1: dtypes.i1,
+  i8: dtypes.i8,
+  i16: dtypes.i16,
+  i32: dtypes.i32,
+  i64: dtypes.i64,
+  u8: dtypes.u8,
+  u16: dtypes.u16,
+  u32: dtypes.u32,
+  u64: dtypes.u64,
+  f16: dtypes.f16,
+  bf16: dtypes.bf16,
+  f32: dtypes.f32,
+  f64: dtypes.f64,
+} as const;
+
+export type { DType, DTypeLike };

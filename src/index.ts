@@ -1,0 +1,15 @@
+// kt: write GPU kernels in TypeScript. The public API.
+export { tl } from './dsl/tl.ts';
+export type { LoadOptions, StoreOptions, AtomicOptions, RangeOptions } from './dsl/tl.ts';
+export type { Tile, Mask, Value, Ptr, constexpr, i1, i8, i16, i32, i64, u8, u16, u32, u64, f16, bf16, f32, f64, DTypeLike } from './dsl/types.ts';
+export { kernel, KernelDefinition, resolveGrid, type Kernel, type Grid, type LaunchOptions, type Specialization } from './dsl/kernel.ts';
+export { Tensor, tensor, empty, zeros, full, rand, randn, randint, arange, toDType, Random, type DTypeSpec } from './runtime/tensor.ts';
+export { DType, dtypes, dtypeByName } from './compiler/semantic/dtype.ts';
+export { f16ToBits, f16FromBits, bf16ToBits, bf16FromBits, roundF16, roundBF16 } from './numerics.ts';
+export { CompileError } from './compiler/diagnostics.ts';
+export { KernelRuntimeError } from './interp/memory.ts';
+
+/** Ceiling division for grid sizes on the host: cdiv(1000, 128) = 8. */
+export function cdiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}

@@ -1,0 +1,786 @@
+// Compiles a kernel's IR into one JavaScript function that runs a single program over typed arrays.
+//
+// Every tile value has an access form:
+//   uniform  one scalar expression for all elements (splats, splat constants)
+//   buffer   a typed array in row-major order (allocated once per specialisation and reused)
+//   lazy     an expression computed per element where it is used: elementwise ops, tl.arange, broadcasts,
+//            transposes. Chains of these fuse into the loop of the op that consumes them (a load, a store,
+//            a reduction), so `x + offs` never exists as a tile of pointers. A lazy value that is costly and
+//            used more than once is stored in a buffer instead.
+// Per-element semantics come from ir/elementwise.ts, shared with the constant folder.
+import { DenseAttr, FloatAttr, IntegerAttr } from '../compiler/ir/attributes.ts';
+import { collectUses, type Block, type Operation, type Value } from '../compiler/ir/core.ts';
+import { elementExpr, literal, roundTo, wrapInt } from '../compiler/ir/elementwise.ts';
+import { hasTrait } from '../compiler/ir/ops.ts';
+import { FloatType, IntType, PointerType, elementType, shapeOf, type ScalarType } from '../compiler/ir/types.ts';
+import type { OpSite } from './memory.ts';
+
+interface Index {
+  /** One loop variable (or literal) per dimension of the shape being indexed. */
+  readonly vars: readonly string[];
+  /** The row-major linear index, when the loop runs over exactly this shape. */
+  readonly linear?: string;
+}
+
+interface Access {
+  readonly shape: readonly number[];
+  readonly elem: ScalarType;
+  readonly scalar?: string;
+  readonly buffer?: string;
+  readonly lazy?: (ix: Index) => string;
+  /** Rough size of a lazy expression (how much recomputing it costs). */
+  readonly cost: number;
+}
+
+/** A lazy value at most this costly is recomputed at each use instead of stored. */
+const CHEAP = 6;
+/** A lazy expression larger than this is stored even if used once (bounds code size). */
+const MAX_FUSED = 40;
+
+export interface GeneratedProgram {
+  /** Body of `new Function('$', 'mem0', source)`, returning the program function. */
+  readonly source: string;
+  readonly sites: readonly OpSite[];
+}
+
+export function arrayType(t: ScalarType): string {
+  if (t instanceof PointerType) return 'Float64Array';
+  if (t instanceof FloatType) return t.text === 'f64' ? 'Float64Array' : 'Float32Array';
+  switch ((t as IntType).width) {
+    case 1:
+      return 'Uint8Array';
+    case 8:
+      return 'Int8Array';
+    case 16:
+      return 'Int16Array';
+    case 32:
+      return 'Int32Array';
+    default:
+      return 'BigInt64Array';
+  }
+}
+
+const zeroOf = (t: ScalarType): string => (t instanceof IntType && t.width === 64 ? '0n' : '0');
+const is64 = (t: ScalarType): boolean => t instanceof IntType && t.width === 64;
+
+function linearize(vars: readonly string[], shape: readonly number[]): string {
+  const terms: string[] = [];
+  let stride = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const v = vars[d]!;
+    if (v !== '0' && shape[d] !== 1) terms.unshift(stride === 1 ? v : `${v} * ${stride}`);
+    stride *= shape[d]!;
+  }
+  return terms.length ? terms.join(' + ') : '0';
+}
+
+export function at(a: Access, ix: Index): string {
+  if (a.scalar !== undefined) return a.scalar;
+  if (a.buffer !== undefined) return `${a.buffer}[${ix.linear ?? linearize(ix.vars, a.shape)}]`;
+  return a.lazy!(ix);
+}
+
+class ProgramGen {
+  private readonly body: string[] = [];
+  private readonly prologue: string[] = [];
+  private depth = 1;
+  private counter = 0;
+  private readonly access = new Map<Value, Access>();
+  private readonly uses: Map<Value, Operation[]>;
+  readonly sites: OpSite[] = [];
+
+  constructor(private readonly func: Operation) {
+    this.uses = collectUses(func);
+  }
+
+  generate(): GeneratedProgram {
+    const entry = this.func.regions[0]!.entry;
+    const params = entry.args.map((a) => {
+      const name = this.fresh('a');
+      this.access.set(a, { shape: [], elem: elementType(a.type), scalar: name, cost: 0 });
+      return name;
+    });
+    this.block(entry);
+    const source = [
+      '"use strict";',
+      'const f16dec = $.f16dec, bf16dec = $.bf16dec, f16enc = $.f16enc, bf16enc = $.bf16enc;',
+      ...this.prologue,
+      `return function program(mem, pid0, pid1, pid2, np0, np1, np2${params.map((p) => `, ${p}`).join('')}) {`,
+      ...this.body,
+      '};',
+    ].join('\n');
+    return { source, sites: this.sites };
+  }
+
+  // ---- emission helpers ----
+
+  private fresh(prefix: string): string {
+    return `${prefix}${this.counter++}`;
+  }
+
+  private line(s: string): void {
+    this.body.push(`${'  '.repeat(this.depth)}${s}`);
+  }
+
+  private indent<T>(f: () => T): T {
+    this.depth++;
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private alloc(elem: ScalarType, numel: number): string {
+    const name = this.fresh('B');
+    this.prologue.push(`const ${name} = new ${arrayType(elem)}(${numel});`);
+    return name;
+  }
+
+  /** Emits loops over `shape` (row-major) around `inner`. */
+  private loop(shape: readonly number[], inner: (ix: Index) => void): void {
+    const k = this.counter++;
+    const vars = shape.map((_, d) => `i${k}_${d}`);
+    if (shape.length === 1) {
+      this.line(`for (let ${vars[0]} = 0; ${vars[0]} < ${shape[0]}; ${vars[0]}++) {`);
+      this.indent(() => inner({ vars, linear: vars[0] }));
+      this.line('}');
+      return;
+    }
+    const o = `o${k}`;
+    this.line(`let ${o} = 0;`);
+    shape.forEach((n, d) => {
+      this.line(`${'  '.repeat(d)}for (let ${vars[d]} = 0; ${vars[d]} < ${n}; ${vars[d]}++) {`);
+    });
+    this.depth += shape.length;
+    inner({ vars, linear: o });
+    this.line(`${o}++;`);
+    this.depth -= shape.length;
+    for (let d = shape.length - 1; d >= 0; d--) this.line(`${'  '.repeat(d)}}`);
+  }
+
+  private get(v: Value): Access {
+    const a = this.access.get(v);
+    if (!a) throw new Error(`interpreter: value ${v.nameHint ?? v.id} used before it is defined`);
+    return a;
+  }
+
+  private scalar(v: Value): string {
+    const a = this.get(v);
+    if (a.scalar === undefined) throw new Error('interpreter: expected a scalar');
+    return a.scalar;
+  }
+
+  private defineScalar(v: Value, expr: string): void {
+    const name = this.fresh('v');
+    this.line(`const ${name} = ${expr};`);
+    this.access.set(v, { shape: [], elem: elementType(v.type), scalar: name, cost: 0 });
+  }
+
+  /** Writes every element of `a` into buffer `dest`. */
+  private fill(dest: string, a: Access): void {
+    if (a.scalar !== undefined) this.line(`${dest}.fill(${a.scalar});`);
+    else if (a.buffer !== undefined) {
+      if (a.buffer !== dest) this.line(`${dest}.set(${a.buffer});`);
+    } else this.loop(a.shape, (ix) => this.line(`${dest}[${ix.linear}] = ${at(a, ix)};`));
+  }
+
+  /** A buffer holding `a` (itself, if it is one). */
+  private materialize(a: Access): string {
+    if (a.buffer !== undefined) return a.buffer;
+    const dest = this.alloc(a.elem, a.shape.reduce((p, q) => p * q, 1));
+    this.fill(dest, a);
+    return dest;
+  }
+
+  /** Records a tile value's access, storing a lazy one when recomputing it would cost too much. */
+  private defineTile(v: Value, a: Access): void {
+    if (a.lazy) {
+      const uses = this.uses.get(v) ?? [];
+      const def = v.definingOp?.parent;
+      const elsewhere = uses.some((u) => u.parent !== def);
+      if (a.cost > MAX_FUSED || ((uses.length > 1 || elsewhere) && a.cost > CHEAP)) {
+        this.access.set(v, { shape: a.shape, elem: a.elem, buffer: this.materialize(a), cost: 1 });
+        return;
+      }
+    }
+    this.access.set(v, a);
+  }
+
+  private site(kind: OpSite['kind'], op: Operation, element: ScalarType | undefined, shape: readonly number[]): number {
+    const bytes = element instanceof FloatType ? element.width / 8 : element instanceof IntType ? Math.max(1, element.width / 8) : 8;
+    this.sites.push({ kind, loc: op.loc, element: element?.text ?? '', bytes, shape });
+    return this.sites.length - 1;
+  }
+
+  // ---- blocks and ops ----
+
+  private block(b: Block): void {
+    for (const op of b.ops) this.op(op);
+  }
+
+  private op(op: Operation): void {
+    switch (op.name) {
+      case 'arith.constant':
+        return this.constant(op);
+      case 'tt.get_program_id':
+        return void this.access.set(op.result, { shape: [], elem: elementType(op.result.type), scalar: `pid${op.attrs['axis']}`, cost: 0 });
+      case 'tt.get_num_programs':
+        return void this.access.set(op.result, { shape: [], elem: elementType(op.result.type), scalar: `np${op.attrs['axis']}`, cost: 0 });
+      case 'tt.make_range': {
+        const start = op.attrs['start'] as number;
+        return this.defineTile(op.result, { shape: shapeOf(op.result.type), elem: elementType(op.result.type), lazy: (ix) => (start ? `(${start} + ${ix.vars[0]})` : ix.vars[0]!), cost: 1 });
+      }
+      case 'tt.splat':
+        return void this.access.set(op.result, { shape: shapeOf(op.result.type), elem: elementType(op.result.type), scalar: this.scalar(op.operands[0]!), cost: 0 });
+      case 'tt.broadcast':
+        return this.broadcast(op);
+      case 'tt.expand_dims':
+        return this.expandDims(op);
+      case 'tt.reshape':
+        return this.reshape(op);
+      case 'tt.trans':
+        return this.trans(op);
+      case 'tt.join':
+        return this.join(op);
+      case 'tt.split':
+        return this.split(op);
+      case 'tt.load':
+        return this.load(op);
+      case 'tt.store':
+        return this.store(op);
+      case 'tt.atomic_rmw':
+      case 'tt.atomic_cas':
+        return this.atomic(op);
+      case 'tt.dot':
+        return this.dot(op);
+      case 'tt.reduce':
+        return this.reduce(op);
+      case 'tt.scan':
+        return this.scan(op);
+      case 'tt.print':
+        return this.print(op);
+      case 'tt.assert':
+        return this.assert(op);
+      case 'scf.for':
+        return this.forLoop(op);
+      case 'scf.if':
+        return this.ifOp(op);
+      case 'scf.while':
+        return this.whileLoop(op);
+      case 'tt.return':
+        return this.line('return;');
+    }
+    if (hasTrait(op, 'elementwise')) return this.elementwise(op);
+    throw new Error(`the interpreter cannot run ${op.name}`);
+  }
+
+  private constant(op: Operation): void {
+    const a = op.attrs['value'];
+    const s = a instanceof DenseAttr ? a.splat : (a as IntegerAttr | FloatAttr);
+    const el = s.type;
+    const value = s instanceof IntegerAttr ? (el instanceof IntType && el.width === 64 ? s.value : Number(s.value)) : s.value;
+    this.access.set(op.result, { shape: shapeOf(op.result.type), elem: el, scalar: literal(el, value), cost: 0 });
+  }
+
+  private elementwise(op: Operation): void {
+    const args = op.operands.map((v) => this.get(v));
+    const shape = shapeOf(op.result.type);
+    const elem = elementType(op.result.type);
+    if (args.every((a) => a.scalar !== undefined)) {
+      const expr = elementExpr(op, args.map((a) => a.scalar!));
+      if (expr === undefined) throw new Error(`the interpreter cannot run ${op.name}`);
+      if (!shape.length) return this.defineScalar(op.result, expr);
+      const name = this.fresh('u');
+      this.line(`const ${name} = ${expr};`);
+      return void this.access.set(op.result, { shape, elem, scalar: name, cost: 0 });
+    }
+    const cost = 1 + args.reduce((sum, a) => sum + (a.lazy ? a.cost : a.buffer ? 1 : 0), 0);
+    this.defineTile(op.result, {
+      shape,
+      elem,
+      lazy: (ix) => elementExpr(op, args.map((a) => at(a, ix)))!,
+      cost,
+    });
+  }
+
+  private broadcast(op: Operation): void {
+    const src = this.get(op.operands[0]!);
+    const shape = shapeOf(op.result.type);
+    if (src.scalar !== undefined) return void this.access.set(op.result, { ...src, shape });
+    const from = src.shape;
+    this.defineTile(op.result, {
+      shape,
+      elem: src.elem,
+      lazy: (ix) => at(src, { vars: ix.vars.map((v, d) => (from[d] === 1 && shape[d] !== 1 ? '0' : v)) }),
+      cost: src.lazy ? src.cost : 1,
+    });
+  }
+
+  private expandDims(op: Operation): void {
+    const src = this.get(op.operands[0]!);
+    const shape = shapeOf(op.result.type);
+    const axis = op.attrs['axis'] as number;
+    if (src.scalar !== undefined || src.buffer !== undefined) return void this.access.set(op.result, { ...src, shape });
+    this.defineTile(op.result, { shape, elem: src.elem, lazy: (ix) => at(src, { vars: ix.vars.filter((_, d) => d !== axis), linear: ix.linear }), cost: src.cost });
+  }
+
+  private reshape(op: Operation): void {
+    const src = this.get(op.operands[0]!);
+    const shape = shapeOf(op.result.type);
+    if (src.scalar !== undefined) return void this.access.set(op.result, { ...src, shape });
+    this.access.set(op.result, { shape, elem: src.elem, buffer: this.materialize(src), cost: 1 });
+  }
+
+  private trans(op: Operation): void {
+    const src = this.get(op.operands[0]!);
+    const shape = shapeOf(op.result.type);
+    const order = op.attrs['order'] as number[];
+    if (src.scalar !== undefined) return void this.access.set(op.result, { ...src, shape });
+    this.defineTile(op.result, {
+      shape,
+      elem: src.elem,
+      lazy: (ix) => {
+        const vars: string[] = [];
+        order.forEach((o, i) => (vars[o] = ix.vars[i]!));
+        return at(src, { vars });
+      },
+      cost: src.lazy ? src.cost : 1,
+    });
+  }
+
+  private join(op: Operation): void {
+    const [a, b] = op.operands.map((v) => this.get(v)) as [Access, Access];
+    const shape = shapeOf(op.result.type);
+    this.defineTile(op.result, {
+      shape,
+      elem: a.elem,
+      lazy: (ix) => {
+        const inner = { vars: ix.vars.slice(0, -1) };
+        return `(${ix.vars[ix.vars.length - 1]} === 0 ? ${at(a, inner)} : ${at(b, inner)})`;
+      },
+      cost: 2 + (a.lazy ? a.cost : 1) + (b.lazy ? b.cost : 1),
+    });
+  }
+
+  private split(op: Operation): void {
+    const src = this.get(op.operands[0]!);
+    op.results.forEach((r, k) => {
+      const shape = shapeOf(r.type);
+      if (!shape.length) return this.defineScalar(r, at(src, { vars: [String(k)] }));
+      this.defineTile(r, { shape, elem: src.elem, lazy: (ix) => at(src, { vars: [...ix.vars, String(k)] }), cost: src.lazy ? src.cost : 1 });
+    });
+  }
+
+  // ---- memory ----
+
+  /** Declares the cursor locals of a memory op; returns their names. */
+  private cursor(siteId: number): { c: string; base: string; n: string; arr: string } {
+    const c = `c${siteId}`;
+    const names = { c, base: `cb${siteId}`, n: `cn${siteId}`, arr: `ca${siteId}` };
+    this.line(`const ${c} = mem.cursors[${siteId}]; let ${names.base} = ${c}.base, ${names.n} = ${c}.n, ${names.arr} = ${c}.arr;`);
+    return names;
+  }
+
+  /** Statements setting `j` to the element index of address `addr`, checking bounds. */
+  private resolve(cur: { c: string; base: string; n: string; arr: string }, siteId: number, addr: string, lane: string, bytes: number): void {
+    this.line(`const ad = ${addr};`);
+    this.line(`let j = (ad - ${cur.base}) * ${1 / bytes};`);
+    this.line(`if (j !== (j | 0) || j < 0 || j >= ${cur.n}) { j = mem.resolve(${cur.c}, ad, ${siteId}, ${lane}); ${cur.base} = ${cur.c}.base; ${cur.n} = ${cur.c}.n; ${cur.arr} = ${cur.c}.arr; }`);
+  }
+
+  private decode(elem: ScalarType, e: string): string {
+    if (elem.text === 'f16') return `f16dec[${e}]`;
+    if (elem.text === 'bf16') return `bf16dec[${e}]`;
+    return e;
+  }
+
+  private encode(elem: ScalarType, e: string): string {
+    if (elem.text === 'f16') return `f16enc(${e})`;
+    if (elem.text === 'bf16') return `bf16enc(${e})`;
+    return e;
+  }
+
+  /** Emits `each` for every element (or once for a scalar op), with the lane's index. */
+  private perElement(shape: readonly number[], each: (ix: Index, lane: string) => void): void {
+    if (!shape.length) {
+      this.line('{');
+      this.indent(() => each({ vars: [], linear: '0' }, '0'));
+      this.line('}');
+      return;
+    }
+    this.loop(shape, (ix) => each(ix, ix.linear!));
+  }
+
+  private load(op: Operation): void {
+    const [ptr, mask, other] = op.operands.map((v) => this.get(v));
+    const elem = elementType(op.result.type);
+    const shape = shapeOf(op.result.type);
+    const id = this.site('load', op, elem, shape);
+    const bytes = this.sites[id]!.bytes;
+    const out = shape.length ? this.alloc(elem, shape.reduce((p, q) => p * q, 1)) : this.fresh('v');
+    if (!shape.length) this.line(`let ${out} = ${zeroOf(elem)};`);
+    const cur = this.cursor(id);
+    this.perElement(shape, (ix, lane) => {
+      const dest = shape.length ? `${out}[${lane}]` : out;
+      const read = (): void => {
+        this.resolve(cur, id, at(ptr!, ix), lane, bytes);
+        this.line(`${dest} = ${this.decode(elem, `${cur.arr}[j]`)};`);
+      };
+      if (!mask) return read();
+      this.line(`if (${at(mask, ix)}) {`);
+      this.indent(read);
+      this.line(`} else ${dest} = ${other ? at(other, ix) : zeroOf(elem)};`);
+    });
+    this.access.set(op.result, shape.length ? { shape, elem, buffer: out, cost: 1 } : { shape, elem, scalar: out, cost: 0 });
+  }
+
+  private store(op: Operation): void {
+    const [ptr, value, mask] = op.operands.map((v) => this.get(v));
+    const elem = elementType(op.operands[1]!.type);
+    const shape = shapeOf(op.operands[0]!.type);
+    const id = this.site('store', op, elem, shape);
+    const bytes = this.sites[id]!.bytes;
+    const cur = this.cursor(id);
+    this.perElement(shape, (ix, lane) => {
+      const write = (): void => {
+        this.resolve(cur, id, at(ptr!, ix), lane, bytes);
+        this.line(`${cur.arr}[j] = ${this.encode(elem, at(value!, ix))};`);
+      };
+      if (!mask) return write();
+      this.line(`if (${at(mask, ix)}) {`);
+      this.indent(write);
+      this.line('}');
+    });
+  }
+
+  private atomic(op: Operation): void {
+    const isCas = op.name === 'tt.atomic_cas';
+    const [ptr, a, b] = op.operands.map((v) => this.get(v));
+    const mask = isCas ? undefined : b;
+    const elem = elementType(op.result.type);
+    const shape = shapeOf(op.result.type);
+    const id = this.site('atomic', op, elem, shape);
+    const bytes = this.sites[id]!.bytes;
+    const out = shape.length ? this.alloc(elem, shape.reduce((p, q) => p * q, 1)) : this.fresh('v');
+    if (!shape.length) this.line(`let ${out} = ${zeroOf(elem)};`);
+    const cur = this.cursor(id);
+    this.perElement(shape, (ix, lane) => {
+      const dest = shape.length ? `${out}[${lane}]` : out;
+      const body = (): void => {
+        this.resolve(cur, id, at(ptr!, ix), lane, bytes);
+        this.line(`const old = ${this.decode(elem, `${cur.arr}[j]`)};`);
+        if (isCas) {
+          const same = elem instanceof FloatType ? `$.floatToBits(old, '${elem.text}') === $.floatToBits(${at(a!, ix)}, '${elem.text}')` : `old === ${at(a!, ix)}`;
+          this.line(`if (${same}) ${cur.arr}[j] = ${this.encode(elem, at(b!, ix))};`);
+        } else {
+          this.line(`${cur.arr}[j] = ${this.encode(elem, rmwExpr(op.attrs['atomic_rmw_op'] as string, elem, 'old', at(a!, ix)))};`);
+        }
+        this.line(`${dest} = old;`);
+      };
+      if (!mask) return body();
+      this.line(`if (${at(mask, ix)}) {`);
+      this.indent(body);
+      this.line(`} else ${dest} = ${zeroOf(elem)};`);
+    });
+    this.access.set(op.result, shape.length ? { shape, elem, buffer: out, cost: 1 } : { shape, elem, scalar: out, cost: 0 });
+  }
+
+  // ---- compute ----
+
+  private dot(op: Operation): void {
+    const [a, b, c] = op.operands.map((v) => this.get(v)) as [Access, Access, Access];
+    const [M, K] = a.shape as [number, number];
+    const N = b.shape[1]!;
+    const acc = elementType(op.result.type);
+    const tf32 = op.attrs['inputPrecision'] !== 'ieee';
+    let A = this.materialize(a);
+    let B = this.materialize(b);
+    if (tf32) {
+      // Tensor cores read f32 inputs as tf32 (10 mantissa bits); do the same so results agree.
+      const [ta, tb] = [this.alloc(a.elem, M * K), this.alloc(b.elem, K * N)];
+      this.line(`for (let q = 0; q < ${M * K}; q++) ${ta}[q] = $.tf32(${A}[q]);`);
+      this.line(`for (let q = 0; q < ${K * N}; q++) ${tb}[q] = $.tf32(${B}[q]);`);
+      [A, B] = [ta, tb];
+    }
+    const D = this.alloc(acc, M * N);
+    this.fill(D, c);
+    // f32 and f64 accumulators round on each store into their typed array; f16 needs explicit rounding.
+    const update = acc.text === 'f16' ? (e: string) => `${D}[dr + n] = $.f16(${D}[dr + n] + ${e});` : (e: string) => `${D}[dr + n] += ${e};`;
+    const aik = is64(a.elem) ? `BigInt(${A}[ar + k])` : `${A}[ar + k]`;
+    this.line(`for (let m = 0; m < ${M}; m++) {`);
+    this.indent(() => {
+      this.line(`const dr = m * ${N}, ar = m * ${K};`);
+      this.line(`for (let k = 0; k < ${K}; k++) {`);
+      this.indent(() => {
+        this.line(`const av = ${aik}, br = k * ${N};`);
+        this.line(`for (let n = 0; n < ${N}; n++) ${update(`av * ${B}[br + n]`)}`);
+      });
+      this.line('}');
+    });
+    this.line('}');
+    this.access.set(op.result, { shape: [M, N], elem: acc, buffer: D, cost: 1 });
+  }
+
+  /** Emits a combine region's body on scalars; returns the expressions of its terminator's operands. */
+  private combine(region: Block, args: readonly string[]): string[] {
+    region.args.forEach((a, i) => this.access.set(a, { shape: [], elem: elementType(a.type), scalar: args[i]!, cost: 0 }));
+    for (const op of region.ops.slice(0, -1)) this.op(op);
+    return region.terminator!.operands.map((v) => this.scalar(v));
+  }
+
+  private reduce(op: Operation): void {
+    const inputs = op.operands.map((v) => this.get(v));
+    const axis = op.attrs['axis'] as number;
+    const shape = inputs[0]!.shape;
+    const len = shape[axis]!;
+    const outShape = shape.filter((_, d) => d !== axis);
+    const region = op.regions[0]!.entry;
+    const accs = inputs.map(() => this.fresh('acc'));
+    const withAxis = (ix: Index, r: string): Index => {
+      const vars = [...ix.vars];
+      vars.splice(axis, 0, r);
+      return { vars };
+    };
+    const reduceAt = (ix: Index): void => {
+      inputs.forEach((a, i) => this.line(`let ${accs[i]} = ${at(a, withAxis(ix, '0'))};`));
+      this.line(`for (let r = 1; r < ${len}; r++) {`);
+      this.indent(() => {
+        const xs = inputs.map((a) => {
+          const x = this.fresh('x');
+          this.line(`const ${x} = ${at(a, withAxis(ix, 'r'))};`);
+          return x;
+        });
+        const next = this.combine(region, [...accs, ...xs]);
+        // Assign through temporaries: a combine may return its arguments in another order.
+        const tmps = next.map((e) => {
+          const t = this.fresh('t');
+          this.line(`const ${t} = ${e};`);
+          return t;
+        });
+        accs.forEach((acc, i) => this.line(`${acc} = ${tmps[i]};`));
+      });
+      this.line('}');
+    };
+    if (!outShape.length) {
+      reduceAt({ vars: [] });
+      op.results.forEach((r, i) => this.access.set(r, { shape: [], elem: elementType(r.type), scalar: accs[i]!, cost: 0 }));
+      return;
+    }
+    const outs = op.results.map((r) => this.alloc(elementType(r.type), outShape.reduce((p, q) => p * q, 1)));
+    this.loop(outShape, (ix) => {
+      reduceAt(ix);
+      outs.forEach((o, i) => this.line(`${o}[${ix.linear}] = ${accs[i]};`));
+    });
+    op.results.forEach((r, i) => this.access.set(r, { shape: outShape, elem: elementType(r.type), buffer: outs[i]!, cost: 1 }));
+  }
+
+  private scan(op: Operation): void {
+    const inputs = op.operands.map((v) => this.get(v));
+    const axis = op.attrs['axis'] as number;
+    const reverse = op.attrs['reverse'] === true;
+    const shape = inputs[0]!.shape;
+    const len = shape[axis]!;
+    const outShape = shape.filter((_, d) => d !== axis);
+    const region = op.regions[0]!.entry;
+    const outs = op.results.map((r) => this.alloc(elementType(r.type), shape.reduce((p, q) => p * q, 1)));
+    const accs = inputs.map(() => this.fresh('acc'));
+    const withAxis = (ix: Index, r: string): Index => {
+      const vars = [...ix.vars];
+      vars.splice(axis, 0, r);
+      return { vars };
+    };
+    const scanAt = (ix: Index): void => {
+      const first = reverse ? String(len - 1) : '0';
+      inputs.forEach((a, i) => {
+        this.line(`let ${accs[i]} = ${at(a, withAxis(ix, first))};`);
+        this.line(`${outs[i]}[${linearize(withAxis(ix, first).vars, shape)}] = ${accs[i]};`);
+      });
+      this.line(reverse ? `for (let r = ${len - 2}; r >= 0; r--) {` : `for (let r = 1; r < ${len}; r++) {`);
+      this.indent(() => {
+        const xs = inputs.map((a) => {
+          const x = this.fresh('x');
+          this.line(`const ${x} = ${at(a, withAxis(ix, 'r'))};`);
+          return x;
+        });
+        const next = this.combine(region, [...accs, ...xs]);
+        const tmps = next.map((e) => {
+          const t = this.fresh('t');
+          this.line(`const ${t} = ${e};`);
+          return t;
+        });
+        accs.forEach((acc, i) => {
+          this.line(`${acc} = ${tmps[i]};`);
+          this.line(`${outs[i]}[${linearize(withAxis(ix, 'r').vars, shape)}] = ${acc};`);
+        });
+      });
+      this.line('}');
+    };
+    if (!outShape.length) scanAt({ vars: [] });
+    else this.loop(outShape, (ix) => scanAt(ix));
+    op.results.forEach((r, i) => this.access.set(r, { shape, elem: elementType(r.type), buffer: outs[i]!, cost: 1 }));
+  }
+
+  // ---- debugging ----
+
+  private print(op: Operation): void {
+    const args = op.operands.map((v) => this.get(v));
+    const shapes = args.map((a) => a.shape.join('x'));
+    const shape = args.length && shapes.every((s) => s === shapes[0]) ? args[0]!.shape : [];
+    const id = this.site('print', op, undefined, shape);
+    const signed = (op.attrs['isSigned'] as number[]) ?? [];
+    const show = (a: Access, ix: Index, i: number): string => {
+      const e = at(a, ix);
+      if (a.elem instanceof IntType && !signed[i] && a.elem.width > 1) return a.elem.width === 64 ? `BigInt.asUintN(64, ${e})` : `(${e}) >>> 0 & ${2 ** a.elem.width - 1}`;
+      return e;
+    };
+    const prefix = JSON.stringify(op.attrs['prefix'] ?? '');
+    const hex = op.attrs['hex'] === true;
+    if (args.length && !shapes.every((s) => s === shapes[0])) {
+      // Arguments of different shapes print one after the other.
+      args.forEach((a, i) => {
+        const sid = this.site('print', op, undefined, a.shape);
+        this.perElement(a.shape, (ix, lane) => this.line(`mem.print(${sid}, ${lane}, ${prefix}, [${show(a, ix, i)}], ${hex});`));
+      });
+      return;
+    }
+    this.perElement(shape, (ix, lane) => this.line(`mem.print(${id}, ${lane}, ${prefix}, [${args.map((a, i) => show(a, ix, i)).join(', ')}], ${hex});`));
+  }
+
+  private assert(op: Operation): void {
+    const cond = this.get(op.operands[0]!);
+    const id = this.site('assert', op, undefined, cond.shape);
+    const msg = JSON.stringify(op.attrs['message']);
+    this.perElement(cond.shape, (ix, lane) => this.line(`if (!(${at(cond, ix)})) mem.assertFailed(${id}, ${lane}, ${msg});`));
+  }
+
+  // ---- control flow ----
+
+  /** The storage of a loop- or branch-carried value: a `let` for scalars, a buffer for tiles. */
+  private carrier(v: Value): Access {
+    const shape = shapeOf(v.type);
+    const elem = elementType(v.type);
+    if (!shape.length) {
+      const name = this.fresh('s');
+      this.line(`let ${name};`);
+      return { shape, elem, scalar: name, cost: 0 };
+    }
+    return { shape, elem, buffer: this.alloc(elem, shape.reduce((p, q) => p * q, 1)), cost: 1 };
+  }
+
+  /**
+   * Assigns `values` to `carriers` as one parallel assignment: values that read a carrier being assigned go
+   * through a temporary first.
+   */
+  private assign(carriers: readonly Access[], values: readonly Access[]): void {
+    const targets = new Set(carriers.map((c) => c.buffer ?? c.scalar));
+    const staged = values.map((v, i) => {
+      const c = carriers[i]!;
+      if (c.scalar !== undefined) {
+        const t = this.fresh('t');
+        this.line(`const ${t} = ${at(v, { vars: [], linear: '0' })};`);
+        return { shape: [], elem: v.elem, scalar: t, cost: 0 } as Access;
+      }
+      const fresh = v.buffer !== undefined && !targets.has(v.buffer);
+      return fresh || v.buffer === c.buffer || v.scalar !== undefined ? v : { ...v, buffer: this.materialize(v), lazy: undefined };
+    });
+    carriers.forEach((c, i) => {
+      const v = staged[i]!;
+      if (c.scalar !== undefined) this.line(`${c.scalar} = ${v.scalar};`);
+      else this.fill(c.buffer!, v);
+    });
+  }
+
+  private forLoop(op: Operation): void {
+    const [lb, ub, step, ...inits] = op.operands.map((v) => this.get(v));
+    const body = op.regions[0]!.entry;
+    const carriers = op.results.map((r) => this.carrier(r));
+    this.assign(carriers, inits);
+    const iv = this.fresh('iv');
+    this.line(`for (let ${iv} = ${lb!.scalar}; ${iv} < ${ub!.scalar}; ${iv} += ${step!.scalar}) {`);
+    this.indent(() => {
+      this.access.set(body.args[0]!, { shape: [], elem: elementType(body.args[0]!.type), scalar: iv, cost: 0 });
+      body.args.slice(1).forEach((a, i) => this.access.set(a, carriers[i]!));
+      for (const inner of body.ops.slice(0, -1)) this.op(inner);
+      this.assign(carriers, body.terminator!.operands.map((v) => this.get(v)));
+    });
+    this.line('}');
+    op.results.forEach((r, i) => this.access.set(r, carriers[i]!));
+  }
+
+  private ifOp(op: Operation): void {
+    const cond = this.scalar(op.operands[0]!);
+    const carriers = op.results.map((r) => this.carrier(r));
+    const branch = (b: Block): void => {
+      this.indent(() => {
+        for (const inner of b.ops.slice(0, -1)) this.op(inner);
+        this.assign(carriers, b.terminator!.operands.map((v) => this.get(v)));
+      });
+    };
+    this.line(`if (${cond}) {`);
+    branch(op.regions[0]!.entry);
+    this.line('} else {');
+    branch(op.regions[1]!.entry);
+    this.line('}');
+    op.results.forEach((r, i) => this.access.set(r, carriers[i]!));
+  }
+
+  private whileLoop(op: Operation): void {
+    const [before, after] = [op.regions[0]!.entry, op.regions[1]!.entry];
+    const state = before.args.map((a) => this.carrier(a));
+    this.assign(state, op.operands.map((v) => this.get(v)));
+    const results = op.results.map((r) => this.carrier(r));
+    this.line('for (;;) {');
+    this.indent(() => {
+      before.args.forEach((a, i) => this.access.set(a, state[i]!));
+      for (const inner of before.ops.slice(0, -1)) this.op(inner);
+      const [cond, ...forwarded] = before.terminator!.operands.map((v) => this.get(v));
+      this.line(`if (!(${cond!.scalar})) {`);
+      this.indent(() => {
+        this.assign(results, forwarded);
+        this.line('break;');
+      });
+      this.line('}');
+      after.args.forEach((a, i) => this.access.set(a, forwarded[i]!));
+      for (const inner of after.ops.slice(0, -1)) this.op(inner);
+      this.assign(state, after.terminator!.operands.map((v) => this.get(v)));
+    });
+    this.line('}');
+    op.results.forEach((r, i) => this.access.set(r, results[i]!));
+  }
+}
+
+/** The new memory contents of an atomic read-modify-write. */
+function rmwExpr(kind: string, elem: ScalarType, old: string, v: string): string {
+  const w = elem instanceof IntType ? elem.width : 0;
+  const u = (e: string): string => (w === 64 ? `BigInt.asUintN(64, ${e})` : `(${e} >>> 0)`);
+  switch (kind) {
+    case 'add':
+      return wrapInt(w, `${old} + ${v}`);
+    case 'fadd':
+      return roundTo(elem, `${old} + ${v}`);
+    case 'max':
+      return `(${old} >= ${v} ? ${old} : ${v})`;
+    case 'min':
+      return `(${old} <= ${v} ? ${old} : ${v})`;
+    case 'umax':
+      return `(${u(old)} >= ${u(v)} ? ${old} : ${v})`;
+    case 'umin':
+      return `(${u(old)} <= ${u(v)} ? ${old} : ${v})`;
+    case 'xchg':
+      return v;
+    case 'and':
+      return `(${old} & ${v})`;
+    case 'or':
+      return `(${old} | ${v})`;
+    case 'xor':
+      return `(${old} ^ ${v})`;
+  }
+  throw new Error(`unknown atomic ${kind}`);
+}
+
+export function generateProgram(func: Operation): GeneratedProgram {
+  if (func.name !== 'tt.func') throw new Error('generateProgram expects a tt.func');
+  return new ProgramGen(func).generate();
+}
+

@@ -1,0 +1,95 @@
+// Runs a compiled kernel on the CPU: builds the program function once per specialisation (from the JavaScript
+// that codegen.ts writes), then calls it for every program of the grid, in order.
+import type { Operation } from '../compiler/ir/core.ts';
+import { elementwiseHelpers } from '../compiler/ir/elementwise.ts';
+import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types.ts';
+import { bf16DecodeTable, bf16ToBits, f16DecodeTable, f16ToBits, roundToFloat } from '../numerics.ts';
+import { Tensor } from '../runtime/tensor.ts';
+import { generateProgram } from './codegen.ts';
+import { LaunchMemory, type OpSite } from './memory.ts';
+
+type ProgramFn = (mem: LaunchMemory, pid0: number, pid1: number, pid2: number, np0: number, np1: number, np2: number, ...args: unknown[]) => void;
+
+const tf32Scratch = new Float32Array(1);
+const tf32Bits = new Uint32Array(tf32Scratch.buffer);
+
+/** Rounds an f32 to tf32 (10 mantissa bits, ties away from zero, as cvt.rna.tf32.f32). */
+function tf32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  tf32Scratch[0] = x;
+  tf32Bits[0] = ((tf32Bits[0]! + 0x1000) & ~0x1fff) >>> 0;
+  return tf32Scratch[0]!;
+}
+
+const runtimeHelpers = {
+  ...elementwiseHelpers,
+  f16dec: f16DecodeTable(),
+  bf16dec: bf16DecodeTable(),
+  f16enc: f16ToBits,
+  bf16enc: bf16ToBits,
+  tf32,
+};
+
+export type KernelArgValue = Tensor | number | bigint | boolean;
+
+export interface RunOptions {
+  /** Where devicePrint output goes (default: console.log). */
+  print?: (line: string) => void;
+}
+
+export class InterpretedKernel {
+  readonly source: string;
+  private readonly program: ProgramFn;
+  private readonly sites: readonly OpSite[];
+  private readonly argTypes: readonly Type[];
+  readonly argNames: readonly string[];
+
+  constructor(
+    readonly name: string,
+    func: Operation,
+  ) {
+    const gen = generateProgram(func);
+    this.source = gen.source;
+    this.sites = gen.sites;
+    const entry = func.regions[0]!.entry;
+    this.argTypes = entry.args.map((a) => a.type);
+    this.argNames = entry.args.map((a, i) => a.nameHint ?? `arg${i}`);
+    this.program = new Function('$', gen.source)(runtimeHelpers) as ProgramFn;
+  }
+
+  /** Runs every program of `grid` with `args` (one per kernel argument of the IR function). */
+  run(grid: readonly [number, number, number], args: readonly KernelArgValue[], options: RunOptions = {}): void {
+    const mem = new LaunchMemory(this.name, this.sites, options.print);
+    const values = args.map((a, i) => this.convert(mem, a, i));
+    const [gx, gy, gz] = grid;
+    const program = this.program;
+    for (let z = 0; z < gz; z++) {
+      for (let y = 0; y < gy; y++) {
+        for (let x = 0; x < gx; x++) {
+          mem.pid[0] = x;
+          mem.pid[1] = y;
+          mem.pid[2] = z;
+          program(mem, x, y, z, gx, gy, gz, ...values);
+        }
+      }
+    }
+  }
+
+  private convert(mem: LaunchMemory, a: KernelArgValue, i: number): unknown {
+    const t = this.argTypes[i]!;
+    const name = this.argNames[i]!;
+    if (t instanceof PointerType) {
+      if (!(a instanceof Tensor)) throw new TypeError(`argument '${name}' must be a Tensor`);
+      return mem.addTensor(name, a);
+    }
+    if (a instanceof Tensor) throw new TypeError(`argument '${name}' is a scalar (${t.text}), not a Tensor`);
+    if (t instanceof IntType) {
+      if (t.width === 64) return BigInt.asIntN(64, typeof a === 'bigint' ? a : BigInt(Math.trunc(Number(a))));
+      const n = Number(a);
+      if (t.width === 1) return n ? 1 : 0;
+      return t.width === 32 ? n | 0 : (n << (32 - t.width)) >> (32 - t.width);
+    }
+    if (t instanceof FloatType) return roundToFloat(Number(a), t.text as 'f32');
+    throw new TypeError(`argument '${name}' has unsupported type ${t.text}`);
+  }
+}

@@ -1,0 +1,345 @@
+// Tensors: a dtype, a shape, strides and storage. Host storage is an ArrayBuffer; 16-bit floats are stored
+// as their bits (round to nearest even on the way in). Kernels receive tensors as pointers.
+import { DType, dtypeByName, dtypeNames, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
+import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits } from '../numerics.ts';
+
+export type DTypeSpec = DType | DTypeName | string;
+
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+export function toDType(spec: DTypeSpec): DType {
+  if (spec instanceof DType) return spec;
+  const d = dtypeByName(spec);
+  if (!d) throw new TypeError(`unknown dtype '${spec}'; kt's dtypes are ${dtypeNames()} (Triton's names such as float16 work too)`);
+  return d;
+}
+
+/** The typed array that holds a dtype's storage (16-bit floats as bits). */
+export function storageArray(dtype: DType, buffer: ArrayBuffer, byteOffset = 0, length?: number): TypedArray {
+  switch (dtype.name) {
+    case 'i1':
+    case 'u8':
+      return new Uint8Array(buffer, byteOffset, length);
+    case 'i8':
+      return new Int8Array(buffer, byteOffset, length);
+    case 'i16':
+      return new Int16Array(buffer, byteOffset, length);
+    case 'u16':
+    case 'f16':
+    case 'bf16':
+      return new Uint16Array(buffer, byteOffset, length);
+    case 'i32':
+      return new Int32Array(buffer, byteOffset, length);
+    case 'u32':
+      return new Uint32Array(buffer, byteOffset, length);
+    case 'i64':
+      return new BigInt64Array(buffer, byteOffset, length);
+    case 'u64':
+      return new BigUint64Array(buffer, byteOffset, length);
+    case 'f32':
+      return new Float32Array(buffer, byteOffset, length);
+    case 'f64':
+      return new Float64Array(buffer, byteOffset, length);
+  }
+}
+
+/** The array type that `toArray()` returns for a dtype: values, not bits. */
+export type ValueArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+function checkShape(shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
+  }
+}
+
+export class Tensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  /** Offset of element [0, ..., 0] in the storage, in elements. */
+  readonly offset: number;
+  /** The whole storage buffer, which views share. */
+  readonly buffer: ArrayBuffer;
+
+  constructor(dtype: DType, shape: readonly number[], buffer: ArrayBuffer, strides?: readonly number[], offset = 0) {
+    checkShape(shape);
+    this.dtype = dtype;
+    this.shape = [...shape];
+    this.strides = strides ? [...strides] : contiguousStrides(shape);
+    this.offset = offset;
+    this.buffer = buffer;
+    const needed = (offset + this.span) * dtype.bytes;
+    if (this.numel > 0 && needed > buffer.byteLength) throw new RangeError(`tensor of shape [${shape.join(', ')}] needs ${needed} bytes, storage has ${buffer.byteLength}`);
+  }
+
+  get numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Elements from element [0, ..., 0] to the last one, inclusive: what a kernel may address. */
+  get span(): number {
+    if (this.numel === 0) return 0;
+    return 1 + this.shape.reduce((acc, d, i) => acc + (d - 1) * this.strides[i]!, 0);
+  }
+
+  stride(dim: number): number {
+    const d = dim < 0 ? dim + this.ndim : dim;
+    if (d < 0 || d >= this.ndim) throw new RangeError(`dimension ${dim} is out of range for a ${this.ndim}-d tensor`);
+    return this.strides[d]!;
+  }
+
+  size(dim: number): number {
+    const d = dim < 0 ? dim + this.ndim : dim;
+    if (d < 0 || d >= this.ndim) throw new RangeError(`dimension ${dim} is out of range for a ${this.ndim}-d tensor`);
+    return this.shape[d]!;
+  }
+
+  get isContiguous(): boolean {
+    const c = contiguousStrides(this.shape);
+    return this.shape.every((d, i) => d === 1 || c[i] === this.strides[i]);
+  }
+
+  /** The storage as raw elements (16-bit floats as bits), starting at this tensor's first element. */
+  get data(): TypedArray {
+    return storageArray(this.dtype, this.buffer, this.offset * this.dtype.bytes, this.span);
+  }
+
+  /** Storage index of each element in row-major logical order. */
+  private *indices(): Generator<number> {
+    const n = this.numel;
+    if (n === 0) return;
+    if (this.isContiguous) {
+      for (let i = 0; i < n; i++) yield this.offset + i;
+      return;
+    }
+    const idx = new Array<number>(this.ndim).fill(0);
+    for (let i = 0; i < n; i++) {
+      let off = this.offset;
+      for (let d = 0; d < this.ndim; d++) off += idx[d]! * this.strides[d]!;
+      yield off;
+      for (let d = this.ndim - 1; d >= 0; d--) {
+        if (++idx[d]! < this.shape[d]!) break;
+        idx[d] = 0;
+      }
+    }
+  }
+
+  /** The values in row-major order: 16-bit floats decoded to Float32Array, 64-bit integers as bigints. */
+  toArray(): ValueArray {
+    const raw = storageArray(this.dtype, this.buffer);
+    const n = this.numel;
+    const decode = this.dtype === dtypes.f16 ? f16FromBits : this.dtype === dtypes.bf16 ? bf16FromBits : undefined;
+    if (decode) {
+      const out = new Float32Array(n);
+      let i = 0;
+      for (const j of this.indices()) out[i++] = decode(raw[j] as number);
+      return out;
+    }
+    const out = storageArray(this.dtype, new ArrayBuffer(n * this.dtype.bytes)) as ValueArray;
+    let i = 0;
+    for (const j of this.indices()) (out as unknown as unknown[])[i++] = raw[j];
+    return out;
+  }
+
+  /** The values as plain numbers (64-bit integers converted, possibly losing precision). */
+  toNumbers(): number[] {
+    return Array.from(this.toArray() as ArrayLike<number | bigint>, (v) => Number(v));
+  }
+
+  /** A view with another shape (the tensor must be contiguous). */
+  reshape(shape: readonly number[]): Tensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (n !== this.numel) throw new RangeError(`cannot reshape [${this.shape.join(', ')}] (${this.numel} elements) to [${shape.join(', ')}]`);
+    if (!this.isContiguous) return this.contiguous().reshape(shape);
+    return new Tensor(this.dtype, shape, this.buffer, undefined, this.offset);
+  }
+
+  /** A view with two dimensions swapped (no copy). */
+  transpose(d0 = 0, d1 = 1): Tensor {
+    const shape = [...this.shape];
+    const strides = [...this.strides];
+    [shape[d0], shape[d1]] = [shape[d1]!, shape[d0]!];
+    [strides[d0], strides[d1]] = [strides[d1]!, strides[d0]!];
+    return new Tensor(this.dtype, shape, this.buffer, strides, this.offset);
+  }
+
+  /** A contiguous copy (or this tensor, if already contiguous and dense from offset 0). */
+  contiguous(): Tensor {
+    if (this.isContiguous) return this;
+    return this.clone();
+  }
+
+  clone(): Tensor {
+    const out = empty(this.shape, this.dtype);
+    const src = storageArray(this.dtype, this.buffer);
+    const dst = storageArray(this.dtype, out.buffer) as unknown as unknown[];
+    let i = 0;
+    for (const j of this.indices()) dst[i++] = src[j];
+    return out;
+  }
+
+  /** Fills every element with `value` (in place). */
+  fill(value: number | bigint | boolean): this {
+    const raw = storageArray(this.dtype, this.buffer) as unknown as unknown[];
+    const v = encodeValue(this.dtype, value);
+    for (const j of this.indices()) raw[j] = v;
+    return this;
+  }
+
+  toString(): string {
+    const vals = Array.from(this.toArray() as ArrayLike<number | bigint>).slice(0, 8).map(String);
+    return `Tensor(${this.dtype.name}, [${this.shape.join(', ')}]: ${vals.join(', ')}${this.numel > 8 ? ', ...' : ''})`;
+  }
+}
+
+/** A number as it is stored for `dtype` (bits for 16-bit floats, bigint for 64-bit integers). */
+export function encodeValue(dtype: DType, value: number | bigint | boolean): number | bigint {
+  const v = typeof value === 'boolean' ? Number(value) : value;
+  switch (dtype.name) {
+    case 'f16':
+      return f16ToBits(Number(v));
+    case 'bf16':
+      return bf16ToBits(Number(v));
+    case 'i64':
+      return BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
+    case 'u64':
+      return BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
+    case 'i1':
+      return v ? 1 : 0;
+    default:
+      return dtype.isFloat ? Number(v) : Number(typeof v === 'bigint' ? BigInt.asIntN(64, v) : Math.trunc(v));
+  }
+}
+
+export function empty(shape: readonly number[] | number, dtype: DTypeSpec = 'f32'): Tensor {
+  const s = typeof shape === 'number' ? [shape] : shape;
+  checkShape(s);
+  const d = toDType(dtype);
+  const n = s.reduce((a, b) => a * b, 1);
+  return new Tensor(d, s, new ArrayBuffer(n * d.bytes));
+}
+
+export function zeros(shape: readonly number[] | number, dtype: DTypeSpec = 'f32'): Tensor {
+  return empty(shape, dtype);
+}
+
+export function full(shape: readonly number[] | number, value: number | bigint | boolean, dtype: DTypeSpec = 'f32'): Tensor {
+  return empty(shape, dtype).fill(value);
+}
+
+/**
+ * A tensor from values: a typed array or array of numbers (converted to `dtype`, rounding to nearest even),
+ * with `shape` defaulting to 1-D. The dtype defaults to the typed array's, or f32.
+ */
+export function tensor(data: ArrayLike<number | bigint | boolean>, options: { dtype?: DTypeSpec; shape?: readonly number[] } = {}): Tensor {
+  const dtype = toDType(options.dtype ?? defaultDType(data));
+  const shape = options.shape ?? [data.length];
+  const t = empty(shape, dtype);
+  if (t.numel !== data.length) throw new RangeError(`${data.length} values do not fill shape [${shape.join(', ')}] (${t.numel} elements)`);
+  const raw = t.data as unknown as unknown[];
+  for (let i = 0; i < data.length; i++) raw[i] = encodeValue(dtype, data[i]!);
+  return t;
+}
+
+function defaultDType(data: ArrayLike<unknown>): DTypeName {
+  if (data instanceof Float64Array) return 'f64';
+  if (data instanceof Int32Array) return 'i32';
+  if (data instanceof Uint32Array) return 'u32';
+  if (data instanceof Int16Array) return 'i16';
+  if (data instanceof Uint16Array) return 'u16';
+  if (data instanceof Int8Array) return 'i8';
+  if (data instanceof Uint8Array) return 'u8';
+  if (data instanceof BigInt64Array) return 'i64';
+  if (data instanceof BigUint64Array) return 'u64';
+  return 'f32';
+}
+
+/** A small, fast, seedable generator (SplitMix32-style), so that inputs are reproducible. */
+export class Random {
+  private state: number;
+  constructor(seed = (Math.random() * 2 ** 32) >>> 0) {
+    this.state = seed >>> 0;
+  }
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    let z = (this.state = (this.state + 0x9e3779b9) >>> 0);
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  }
+  /** Uniform in [0, 1) with 53 bits. */
+  next(): number {
+    return (this.nextUint32() * 2 ** 21 + (this.nextUint32() >>> 11)) / 2 ** 53;
+  }
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+}
+
+export interface RandomOptions {
+  dtype?: DTypeSpec;
+  seed?: number;
+}
+
+/** Uniform values in [0, 1) (integers dtypes: [0, 2^bits) or [low, high) with randint). */
+export function rand(shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
+  const rng = new Random(options.seed);
+  const t = empty(shape, options.dtype ?? 'f32');
+  if (!t.dtype.isFloat) throw new TypeError(`rand makes floating-point tensors; use randint for ${t.dtype.name}`);
+  const raw = t.data as unknown as unknown[];
+  for (let i = 0; i < t.numel; i++) raw[i] = encodeValue(t.dtype, rng.next());
+  return t;
+}
+
+/** Standard normal values. */
+export function randn(shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
+  const rng = new Random(options.seed);
+  const t = empty(shape, options.dtype ?? 'f32');
+  if (!t.dtype.isFloat) throw new TypeError(`randn makes floating-point tensors, not ${t.dtype.name}`);
+  const raw = t.data as unknown as unknown[];
+  for (let i = 0; i < t.numel; i++) raw[i] = encodeValue(t.dtype, rng.normal());
+  return t;
+}
+
+/** Uniform integers in [low, high). */
+export function randint(low: number, high: number, shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
+  if (!(high > low)) throw new RangeError(`randint needs high > low, got [${low}, ${high})`);
+  const rng = new Random(options.seed);
+  const t = empty(shape, options.dtype ?? 'i32');
+  const raw = t.data as unknown as unknown[];
+  for (let i = 0; i < t.numel; i++) raw[i] = encodeValue(t.dtype, low + Math.floor(rng.next() * (high - low)));
+  return t;
+}
+
+/** [0, 1, ..., n-1]. */
+export function arange(n: number, dtype: DTypeSpec = 'i32'): Tensor {
+  return tensor(Array.from({ length: n }, (_, i) => i), { dtype });
+}
+
+export { dtypes };
