@@ -13,3 +13,4 @@ export { KernelRuntimeError } from './interp/memory.ts';
 export function cdiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }
+export { defineSpec, defaultTolerance, type KernelSpec, type Sizes, type Config, type Tolerance, type Expected } from './dsl/spec.ts';

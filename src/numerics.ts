@@ -7,46 +7,44 @@ const scratchWords = new Uint32Array(scratch.buffer);
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HI = littleEndian ? 1 : 0;
 
-/** An IEEE-style binary format with `exponentBits` and `mantissaBits` (explicit bits, without the hidden one). */
-interface BinaryFormat {
-  readonly exponentBits: number;
-  readonly mantissaBits: number;
+/** 2^k for k in [-1100, 1100], by table: faster than Math.pow in the rounding hot path. */
+const POW2 = new Float64Array(2201).map((_, i) => 2 ** (i - 1100));
+
+/** Round to nearest integer, ties to even (Math.round breaks ties upward); s >= 0. */
+function roundHalfEven(s: number): number {
+  const m = Math.round(s);
+  return m - s === 0.5 && m % 2 === 1 ? m - 1 : m;
 }
 
-const F16: BinaryFormat = { exponentBits: 5, mantissaBits: 10 };
-const BF16: BinaryFormat = { exponentBits: 8, mantissaBits: 7 };
-
-function encode(x: number, f: BinaryFormat): number {
-  const { exponentBits: eb, mantissaBits: mb } = f;
-  scratch[0] = x;
-  const hi = scratchWords[HI]!;
-  const sign = hi >>> 31 ? 1 << (eb + mb) : 0;
-  const expMax = (1 << eb) - 1;
-  if (Number.isNaN(x)) return sign | (expMax << mb) | (1 << (mb - 1));
-  const a = Math.abs(x);
-  if (a === Infinity) return sign | (expMax << mb);
-  if (a === 0) return sign;
-  const bias = (1 << (eb - 1)) - 1;
-  const e = ((hi >>> 20) & 0x7ff) - 1023; // exponent of a (f64 subnormals are far below every target format)
-  const quantum = e < 1 - bias ? 1 - bias - mb : e - mb;
-  const scaled = a * 2 ** -quantum; // exact: scaling by a power of two
-  let m = Math.round(scaled);
-  if (m - scaled === 0.5 && m % 2 === 1) m -= 1; // ties to even (Math.round breaks ties upward)
-  if (e < 1 - bias) return sign | m; // subnormal; m == 2^mb lands exactly on the smallest normal
-  const bits = ((e + bias) << mb) + (m - (1 << mb)); // a carry out of the mantissa bumps the exponent
-  return bits >= expMax << mb ? sign | (expMax << mb) : sign | bits;
+/**
+ * The encoder of an IEEE-style binary format with `exponentBits` and `mantissaBits` (explicit bits):
+ * x (a double) to the bit pattern of the nearest value, ties to even, overflowing to infinity.
+ */
+function makeEncoder(exponentBits: number, mantissaBits: number): (x: number) => number {
+  const bias = (1 << (exponentBits - 1)) - 1;
+  const expMax = (1 << exponentBits) - 1;
+  const signBit = 1 << (exponentBits + mantissaBits);
+  const infBits = expMax << mantissaBits;
+  const nanBits = infBits | (1 << (mantissaBits - 1));
+  const minNormal = 2 ** (1 - bias);
+  const subnormalQuantum = 1 - bias - mantissaBits;
+  // Halfway between the largest finite value and the next power of two: from here on, round to infinity.
+  const overflow = (2 - 2 ** -(mantissaBits + 1)) * 2 ** bias;
+  return (x: number): number => {
+    scratch[0] = x;
+    const hi = scratchWords[HI]!;
+    const sign = hi >>> 31 ? signBit : 0;
+    const a = x < 0 ? -x : x;
+    if (!(a < overflow)) return a !== a ? sign | nanBits : sign | infBits;
+    if (a < minNormal) return sign | roundHalfEven(a * POW2[1100 - subnormalQuantum]!); // may round up to the smallest normal
+    const e = ((hi >>> 20) & 0x7ff) - 1023;
+    const m = roundHalfEven(a * POW2[1100 - e + mantissaBits]!); // in [2^mb, 2^(mb+1)]
+    return sign | (((e + bias) << mantissaBits) + m - (1 << mantissaBits)); // a carry out of m bumps the exponent
+  };
 }
 
-function decode(bits: number, f: BinaryFormat): number {
-  const { exponentBits: eb, mantissaBits: mb } = f;
-  const sign = (bits >>> (eb + mb)) & 1 ? -1 : 1;
-  const exp = (bits >>> mb) & ((1 << eb) - 1);
-  const man = bits & ((1 << mb) - 1);
-  const bias = (1 << (eb - 1)) - 1;
-  if (exp === (1 << eb) - 1) return man ? NaN : sign * Infinity;
-  if (exp === 0) return sign * man * 2 ** (1 - bias - mb);
-  return sign * ((1 << mb) + man) * 2 ** (exp - bias - mb);
-}
+const encodeF16 = makeEncoder(5, 10);
+const encodeBF16 = makeEncoder(8, 7);
 
 let f16Table: Float32Array | undefined;
 let bf16Table: Float32Array | undefined;
@@ -55,7 +53,12 @@ let bf16Table: Float32Array | undefined;
 export function f16DecodeTable(): Float32Array {
   if (!f16Table) {
     f16Table = new Float32Array(65536);
-    for (let b = 0; b < 65536; b++) f16Table[b] = decode(b, F16);
+    for (let b = 0; b < 65536; b++) {
+      const e = (b >>> 10) & 31;
+      const m = b & 1023;
+      const v = e === 31 ? (m ? NaN : Infinity) : e === 0 ? m * 2 ** -24 : (1024 + m) * 2 ** (e - 25);
+      f16Table[b] = b & 0x8000 ? -v : v;
+    }
   }
   return f16Table;
 }
@@ -70,13 +73,13 @@ export function bf16DecodeTable(): Float32Array {
 
 export const f16FromBits = (bits: number): number => f16DecodeTable()[bits & 0xffff]!;
 export const bf16FromBits = (bits: number): number => bf16DecodeTable()[bits & 0xffff]!;
-export const f16ToBits = (x: number): number => encode(x, F16);
-export const bf16ToBits = (x: number): number => encode(x, BF16);
+export const f16ToBits = encodeF16;
+export const bf16ToBits = encodeBF16;
 
 /** The f16 value nearest to x (as a double). */
-export const roundF16 = (x: number): number => f16DecodeTable()[encode(x, F16)]!;
+export const roundF16 = (x: number): number => f16DecodeTable()[encodeF16(x)]!;
 /** The bf16 value nearest to x (as a double). */
-export const roundBF16 = (x: number): number => bf16DecodeTable()[encode(x, BF16)]!;
+export const roundBF16 = (x: number): number => bf16DecodeTable()[encodeBF16(x)]!;
 
 export type FloatFormatName = 'f16' | 'bf16' | 'f32' | 'f64';
 

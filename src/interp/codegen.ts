@@ -506,15 +506,23 @@ class ProgramGen {
     const D = this.alloc(acc, M * N);
     this.fill(D, c);
     // f32 and f64 accumulators round on each store into their typed array; f16 needs explicit rounding.
-    const update = acc.text === 'f16' ? (e: string) => `${D}[dr + n] = $.f16(${D}[dr + n] + ${e});` : (e: string) => `${D}[dr + n] += ${e};`;
-    const aik = is64(a.elem) ? `BigInt(${A}[ar + k])` : `${A}[ar + k]`;
-    this.line(`for (let m = 0; m < ${M}; m++) {`);
+    const update = acc.text === 'f16' ? (row: string, e: string) => `${D}[${row} + n] = $.f16(${D}[${row} + n] + ${e});` : (row: string, e: string) => `${D}[${row} + n] += ${e};`;
+    const aAt = (row: string): string => (is64(a.elem) ? `BigInt(${A}[${row} + k])` : `${A}[${row} + k]`);
+    // Rows go four at a time so that each element of B is loaded once per four products. Every product is
+    // still added to its accumulator in k order, one rounding each, as in the plain triple loop.
+    const rows = M % 4 === 0 ? 4 : 1;
+    this.line(`for (let m = 0; m < ${M}; m += ${rows}) {`);
     this.indent(() => {
-      this.line(`const dr = m * ${N}, ar = m * ${K};`);
+      for (let r = 0; r < rows; r++) this.line(`const dr${r} = (m + ${r}) * ${N}, ar${r} = (m + ${r}) * ${K};`);
       this.line(`for (let k = 0; k < ${K}; k++) {`);
       this.indent(() => {
-        this.line(`const av = ${aik}, br = k * ${N};`);
-        this.line(`for (let n = 0; n < ${N}; n++) ${update(`av * ${B}[br + n]`)}`);
+        this.line(`const br = k * ${N}${Array.from({ length: rows }, (_, r) => `, av${r} = ${aAt(`ar${r}`)}`).join('')};`);
+        this.line(`for (let n = 0; n < ${N}; n++) {`);
+        this.indent(() => {
+          this.line(`const bv = ${B}[br + n];`);
+          for (let r = 0; r < rows; r++) this.line(update(`dr${r}`, `av${r} * bv`));
+        });
+        this.line('}');
       });
       this.line('}');
     });

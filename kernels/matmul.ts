@@ -1,0 +1,90 @@
+// Matrix multiplication C = A @ B with f32 accumulation, in Triton's tutorial form (03): each program computes
+// a BLOCK_M x BLOCK_N tile of C, walking K in steps of BLOCK_K; programs are ordered in groups of GROUP_M rows
+// of tiles so that neighbours reuse the same tiles of A and B from the cache.
+import { cdiv, defineSpec, empty, kernel, tl, type Ptr, type i32, type constexpr } from 'kt';
+import { bytesOf, randomTensor } from './common.ts';
+
+export const matmul = kernel(function matmul(
+  a: Ptr,
+  b: Ptr,
+  c: Ptr,
+  M: i32,
+  N: i32,
+  K: i32,
+  strideAm: i32,
+  strideAk: i32,
+  strideBk: i32,
+  strideBn: i32,
+  strideCm: i32,
+  strideCn: i32,
+  BLOCK_M: constexpr,
+  BLOCK_N: constexpr,
+  BLOCK_K: constexpr,
+  GROUP_M: constexpr,
+) {
+  const pid = tl.programId(0);
+  const numPidM = tl.cdiv(M, BLOCK_M);
+  const numPidN = tl.cdiv(N, BLOCK_N);
+  const numPidInGroup = GROUP_M * numPidN;
+  const groupId = tl.floordiv(pid, numPidInGroup);
+  const firstPidM = groupId * GROUP_M;
+  const groupSizeM = tl.minimum(numPidM - firstPidM, GROUP_M);
+  const pidM = firstPidM + ((pid % numPidInGroup) % groupSizeM);
+  const pidN = tl.floordiv(pid % numPidInGroup, groupSizeM);
+
+  // Rows and columns past the edge wrap around (they are computed but never stored), so loads need no mask on M and N.
+  const offsAm = (pidM * BLOCK_M + tl.arange(0, BLOCK_M)) % M;
+  const offsBn = (pidN * BLOCK_N + tl.arange(0, BLOCK_N)) % N;
+  const offsK = tl.arange(0, BLOCK_K);
+  let aPtrs = a + (tl.expandDims(offsAm, 1) * strideAm + tl.expandDims(offsK, 0) * strideAk);
+  let bPtrs = b + (tl.expandDims(offsK, 1) * strideBk + tl.expandDims(offsBn, 0) * strideBn);
+
+  let acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32);
+  for (let k = 0; k < tl.cdiv(K, BLOCK_K); k++) {
+    const aTile = tl.load(aPtrs, { mask: tl.expandDims(offsK, 0) < K - k * BLOCK_K, other: 0 });
+    const bTile = tl.load(bPtrs, { mask: tl.expandDims(offsK, 1) < K - k * BLOCK_K, other: 0 });
+    acc = tl.dot(aTile, bTile, acc);
+    aPtrs += BLOCK_K * strideAk;
+    bPtrs += BLOCK_K * strideBk;
+  }
+
+  const offsCm = pidM * BLOCK_M + tl.arange(0, BLOCK_M);
+  const offsCn = pidN * BLOCK_N + tl.arange(0, BLOCK_N);
+  const cPtrs = c + strideCm * tl.expandDims(offsCm, 1) + strideCn * tl.expandDims(offsCn, 0);
+  const cMask = tl.expandDims(offsCm, 1) < M && tl.expandDims(offsCn, 0) < N;
+  tl.store(cPtrs, acc, { mask: cMask });
+});
+
+export const spec = defineSpec({
+  name: 'matmul',
+  description: 'C = A @ B for A: M x K and B: K x N, accumulating in f32',
+  kernels: [matmul],
+  sizes: { M: 512, N: 512, K: 512 },
+  testSizes: [{ M: 1, N: 1, K: 1 }, { M: 33, N: 47, K: 71 }, { M: 130, N: 65, K: 200 }],
+  dtypes: ['f32', 'f16', 'bf16'],
+  config: { BLOCK_M: 64, BLOCK_N: 64, BLOCK_K: 32, GROUP_M: 8 },
+  inputs: ({ M, N, K }, dtype, rng) => ({
+    a: randomTensor([M!, K!], dtype, rng),
+    b: randomTensor([K!, N!], dtype, rng),
+    c: empty([M!, N!], dtype),
+  }),
+  launch: ({ a, b, c }, { M, N, K }, config) => {
+    const grid = (meta: Record<string, unknown>) => [cdiv(M!, meta.BLOCK_M as number) * cdiv(N!, meta.BLOCK_N as number)];
+    matmul(grid, a, b, c, M, N, K, a.stride(0), a.stride(1), b.stride(0), b.stride(1), c.stride(0), c.stride(1), config);
+  },
+  reference: ({ a, b }, { M, N, K }) => {
+    const [av, bv] = [a.toNumbers(), b.toNumbers()];
+    const out = new Float64Array(M! * N!);
+    for (let i = 0; i < M!; i++) {
+      for (let k = 0; k < K!; k++) {
+        const x = av[i * K! + k]!;
+        for (let j = 0; j < N!; j++) out[i * N! + j]! += x * bv[k * N! + j]!;
+      }
+    }
+    return { c: out };
+  },
+  // Sums of K products of unit normals grow like sqrt(K): scale the absolute tolerance with it.
+  tolerance: (dtype) => ({ f32: { atol: 1e-4, rtol: 1e-4 }, f16: { atol: 5e-2, rtol: 1e-2 }, bf16: { atol: 0.25, rtol: 2e-2 } })[dtype as 'f32'] ?? { atol: 1e-4, rtol: 1e-4 },
+  flops: ({ M, N, K }) => 2 * M! * N! * K!,
+  bytes: ({ M, N, K }, dtype) => (M! * K! + K! * N! + M! * N!) * bytesOf(dtype),
+});

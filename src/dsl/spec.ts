@@ -1,0 +1,68 @@
+// A kernel spec: everything needed to run a kernel without writing a driver: how to make inputs for given
+// sizes and dtype, how to launch, a plain TypeScript reference, tolerances, and the work done (FLOPs, bytes).
+// The CLI (`kt run`), the tests, the benchmarks and the tuner all read specs.
+import type { DTypeName } from '../compiler/semantic/dtype.ts';
+import type { Random, Tensor } from '../runtime/tensor.ts';
+import type { KernelDefinition } from './kernel.ts';
+
+export type Sizes = Record<string, number>;
+export type Config = Record<string, number | boolean | string>;
+
+/** Expected values: numbers (compared with tolerances) or exact integers. */
+export type Expected = ArrayLike<number> | ArrayLike<bigint>;
+
+export interface Tolerance {
+  /** Absolute tolerance. */
+  atol: number;
+  /** Relative tolerance: |out - ref| <= atol + rtol * |ref| passes. */
+  rtol: number;
+}
+
+export interface KernelSpec<I extends Record<string, Tensor> = Record<string, Tensor>> {
+  /** The name `kt run <name>` finds it by. */
+  readonly name: string;
+  readonly description: string;
+  /** The kernels this spec launches (for `kt list` and `kt compile`). */
+  readonly kernels: readonly { readonly definition: KernelDefinition }[];
+  /** Default sizes, e.g. { M: 512, N: 512, K: 512 }. */
+  readonly sizes: Sizes;
+  /** Further sizes the test suite checks, chosen to be awkward (not multiples of the blocks). */
+  readonly testSizes?: readonly Sizes[];
+  /** Supported dtypes; the first is the default. */
+  readonly dtypes: readonly DTypeName[];
+  /** Default compile-time configuration (block sizes and such), overridable with `kt run -c NAME=value`. */
+  readonly config: Config;
+  /** Makes the inputs (and output buffers) for sizes and dtype, from `rng`. */
+  inputs(sizes: Sizes, dtype: DTypeName, rng: Random): I;
+  /** Launches the kernel(s) on the inputs. */
+  launch(inputs: I, sizes: Sizes, config: Config): void;
+  /** The expected contents of each output tensor, computed in plain TypeScript. */
+  reference(inputs: I, sizes: Sizes): Record<string, Expected>;
+  /** Tolerance for outputs of `dtype` (the default depends on the dtype's precision). */
+  tolerance?(dtype: DTypeName): Tolerance;
+  /** Floating-point operations for these sizes (for throughput reports). */
+  flops?(sizes: Sizes): number;
+  /** Bytes read and written for these sizes and dtype. */
+  bytes?(sizes: Sizes, dtype: DTypeName): number;
+}
+
+/** Declares a spec with its input type checked. */
+export function defineSpec<I extends Record<string, Tensor>>(spec: KernelSpec<I>): KernelSpec<I> {
+  return spec;
+}
+
+/** Tolerances by output dtype: loose enough for reordered f32 sums, tight enough to catch wrong results. */
+export function defaultTolerance(dtype: DTypeName): Tolerance {
+  switch (dtype) {
+    case 'f16':
+      return { atol: 1e-2, rtol: 1e-2 };
+    case 'bf16':
+      return { atol: 5e-2, rtol: 5e-2 };
+    case 'f32':
+      return { atol: 1e-5, rtol: 1e-4 };
+    case 'f64':
+      return { atol: 1e-12, rtol: 1e-10 };
+    default:
+      return { atol: 0, rtol: 0 };
+  }
+}
