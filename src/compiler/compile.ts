@@ -19,6 +19,8 @@ export interface CompiledIr {
   /** The kernel's tt.func in the module. */
   readonly kernel: Operation;
   readonly staticPrints: readonly string[];
+  /** The source files the kernel and its helpers come from. */
+  readonly sources: readonly string[];
 }
 
 export interface CompileOptions extends PassManagerOptions {
@@ -31,5 +33,5 @@ export function compileToIr(fn: ResolvedFunction, params: readonly KernelParam[]
   const kernel = cg.compileKernel(fn, params.map((p) => p.name), args);
   verify(cg.module);
   const module = options.noPasses ? cg.module : runPasses(cg.module, defaultPipeline, options);
-  return { module, kernel, staticPrints: cg.staticPrints };
+  return { module, kernel, staticPrints: cg.staticPrints, sources: [...cg.sources] };
 }

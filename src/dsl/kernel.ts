@@ -6,14 +6,17 @@
 //   add([cdiv(n, 1024)], x, y, out, n, { BLOCK: 1024 });
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompileError } from '../compiler/diagnostics.ts';
+import { cacheKey, fileHash, readEntry, writeEntry } from '../compiler/cache.ts';
+import { CompileError, type SourceSpan } from '../compiler/diagnostics.ts';
 import { compileToIr, type CompiledIr, type CompileOptions } from '../compiler/compile.ts';
-import { Codegen, type ArgBinding } from '../compiler/frontend/codegen.ts';
-import { kernelParams, type KernelParam } from '../compiler/frontend/signature.ts';
+import type { ArgBinding } from '../compiler/frontend/codegen.ts';
+import { readSignature, type KernelParam, type KernelSignature, type ParamKind } from '../compiler/frontend/signature.ts';
 import { loadSource, type ResolvedFunction } from '../compiler/frontend/source.ts';
+import { parseModule } from '../compiler/ir/parser.ts';
 import { printOp } from '../compiler/ir/printer.ts';
-import { DType, PointerDType, pointerTo, dtypes } from '../compiler/semantic/dtype.ts';
-import { Constexpr, KType, type ConstValue } from '../compiler/semantic/values.ts';
+import { verify } from '../compiler/ir/verifier.ts';
+import { DType, PointerDType, dtypeByName, pointerTo, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
+import { Constexpr, KType, deserializeConstexpr, serializeConstexpr, type ConstValue, type SerializedConst } from '../compiler/semantic/values.ts';
 import { InterpretedKernel, type KernelArgValue, type RunOptions } from '../interp/interpreter.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
@@ -100,43 +103,119 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** A launch recorded instead of run by captureLaunches. */
+export interface CapturedLaunch {
+  readonly definition: KernelDefinition;
+  readonly bound: BoundLaunch;
+  readonly grid: [number, number, number];
+}
+
+let capturing: CapturedLaunch[] | undefined;
+
+/** Runs `f`, recording the kernel launches it makes instead of running them (for `kt compile`). */
+export function captureLaunches(f: () => void): CapturedLaunch[] {
+  const saved = capturing;
+  capturing = [];
+  try {
+    f();
+    return capturing;
+  } finally {
+    capturing = saved;
+  }
+}
+
+interface SignatureEntry {
+  name: string;
+  span: SourceSpan;
+  params: { name: string; kind: ParamKind; dtype?: DTypeName; defaultValue?: SerializedConst; span: SourceSpan }[];
+}
+
+interface IrEntry {
+  /** The module's IR text, with locations. */
+  ir: string;
+  /** The kernel function's symbol in the module. */
+  kernel: string;
+  /** Helper files the kernel was compiled from, with their hashes at the time. */
+  deps: { file: string; hash: string }[];
+}
+
+const isSignatureEntry = (v: unknown): v is SignatureEntry => typeof v === 'object' && v !== null && Array.isArray((v as SignatureEntry).params) && typeof (v as SignatureEntry).name === 'string';
+const isIrEntry = (v: unknown): v is IrEntry => typeof v === 'object' && v !== null && typeof (v as IrEntry).ir === 'string' && typeof (v as IrEntry).kernel === 'string' && Array.isArray((v as IrEntry).deps);
+
+const dtypeOf = (name: string): DType => {
+  const d = dtypeByName(name);
+  if (!d) throw new Error(`unknown dtype ${name} in the compilation cache`);
+  return d;
+};
+
 export class KernelDefinition {
-  private resolved?: { fn: ResolvedFunction; params: KernelParam[] };
+  private fnCache?: ResolvedFunction;
+  private sig?: KernelSignature;
   private readonly specializations = new Map<string, Specialization>();
+  /** Time spent compiling specialisations of this kernel, in milliseconds. */
+  compileMs = 0;
 
   constructor(
     private readonly fn: (...args: never[]) => unknown,
     private readonly site: { file: string; line: number } | undefined,
   ) {}
 
-  /** The kernel's source function and parameters (parsed on first use). */
-  source(): { fn: ResolvedFunction; params: KernelParam[] } {
-    if (!this.resolved) {
-      const fnName = this.fn.name;
-      if (!this.site) throw new CompileError(`kt could not find where kernel '${fnName || '(anonymous)'}' was declared`, undefined, 'declare kernels in .ts files loaded through tsx (npx tsx, npx kt)');
-      const found = loadSource(this.site.file).findKernelFunction(this.site.line, fnName);
+  private requireSite(): { file: string; line: number } {
+    if (!this.site) throw new CompileError(`kt could not find where kernel '${this.fn.name || '(anonymous)'}' was declared`, undefined, 'declare kernels in .ts files loaded through tsx (npx tsx, npx kt)');
+    return this.site;
+  }
+
+  /** The kernel's source function (parsed with ts-morph on first use). */
+  source(): ResolvedFunction {
+    if (!this.fnCache) {
+      const site = this.requireSite();
+      const found = loadSource(site.file).findKernelFunction(site.line, this.fn.name);
       if (!found) {
-        throw new CompileError(`kt could not find the source of kernel '${fnName || '(anonymous)'}' in ${this.site.file}`, undefined, 'pass a function expression or the name of a function declared at the top level of that file to kernel()');
+        throw new CompileError(`kt could not find the source of kernel '${this.fn.name || '(anonymous)'}' in ${site.file}`, undefined, 'pass a function expression or the name of a function declared at the top level of that file to kernel()');
       }
-      this.resolved = { fn: found, params: kernelParams(found) };
+      this.fnCache = found;
     }
-    return this.resolved;
+    return this.fnCache;
+  }
+
+  /** The kernel's name and parameters: from the compilation cache when its file is unchanged. */
+  signature(): KernelSignature {
+    if (this.sig) return this.sig;
+    const site = this.requireSite();
+    const key = cacheKey('signature', site.file, fileHash(site.file) ?? '', String(site.line), this.fn.name);
+    const cached = readEntry('signatures', key, isSignatureEntry);
+    if (cached) {
+      this.sig = {
+        name: cached.name,
+        span: cached.span,
+        params: cached.params.map((p) => ({ ...p, dtype: p.dtype ? dtypeOf(p.dtype) : undefined, defaultValue: p.defaultValue && deserializeConstexpr(p.defaultValue, dtypeOf) })),
+      };
+      return this.sig;
+    }
+    this.sig = readSignature(this.source());
+    writeEntry('signatures', key, {
+      name: this.sig.name,
+      span: this.sig.span,
+      params: this.sig.params.map((p) => ({ ...p, dtype: p.dtype?.name, defaultValue: p.defaultValue && serializeConstexpr(p.defaultValue) })),
+    } satisfies SignatureEntry);
+    return this.sig;
   }
 
   get name(): string {
-    return this.source().fn.name;
+    return this.signature().name;
   }
 
   get params(): readonly KernelParam[] {
-    return this.source().params;
+    return this.signature().params;
   }
 
   /** Matches a launch's arguments to parameters (positionally, then by name in a trailing object). */
   bind(args: readonly unknown[]): BoundLaunch {
-    const { fn, params } = this.source();
+    const sig = this.signature();
+    const params = sig.params;
     const positional = [...args];
     const named = positional.length && isPlainObject(positional[positional.length - 1]) ? (positional.pop() as Record<string, unknown>) : {};
-    const error = (msg: string, hint?: string, p?: KernelParam): Error => (p ? fn.source.error(p.node, `kernel '${fn.name}': ${msg}`, hint) : new CompileError(`kernel '${fn.name}': ${msg}`, fn.source.span(fn.node), hint));
+    const error = (msg: string, hint?: string, p?: KernelParam): Error => new CompileError(`kernel '${sig.name}': ${msg}`, p ? p.span : sig.span, hint);
     if (positional.length > params.length) {
       throw error(`takes ${params.length} arguments (${params.map((p) => p.name).join(', ')}), got ${positional.length}`);
     }
@@ -157,13 +236,13 @@ export class KernelDefinition {
       if (i < positional.length && p.name in named) throw error(`'${p.name}' is given both by position and by name`, undefined, p);
       let v: unknown = i < positional.length ? positional[i] : named[p.name];
       if (v === undefined && !(p.name in named) && i >= positional.length) {
-        if (!p.initializer) throw error(`missing argument '${p.name}'`, undefined, p);
-        v = this.defaultValue(p).value;
+        if (!p.defaultValue) throw error(`missing argument '${p.name}'`, undefined, p);
+        v = p.defaultValue.value;
       }
       meta[p.name] = v;
       const kind = p.kind === 'inferred' ? (v instanceof Tensor ? 'pointer' : v === null || v === undefined || typeof v === 'string' ? 'constexpr' : 'scalar') : p.kind;
       if (kind === 'constexpr') {
-        const c = constexprOf(v);
+        const c = p.defaultValue && v === p.defaultValue.value ? p.defaultValue : constexprOf(v);
         if (!c) throw error(`'${p.name}' is constexpr and needs a compile-time value (number, boolean, string, dtype), got ${describe(v)}`, undefined, p);
         bindings.push({ kind: 'constexpr', value: c });
       } else if (kind === 'pointer') {
@@ -180,34 +259,64 @@ export class KernelDefinition {
     return { bindings, runtime, meta, options };
   }
 
-  private defaultValue(p: KernelParam): Constexpr {
-    const cg = new Codegen();
-    return cg.defaultArgument(this.source().fn, p.initializer!);
-  }
-
-  /** Compiles (or fetches) the specialisation for these bindings. */
+  /** Compiles (or fetches, from memory or the disk cache) the specialisation for these bindings. */
   specialize(bindings: readonly ArgBinding[], options: CompileOptions = {}): Specialization {
     const key = bindings.map((b) => (b.kind === 'constexpr' ? `c:${b.value.toString()}` : `r:${b.type.toString()}`)).join('|');
-    const cached = this.specializations.get(key);
-    if (cached && !options.printAfter && !options.noPasses) return cached;
-    const { fn, params } = this.source();
-    const ir = compileToIr(fn, params, bindings, options);
+    const custom = options.printAfter !== undefined || options.noPasses === true;
+    const cached = custom ? undefined : this.specializations.get(key);
+    if (cached) return cached;
+    const start = performance.now();
+    const ir = custom ? compileToIr(this.source(), this.params, bindings, options) : this.compileCached(key, bindings);
+    this.compileMs += performance.now() - start;
+    const name = this.name;
     let interp: InterpretedKernel | undefined;
     const spec: Specialization = {
       key,
       bindings,
       ir,
       irText: (o = {}) => printOp(ir.module, o),
-      interpreted: () => (interp ??= new InterpretedKernel(fn.name, ir.kernel)),
+      interpreted: () => {
+        if (!interp) {
+          const t = performance.now();
+          interp = new InterpretedKernel(name, ir.kernel);
+          this.compileMs += performance.now() - t;
+        }
+        return interp;
+      },
     };
-    if (!options.printAfter && !options.noPasses) this.specializations.set(key, spec);
+    if (!custom) this.specializations.set(key, spec);
     return spec;
+  }
+
+  /** The optimised IR for a specialisation, from the disk cache if its sources are unchanged. */
+  private compileCached(specKey: string, bindings: readonly ArgBinding[]): CompiledIr {
+    const site = this.requireSite();
+    const key = cacheKey('ir', site.file, fileHash(site.file) ?? '', String(site.line), this.fn.name, specKey);
+    const entry = readEntry('ir', key, isIrEntry);
+    if (entry && entry.deps.every((d) => fileHash(d.file) === d.hash)) {
+      try {
+        const module = parseModule(entry.ir);
+        verify(module);
+        const kernel = module.regions[0]!.entry.ops.find((op) => op.attrs['sym_name'] === entry.kernel);
+        if (kernel) return { module, kernel, staticPrints: [], sources: entry.deps.map((d) => d.file) };
+      } catch {
+        // A damaged or outdated entry: compile afresh and overwrite it.
+      }
+    }
+    const ir = compileToIr(this.source(), this.params, bindings);
+    const deps = ir.sources.filter((f) => f !== site.file).map((file) => ({ file, hash: fileHash(file) ?? '' }));
+    writeEntry('ir', key, { ir: printOp(ir.module, { locations: true }), kernel: ir.kernel.attrs['sym_name'] as string, deps } satisfies IrEntry);
+    return ir;
   }
 
   /** Launches on `grid`: compiles on first use of these argument types and constexprs, then runs. */
   launch(grid: Grid, args: readonly unknown[], runOptions: RunOptions = {}): void {
     const bound = this.bind(args);
     const dims = resolveGrid(grid, bound.meta, this.name);
+    if (capturing) {
+      capturing.push({ definition: this, bound, grid: dims });
+      return;
+    }
     const spec = this.specialize(bound.bindings);
     spec.interpreted().run(dims, bound.runtime, runOptions);
   }

@@ -1,7 +1,8 @@
 // The tl builtins as the frontend sees them: each names its parameters (filled by position or by an options
 // object, as Triton's keyword arguments) and calls the semantic layer. The user-facing documentation of each
 // lives in src/dsl/tl.ts; this table and that file list the same names (a test keeps them in step).
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { TS } from './typescript.ts';
 import { DType, PointerDType, allDTypes, dtypes, pointerTo } from '../semantic/dtype.ts';
 import { SemanticError } from '../semantic/errors.ts';
 import { dot } from '../semantic/dot.ts';
@@ -41,7 +42,7 @@ export class Call {
     const params = def.params.map((p) => ({ name: p.replace(/^\.\.\.|\?$/g, ''), optional: p.endsWith('?'), rest: p.startsWith('...') }));
     const argNodes = [...node.arguments];
     const last = argNodes.length ? unwrap(argNodes[argNodes.length - 1]!) : undefined;
-    const options = last && ts.isObjectLiteralExpression(last) ? (argNodes.pop(), last) : undefined;
+    const options = last && TS.isObjectLiteralExpression(last) ? (argNodes.pop(), last) : undefined;
     let pi = 0;
     if (self !== undefined) this.args.set(params[pi++]!.name, { node: node.expression, value: self });
     for (const a of argNodes) {
@@ -58,10 +59,10 @@ export class Call {
       for (const prop of options.properties) {
         let key: string;
         let valueNode: ts.Expression;
-        if (ts.isPropertyAssignment(prop) && (ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name))) {
+        if (TS.isPropertyAssignment(prop) && (TS.isIdentifier(prop.name) || TS.isStringLiteral(prop.name))) {
           key = prop.name.text;
           valueNode = prop.initializer;
-        } else if (ts.isShorthandPropertyAssignment(prop)) {
+        } else if (TS.isShorthandPropertyAssignment(prop)) {
           key = prop.name.text;
           valueNode = prop.name;
         } else throw cg.error(prop, 'expected `name: value` or a shorthand `name`');

@@ -2,7 +2,8 @@
 // Constexprs are evaluated here (as TypeScript evaluates them); everything that runs per program becomes
 // IR. Control flow on run-time values becomes scf.if / scf.for / scf.while; variables that a branch or
 // loop assigns become the op's results, so the IR stays in SSA form.
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { TS } from './typescript.ts';
 import { SymbolRefAttr, TypeAttr } from '../ir/attributes.ts';
 import { Builder } from '../ir/builder.ts';
 import { Block, Operation, Region, unknownLoc, type Location, type Value } from '../ir/core.ts';
@@ -45,6 +46,8 @@ export class Codegen {
   readonly s: Semantic;
   /** Messages from tl.staticPrint, in order. */
   readonly staticPrints: string[] = [];
+  /** Every source file the compiled functions come from (the kernel's and its helpers'). */
+  readonly sources = new Set<string>();
   private ctx!: FunctionContext;
   private readonly helpers = new Map<string, HelperInfo>();
   private readonly symbols = new Set<string>();
@@ -87,6 +90,7 @@ export class Codegen {
     }
     const saved = this.ctx;
     this.ctx = { source: fn.source, name: fn.name, scope, returned: new Binding('<return>', NOT_RETURNED, true), loopDepth: 0 };
+    this.sources.add(fn.source.path);
     const savedLoc = this.b.loc;
     try {
       const body = fn.node.body;
@@ -94,7 +98,7 @@ export class Codegen {
       this.b.inBlock(entry, () => {
         this.b.loc = fn.source.loc(fn.node);
         if (!body) throw fn.source.error(fn.node, `function ${fn.name} has no body`);
-        if (ts.isBlock(body)) this.statements(body.statements, []);
+        if (TS.isBlock(body)) this.statements(body.statements, []);
         else this.assignReturn(body, this.expr(body));
         const ret = this.ctx.returned.value;
         const values = this.returnValues(fn, ret, visibility === 'public');
@@ -141,7 +145,7 @@ export class Codegen {
     const runtime: TValue[] = [];
     const keyParts: string[] = [];
     params.forEach((p, i) => {
-      if (!ts.isIdentifier(p.name)) throw fn.source.error(p, 'destructured parameters are not supported');
+      if (!TS.isIdentifier(p.name)) throw fn.source.error(p, 'destructured parameters are not supported');
       let a = args[i];
       if (a === undefined) {
         if (!p.initializer) throw this.source.error(node, `${fn.name}: missing argument '${p.name.text}'`);
@@ -231,7 +235,7 @@ export class Codegen {
     for (let i = 0; i < all.length; i++) {
       const st = all[i]!;
       const after = all.slice(i + 1);
-      if (ts.isIfStatement(st) && after.length) {
+      if (TS.isIfStatement(st) && after.length) {
         // An early return: the statements after the if run only on the path that did not return.
         const thenRet = returnsOf(st.thenStatement);
         const elseRet = st.elseStatement ? returnsOf(st.elseStatement) : 'none';
@@ -259,34 +263,34 @@ export class Codegen {
   }
 
   private statement(st: ts.Statement): Returns {
-    if (ts.isVariableStatement(st)) {
+    if (TS.isVariableStatement(st)) {
       this.variableDeclarations(st.declarationList);
       return 'none';
     }
-    if (ts.isExpressionStatement(st)) {
+    if (TS.isExpressionStatement(st)) {
       this.expr(st.expression);
       return 'none';
     }
-    if (ts.isBlock(st)) return this.block(st.statements);
-    if (ts.isIfStatement(st)) return this.ifStatement(st, [], []);
-    if (ts.isReturnStatement(st)) {
+    if (TS.isBlock(st)) return this.block(st.statements);
+    if (TS.isIfStatement(st)) return this.ifStatement(st, [], []);
+    if (TS.isReturnStatement(st)) {
       if (this.ctx.loopDepth > 0) throw this.error(st, 'return inside a loop is not supported', 'end the loop with its condition, then return after it');
       if (st.expression) this.assignReturn(st.expression, this.expr(st.expression));
       else this.ctx.returned.value = RETURNED_VOID;
       return 'all';
     }
-    if (ts.isForStatement(st)) return this.forStatement(st);
-    if (ts.isForOfStatement(st)) return this.forOf(st);
-    if (ts.isWhileStatement(st)) return this.whileLoop(st, st.expression, st.statement, false);
-    if (ts.isDoStatement(st)) return this.whileLoop(st, st.expression, st.statement, true);
-    if (ts.isEmptyStatement(st)) return 'none';
-    if (ts.isBreakStatement(st) || ts.isContinueStatement(st)) {
+    if (TS.isForStatement(st)) return this.forStatement(st);
+    if (TS.isForOfStatement(st)) return this.forOf(st);
+    if (TS.isWhileStatement(st)) return this.whileLoop(st, st.expression, st.statement, false);
+    if (TS.isDoStatement(st)) return this.whileLoop(st, st.expression, st.statement, true);
+    if (TS.isEmptyStatement(st)) return 'none';
+    if (TS.isBreakStatement(st) || TS.isContinueStatement(st)) {
       throw this.error(st, `'${st.getText(this.source.sf).split(/[\s;]/)[0]}' is not supported in kernels`, 'express the exit in the loop condition, e.g. a while loop whose condition tracks a flag');
     }
-    if (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) {
+    if (TS.isFunctionDeclaration(st) || TS.isClassDeclaration(st)) {
       throw this.error(st, 'declarations of functions or classes inside a kernel are not supported', 'declare helper functions at the top level of the file');
     }
-    throw this.error(st, `unsupported statement: ${ts.SyntaxKind[st.kind]}`, 'kernels use const/let, if/else, for, while, do-while, return and expressions');
+    throw this.error(st, `unsupported statement: ${TS.SyntaxKind[st.kind]}`, 'kernels use const/let, if/else, for, while, do-while, return and expressions');
   }
 
   private assignReturn(node: ts.Node, v: KValue): void {
@@ -295,12 +299,12 @@ export class Codegen {
   }
 
   private variableDeclarations(list: ts.VariableDeclarationList): void {
-    const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
-    const isLet = (list.flags & ts.NodeFlags.Let) !== 0;
+    const isConst = (list.flags & TS.NodeFlags.Const) !== 0;
+    const isLet = (list.flags & TS.NodeFlags.Let) !== 0;
     if (!isConst && !isLet) throw this.error(list, '`var` is not supported in kernels', 'use `let` or `const`');
     for (const d of list.declarations) {
       if (!d.initializer) {
-        if (isConst || !ts.isIdentifier(d.name)) throw this.error(d, 'a declaration without a value needs `let` and a plain name');
+        if (isConst || !TS.isIdentifier(d.name)) throw this.error(d, 'a declaration without a value needs `let` and a plain name');
         this.declare(d.name, new Constexpr(null), true, true);
         continue;
       }
@@ -318,19 +322,19 @@ export class Codegen {
 
   /** Binds (declaring) or assigns a name or array pattern to a value. */
   private bindPattern(target: ts.BindingName | ts.Expression, value: KValue, mutable: boolean, declaring: boolean): void {
-    if (ts.isIdentifier(target)) {
+    if (TS.isIdentifier(target)) {
       if (declaring) this.declare(target, value, mutable);
       else this.assign(target, value);
       return;
     }
-    const elements = ts.isArrayBindingPattern(target) ? target.elements : ts.isArrayLiteralExpression(target) ? target.elements : undefined;
+    const elements = TS.isArrayBindingPattern(target) ? target.elements : TS.isArrayLiteralExpression(target) ? target.elements : undefined;
     if (!elements) throw this.error(target, 'only names and [a, b] patterns can be bound');
     const items = value instanceof Tuple ? value.items : value instanceof Constexpr && Array.isArray(value.value) ? value.value.map((v) => new Constexpr(v)) : undefined;
     if (!items) throw this.error(target, `cannot destructure ${describeValue(value)}`, 'only tuples (such as the result of tl.split) and constant arrays destructure');
     if (elements.length > items.length) throw this.error(target, `pattern has ${elements.length} names but the value has ${items.length} items`);
     elements.forEach((el, i) => {
-      if (ts.isOmittedExpression(el)) return;
-      const name = ts.isBindingElement(el) ? el.name : el;
+      if (TS.isOmittedExpression(el)) return;
+      const name = TS.isBindingElement(el) ? el.name : el;
       this.bindPattern(name as ts.BindingName, items[i]!, mutable, declaring);
     });
   }
@@ -473,18 +477,18 @@ export class Codegen {
 
   private forOf(st: ts.ForOfStatement): Returns {
     const init = st.initializer;
-    if (!ts.isVariableDeclarationList(init) || init.declarations.length !== 1 || !ts.isIdentifier(init.declarations[0]!.name)) {
+    if (!TS.isVariableDeclarationList(init) || init.declarations.length !== 1 || !TS.isIdentifier(init.declarations[0]!.name)) {
       throw this.error(init, 'a for-of loop declares one loop variable: for (const i of tl.range(...))');
     }
     const iv = init.declarations[0]!.name as ts.Identifier;
     const iterable = unwrap(st.expression);
-    const callee = ts.isCallExpression(iterable) ? this.expr(iterable.expression) : undefined;
+    const callee = TS.isCallExpression(iterable) ? this.expr(iterable.expression) : undefined;
     const kind = callee && isCallable(callee) && callee.kind === 'builtin' ? callee.name : undefined;
-    if (!ts.isCallExpression(iterable) || (kind !== 'range' && kind !== 'staticRange')) {
+    if (!TS.isCallExpression(iterable) || (kind !== 'range' && kind !== 'staticRange')) {
       throw this.error(st.expression, 'kernels loop over tl.range(...) or tl.staticRange(...)', 'for example: for (const k of tl.range(0, K, BLOCK_K))');
     }
-    const args = iterable.arguments.filter((a) => !ts.isObjectLiteralExpression(unwrap(a)));
-    const optsNode = iterable.arguments.find((a) => ts.isObjectLiteralExpression(unwrap(a)));
+    const args = iterable.arguments.filter((a) => !TS.isObjectLiteralExpression(unwrap(a)));
+    const optsNode = iterable.arguments.find((a) => TS.isObjectLiteralExpression(unwrap(a)));
     if (args.length < 1 || args.length > 3) throw this.error(iterable, `tl.${kind} takes (end), (start, end) or (start, end, step)`);
     const vals = args.map((a) => this.expr(a));
     const [lb, ub, step] = vals.length === 1 ? [new Constexpr(0), vals[0]!, new Constexpr(1)] : [vals[0]!, vals[1]!, vals[2] ?? new Constexpr(1)];
@@ -498,7 +502,7 @@ export class Codegen {
     if (optsNode) {
       const opts = unwrap(optsNode) as ts.ObjectLiteralExpression;
       for (const p of opts.properties) {
-        if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name)) throw this.error(p, 'expected `name: value`');
+        if (!TS.isPropertyAssignment(p) || !TS.isIdentifier(p.name)) throw this.error(p, 'expected `name: value`');
         const key = p.name.text;
         const irName = { numStages: 'tt.num_stages', loopUnrollFactor: 'tt.loop_unroll_factor' }[key];
         if (!irName) throw this.error(p.name, `unknown tl.${kind} option '${key}'`, 'options are numStages and loopUnrollFactor');
@@ -531,7 +535,7 @@ export class Codegen {
     this.ctx.scope = new Scope(saved);
     try {
       if (st.initializer) {
-        if (ts.isVariableDeclarationList(st.initializer)) this.variableDeclarations(st.initializer);
+        if (TS.isVariableDeclarationList(st.initializer)) this.variableDeclarations(st.initializer);
         else this.expr(st.initializer);
       }
       return this.whileLoop(st, st.condition, st.statement, false, st.incrementor);
@@ -706,36 +710,36 @@ export class Codegen {
 
   expr(node: ts.Expression): KValue {
     const n = node;
-    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n)) {
+    if (TS.isParenthesizedExpression(n) || TS.isAsExpression(n) || TS.isNonNullExpression(n) || TS.isSatisfiesExpression(n) || TS.isTypeAssertionExpression(n)) {
       return this.expr(n.expression);
     }
-    if (ts.isNumericLiteral(n)) return numericLiteral(n.text);
-    if (ts.isBigIntLiteral(n)) return new Constexpr(BigInt(n.text.slice(0, -1).replace(/_/g, '')));
-    if (n.kind === ts.SyntaxKind.TrueKeyword) return new Constexpr(true);
-    if (n.kind === ts.SyntaxKind.FalseKeyword) return new Constexpr(false);
-    if (n.kind === ts.SyntaxKind.NullKeyword) return new Constexpr(null);
-    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return new Constexpr(n.text);
-    if (ts.isTemplateExpression(n)) return this.template(n);
-    if (ts.isIdentifier(n)) return this.identifier(n);
-    if (ts.isPropertyAccessExpression(n)) return this.property(n);
-    if (ts.isElementAccessExpression(n)) return this.elementAccess(n);
-    if (ts.isCallExpression(n)) return this.call(n);
-    if (ts.isBinaryExpression(n)) return this.binaryExpression(n);
-    if (ts.isPrefixUnaryExpression(n)) return this.prefixUnary(n);
-    if (ts.isPostfixUnaryExpression(n)) return this.increment(n, n.operand, n.operator === ts.SyntaxKind.PlusPlusToken ? '+' : '-', true);
-    if (ts.isConditionalExpression(n)) return this.conditional(n);
-    if (ts.isArrayLiteralExpression(n)) return this.arrayLiteral(n);
-    if (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) {
+    if (TS.isNumericLiteral(n)) return numericLiteral(n.text);
+    if (TS.isBigIntLiteral(n)) return new Constexpr(BigInt(n.text.slice(0, -1).replace(/_/g, '')));
+    if (n.kind === TS.SyntaxKind.TrueKeyword) return new Constexpr(true);
+    if (n.kind === TS.SyntaxKind.FalseKeyword) return new Constexpr(false);
+    if (n.kind === TS.SyntaxKind.NullKeyword) return new Constexpr(null);
+    if (TS.isStringLiteral(n) || TS.isNoSubstitutionTemplateLiteral(n)) return new Constexpr(n.text);
+    if (TS.isTemplateExpression(n)) return this.template(n);
+    if (TS.isIdentifier(n)) return this.identifier(n);
+    if (TS.isPropertyAccessExpression(n)) return this.property(n);
+    if (TS.isElementAccessExpression(n)) return this.elementAccess(n);
+    if (TS.isCallExpression(n)) return this.call(n);
+    if (TS.isBinaryExpression(n)) return this.binaryExpression(n);
+    if (TS.isPrefixUnaryExpression(n)) return this.prefixUnary(n);
+    if (TS.isPostfixUnaryExpression(n)) return this.increment(n, n.operand, n.operator === TS.SyntaxKind.PlusPlusToken ? '+' : '-', true);
+    if (TS.isConditionalExpression(n)) return this.conditional(n);
+    if (TS.isArrayLiteralExpression(n)) return this.arrayLiteral(n);
+    if (TS.isArrowFunction(n) || TS.isFunctionExpression(n)) {
       throw this.error(n, 'closures are not supported in kernels', 'declare the function at the top level of the file and pass it by name');
     }
-    if (ts.isObjectLiteralExpression(n)) {
+    if (TS.isObjectLiteralExpression(n)) {
       throw this.error(n, 'object literals are only allowed as the options argument of a tl call', 'for example tl.load(ptr, { mask, other: 0 })');
     }
-    if (n.kind === ts.SyntaxKind.ThisKeyword) throw this.error(n, '`this` is not available in kernels');
-    if (ts.isNewExpression(n)) throw this.error(n, '`new` is not supported in kernels', 'tiles are made with tl.zeros, tl.full or tl.arange');
-    if (ts.isAwaitExpression(n)) throw this.error(n, '`await` is not supported in kernels');
-    if (ts.isSpreadElement(n)) throw this.error(n, 'spread (...) is not supported in kernels');
-    throw this.error(n, `unsupported syntax in a kernel: ${ts.SyntaxKind[n.kind]}`);
+    if (n.kind === TS.SyntaxKind.ThisKeyword) throw this.error(n, '`this` is not available in kernels');
+    if (TS.isNewExpression(n)) throw this.error(n, '`new` is not supported in kernels', 'tiles are made with tl.zeros, tl.full or tl.arange');
+    if (TS.isAwaitExpression(n)) throw this.error(n, '`await` is not supported in kernels');
+    if (TS.isSpreadElement(n)) throw this.error(n, 'spread (...) is not supported in kernels');
+    throw this.error(n, `unsupported syntax in a kernel: ${TS.SyntaxKind[n.kind]}`);
   }
 
   /** Evaluates an expression that must be known at compile time. */
@@ -868,15 +872,15 @@ export class Codegen {
 
   private binaryExpression(n: ts.BinaryExpression): KValue {
     const op = n.operatorToken.kind;
-    const K = ts.SyntaxKind;
+    const K = TS.SyntaxKind;
     if (op === K.EqualsToken) {
       const v = this.expr(n.right);
       const target = unwrap(n.left);
-      if (ts.isIdentifier(target) || ts.isArrayLiteralExpression(target)) {
+      if (TS.isIdentifier(target) || TS.isArrayLiteralExpression(target)) {
         this.bindPattern(target, v, true, false);
         return v;
       }
-      throw this.error(n.left, 'only variables can be assigned', ts.isElementAccessExpression(target) ? 'tiles cannot be updated element by element; build a new tile with tl.where' : undefined);
+      throw this.error(n.left, 'only variables can be assigned', TS.isElementAccessExpression(target) ? 'tiles cannot be updated element by element; build a new tile with tl.where' : undefined);
     }
     const compound: Partial<Record<ts.SyntaxKind, string>> = {
       [K.PlusEqualsToken]: '+',
@@ -895,7 +899,7 @@ export class Codegen {
     const compoundOp = compound[op];
     if (compoundOp) {
       const target = unwrap(n.left);
-      if (!ts.isIdentifier(target)) throw this.error(n.left, 'only variables can be assigned');
+      if (!TS.isIdentifier(target)) throw this.error(n.left, 'only variables can be assigned');
       const v = this.binary(compoundOp, n, this.expr(target), this.expr(n.right));
       this.assign(target, v);
       return v;
@@ -987,7 +991,7 @@ export class Codegen {
   }
 
   private prefixUnary(n: ts.PrefixUnaryExpression): KValue {
-    const K = ts.SyntaxKind;
+    const K = TS.SyntaxKind;
     if (n.operator === K.PlusPlusToken || n.operator === K.MinusMinusToken) {
       return this.increment(n, n.operand, n.operator === K.PlusPlusToken ? '+' : '-', false);
     }
@@ -1018,7 +1022,7 @@ export class Codegen {
 
   private increment(n: ts.Node, operand: ts.Expression, op: '+' | '-', postfix: boolean): KValue {
     const target = unwrap(operand);
-    if (!ts.isIdentifier(target)) throw this.error(operand, 'only variables can be incremented');
+    if (!TS.isIdentifier(target)) throw this.error(operand, 'only variables can be incremented');
     const old = this.expr(target);
     const v = this.binary(op, n, old, new Constexpr(1));
     this.assign(target, v);
@@ -1055,13 +1059,13 @@ function numericLiteral(text: string): Constexpr {
 }
 
 function blockStatements(st: ts.Statement): readonly ts.Statement[] {
-  return ts.isBlock(st) ? st.statements : [st];
+  return TS.isBlock(st) ? st.statements : [st];
 }
 
 /** Whether a statement returns on every path, some paths, or none (by its syntax). */
 function returnsOf(st: ts.Statement): Returns {
-  if (ts.isReturnStatement(st)) return 'all';
-  if (ts.isBlock(st)) {
+  if (TS.isReturnStatement(st)) return 'all';
+  if (TS.isBlock(st)) {
     let acc: Returns = 'none';
     for (const s of st.statements) {
       const r = returnsOf(s);
@@ -1070,7 +1074,7 @@ function returnsOf(st: ts.Statement): Returns {
     }
     return acc;
   }
-  if (ts.isIfStatement(st)) {
+  if (TS.isIfStatement(st)) {
     const a = returnsOf(st.thenStatement);
     const b = st.elseStatement ? returnsOf(st.elseStatement) : 'none';
     if (a === 'all' && b === 'all') return 'all';
@@ -1084,16 +1088,16 @@ export function assignedNames(node: ts.Node): Set<string> {
   const names = new Set<string>();
   const addTarget = (t: ts.Expression): void => {
     const e = unwrap(t);
-    if (ts.isIdentifier(e)) names.add(e.text);
-    else if (ts.isArrayLiteralExpression(e)) e.elements.forEach(addTarget);
+    if (TS.isIdentifier(e)) names.add(e.text);
+    else if (TS.isArrayLiteralExpression(e)) e.elements.forEach(addTarget);
   };
   const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    if (TS.isBinaryExpression(n) && n.operatorToken.kind >= TS.SyntaxKind.FirstAssignment && n.operatorToken.kind <= TS.SyntaxKind.LastAssignment) {
       addTarget(n.left);
-    } else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
+    } else if ((TS.isPrefixUnaryExpression(n) || TS.isPostfixUnaryExpression(n)) && (n.operator === TS.SyntaxKind.PlusPlusToken || n.operator === TS.SyntaxKind.MinusMinusToken)) {
       addTarget(n.operand);
     }
-    ts.forEachChild(n, visit);
+    TS.forEachChild(n, visit);
   };
   visit(node);
   return names;
@@ -1102,16 +1106,16 @@ export function assignedNames(node: ts.Node): Set<string> {
 /** Recognises `for (let i = lb; i < ub; i += step)` (also `<=`, `i++`, `i = i + step`). */
 function matchCountedLoop(st: ts.ForStatement): { iv: ts.Identifier; lb: ts.Expression; ub: ts.Expression; step?: ts.Expression; inclusive: boolean } | undefined {
   const init = st.initializer;
-  if (!init || !ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return undefined;
+  if (!init || !TS.isVariableDeclarationList(init) || init.declarations.length !== 1) return undefined;
   const d = init.declarations[0]!;
-  if (!ts.isIdentifier(d.name) || !d.initializer || !(init.flags & ts.NodeFlags.Let)) return undefined;
+  if (!TS.isIdentifier(d.name) || !d.initializer || !(init.flags & TS.NodeFlags.Let)) return undefined;
   const iv = d.name;
   const cond = st.condition && unwrap(st.condition);
-  if (!cond || !ts.isBinaryExpression(cond)) return undefined;
-  const K = ts.SyntaxKind;
+  if (!cond || !TS.isBinaryExpression(cond)) return undefined;
+  const K = TS.SyntaxKind;
   let ub: ts.Expression | undefined;
   let inclusive = false;
-  const isIv = (e: ts.Expression): boolean => ts.isIdentifier(unwrap(e)) && (unwrap(e) as ts.Identifier).text === iv.text;
+  const isIv = (e: ts.Expression): boolean => TS.isIdentifier(unwrap(e)) && (unwrap(e) as ts.Identifier).text === iv.text;
   if (isIv(cond.left) && (cond.operatorToken.kind === K.LessThanToken || cond.operatorToken.kind === K.LessThanEqualsToken)) {
     ub = cond.right;
     inclusive = cond.operatorToken.kind === K.LessThanEqualsToken;
@@ -1123,11 +1127,11 @@ function matchCountedLoop(st: ts.ForStatement): { iv: ts.Identifier; lb: ts.Expr
   const inc = st.incrementor && unwrap(st.incrementor);
   if (!inc) return undefined;
   let step: ts.Expression | undefined;
-  if ((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && inc.operator === K.PlusPlusToken && isIv(inc.operand)) step = undefined;
-  else if (ts.isBinaryExpression(inc) && inc.operatorToken.kind === K.PlusEqualsToken && isIv(inc.left)) step = inc.right;
-  else if (ts.isBinaryExpression(inc) && inc.operatorToken.kind === K.EqualsToken && isIv(inc.left)) {
+  if ((TS.isPostfixUnaryExpression(inc) || TS.isPrefixUnaryExpression(inc)) && inc.operator === K.PlusPlusToken && isIv(inc.operand)) step = undefined;
+  else if (TS.isBinaryExpression(inc) && inc.operatorToken.kind === K.PlusEqualsToken && isIv(inc.left)) step = inc.right;
+  else if (TS.isBinaryExpression(inc) && inc.operatorToken.kind === K.EqualsToken && isIv(inc.left)) {
     const r = unwrap(inc.right);
-    if (!ts.isBinaryExpression(r) || r.operatorToken.kind !== K.PlusToken) return undefined;
+    if (!TS.isBinaryExpression(r) || r.operatorToken.kind !== K.PlusToken) return undefined;
     if (isIv(r.left)) step = r.right;
     else if (isIv(r.right)) step = r.left;
     else return undefined;

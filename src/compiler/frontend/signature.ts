@@ -1,8 +1,13 @@
 // A kernel's parameters as its source declares them: which are constexprs, pointers (and to what) or
-// scalars, read from the TypeScript annotations (`BLOCK: constexpr`, `x: Ptr<f16>`, `n: i32`).
-import { ts } from 'ts-morph';
+// scalars, read from the TypeScript annotations (`BLOCK: constexpr`, `x: Ptr<f16>`, `n: i32`), with their
+// default values evaluated. Signatures are plain data, so the compilation cache can keep them.
+import type { ts } from 'ts-morph';
+import type { SourceSpan } from '../diagnostics.ts';
 import { dtypeByName, type DType } from '../semantic/dtype.ts';
+import type { Constexpr } from '../semantic/values.ts';
+import { Codegen } from './codegen.ts';
 import type { ResolvedFunction } from './source.ts';
+import { TS } from './typescript.ts';
 
 export type ParamKind = 'constexpr' | 'pointer' | 'scalar' | 'inferred';
 
@@ -11,50 +16,60 @@ export interface KernelParam {
   readonly kind: ParamKind;
   /** The declared pointee (for pointers) or dtype (for scalars), if the annotation names one. */
   readonly dtype?: DType;
-  readonly node: ts.ParameterDeclaration;
-  /** The default value's expression (`BLOCK: constexpr = 128`). */
-  readonly initializer?: ts.Expression;
+  /** The default value (`BLOCK: constexpr = 128`), evaluated. */
+  readonly defaultValue?: Constexpr;
+  /** Where the parameter is declared, for errors at launch. */
+  readonly span: SourceSpan;
+}
+
+export interface KernelSignature {
+  readonly name: string;
+  /** The function's declaration, for errors that concern the whole kernel. */
+  readonly span: SourceSpan;
+  readonly params: readonly KernelParam[];
 }
 
 function typeName(fn: ResolvedFunction, node: ts.EntityName): string {
-  const text = ts.isIdentifier(node) ? node.text : node.right.text;
+  const text = TS.isIdentifier(node) ? node.text : node.right.text;
   // Names imported from kt may be renamed locally; map them back to kt's own names.
-  return (ts.isIdentifier(node) && fn.source.ktImports.get(text)) || text;
+  return (TS.isIdentifier(node) && fn.source.ktImports.get(text)) || text;
 }
 
 function dtypeOfTypeNode(fn: ResolvedFunction, node: ts.TypeNode | undefined): DType | undefined {
   if (!node) return undefined;
-  if (ts.isTypeReferenceNode(node)) return dtypeByName(typeName(fn, node.typeName));
-  if (ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal)) return dtypeByName(node.literal.text);
+  if (TS.isTypeReferenceNode(node)) return dtypeByName(typeName(fn, node.typeName));
+  if (TS.isLiteralTypeNode(node) && TS.isStringLiteral(node.literal)) return dtypeByName(node.literal.text);
   return undefined;
 }
 
-function paramOf(fn: ResolvedFunction, p: ts.ParameterDeclaration): KernelParam {
-  if (!ts.isIdentifier(p.name)) throw fn.source.error(p, 'kernel parameters must be plain names');
-  if (p.dotDotDotToken) throw fn.source.error(p, 'rest parameters are not supported in kernels');
-  const base = { name: p.name.text, node: p, initializer: p.initializer };
+function kindOf(fn: ResolvedFunction, p: ts.ParameterDeclaration): { kind: ParamKind; dtype?: DType } {
   const t = p.type;
-  if (!t) return { ...base, kind: p.initializer ? 'constexpr' : 'inferred' };
-  if (ts.isTypeReferenceNode(t)) {
+  if (!t) return { kind: p.initializer ? 'constexpr' : 'inferred' };
+  if (TS.isTypeReferenceNode(t)) {
     const name = typeName(fn, t.typeName);
-    if (name === 'constexpr') return { ...base, kind: 'constexpr' };
+    if (name === 'constexpr') return { kind: 'constexpr' };
     if (name === 'Ptr' || name === 'Pointer') {
       const arg = t.typeArguments?.[0];
       const dtype = dtypeOfTypeNode(fn, arg);
       if (arg && !dtype) throw fn.source.error(arg, `unknown pointee type '${arg.getText(fn.source.sf)}'`, 'write Ptr<f32>, Ptr<f16>, Ptr<i32>, ... or a bare Ptr');
-      return { ...base, kind: 'pointer', dtype };
+      return { kind: 'pointer', dtype };
     }
     const dtype = dtypeByName(name);
-    if (dtype) return { ...base, kind: 'scalar', dtype };
-    if (name === 'Tile') return { ...base, kind: 'inferred' };
+    if (dtype) return { kind: 'scalar', dtype };
+    if (name === 'Tile') return { kind: 'inferred' };
     throw fn.source.error(t, `unknown parameter type '${t.getText(fn.source.sf)}'`, 'use Ptr<dtype> for tensors, constexpr for compile-time values, or a dtype such as i32 / f32 for scalars');
   }
-  if (t.kind === ts.SyntaxKind.NumberKeyword || t.kind === ts.SyntaxKind.BooleanKeyword || t.kind === ts.SyntaxKind.BigIntKeyword) {
-    return { ...base, kind: 'inferred' };
-  }
+  if (t.kind === TS.SyntaxKind.NumberKeyword || t.kind === TS.SyntaxKind.BooleanKeyword || t.kind === TS.SyntaxKind.BigIntKeyword) return { kind: 'inferred' };
   throw fn.source.error(t, `unsupported parameter type '${t.getText(fn.source.sf)}'`, 'use Ptr<dtype>, constexpr, or a dtype such as i32');
 }
 
-export function kernelParams(fn: ResolvedFunction): KernelParam[] {
-  return fn.node.parameters.map((p) => paramOf(fn, p));
+export function readSignature(fn: ResolvedFunction): KernelSignature {
+  const params = fn.node.parameters.map((p): KernelParam => {
+    if (!TS.isIdentifier(p.name)) throw fn.source.error(p, 'kernel parameters must be plain names');
+    if (p.dotDotDotToken) throw fn.source.error(p, 'rest parameters are not supported in kernels');
+    const { kind, dtype } = kindOf(fn, p);
+    const defaultValue = p.initializer ? new Codegen().defaultArgument(fn, p.initializer) : undefined;
+    return { name: p.name.text, kind, dtype, defaultValue, span: fn.source.span(p) };
+  });
+  return { name: fn.name, span: fn.source.span(fn.node), params };
 }

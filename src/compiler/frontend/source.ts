@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Project, ts } from 'ts-morph';
+import type { Project as MorphProject, ts } from 'ts-morph';
+import { TS, createProject } from './typescript.ts';
 import type { Location } from '../ir/core.ts';
 import { CompileError, type SourceSpan } from '../diagnostics.ts';
 
@@ -18,12 +19,12 @@ export interface ResolvedFunction {
   readonly name: string;
 }
 
-let project: Project | undefined;
-function getProject(): Project {
-  project ??= new Project({
+let project: MorphProject | undefined;
+function getProject(): MorphProject {
+  project ??= createProject({
     useInMemoryFileSystem: true,
     skipFileDependencyResolution: true,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, allowJs: true },
+    compilerOptions: { target: TS.ScriptTarget.ES2022, allowJs: true },
   });
   return project;
 }
@@ -59,7 +60,7 @@ export class KernelSource {
     readonly path: string,
     readonly text: string,
   ) {
-    const morph = getProject().createSourceFile(path, text, { overwrite: true, scriptKind: path.endsWith('.js') ? ts.ScriptKind.JS : ts.ScriptKind.TS });
+    const morph = getProject().createSourceFile(path, text, { overwrite: true, scriptKind: path.endsWith('.js') ? TS.ScriptKind.JS : TS.ScriptKind.TS });
     this.sf = morph.compilerNode;
     for (const imp of morph.getImportDeclarations()) {
       const spec = imp.getModuleSpecifierValue();
@@ -73,12 +74,12 @@ export class KernelSource {
       if (ns && fromKt) this.ktImports.set(ns.getText(), '*');
     }
     for (const stmt of this.sf.statements) {
-      if (ts.isFunctionDeclaration(stmt) && stmt.name) this.functions.set(stmt.name.text, stmt);
-      if (ts.isVariableStatement(stmt) && stmt.declarationList.flags & ts.NodeFlags.Const) {
+      if (TS.isFunctionDeclaration(stmt) && stmt.name) this.functions.set(stmt.name.text, stmt);
+      if (TS.isVariableStatement(stmt) && stmt.declarationList.flags & TS.NodeFlags.Const) {
         for (const d of stmt.declarationList.declarations) {
-          if (!ts.isIdentifier(d.name) || !d.initializer) continue;
+          if (!TS.isIdentifier(d.name) || !d.initializer) continue;
           const init = unwrap(d.initializer);
-          if (ts.isFunctionExpression(init) || ts.isArrowFunction(init)) this.functions.set(d.name.text, init);
+          if (TS.isFunctionExpression(init) || TS.isArrowFunction(init)) this.functions.set(d.name.text, init);
           else this.constants.set(d.name.text, d.initializer);
         }
       }
@@ -139,30 +140,30 @@ export class KernelSource {
     if (line !== undefined) {
       let best: ts.CallExpression | undefined;
       const visit = (node: ts.Node): void => {
-        if (ts.isCallExpression(node) && this.isKernelFactory(node.expression)) {
+        if (TS.isCallExpression(node) && this.isKernelFactory(node.expression)) {
           const { line: l } = this.position(node);
           const endLine = this.sf.getLineAndCharacterOfPosition(node.expression.getEnd()).line + 1;
           if (l <= line && line <= endLine && (!best || node.getStart(this.sf) > best.getStart(this.sf))) best = node;
         }
-        ts.forEachChild(node, visit);
+        TS.forEachChild(node, visit);
       };
       visit(this.sf);
       const arg = best?.arguments[0] && unwrap(best.arguments[0]);
-      if (arg && (ts.isFunctionExpression(arg) || ts.isArrowFunction(arg))) {
+      if (arg && (TS.isFunctionExpression(arg) || TS.isArrowFunction(arg))) {
         return { source: this, node: arg, name: arg.name?.text ?? (name || kernelVariableName(best!) || 'kernel') };
       }
-      if (arg && ts.isIdentifier(arg)) return this.resolveFunction(arg.text);
+      if (arg && TS.isIdentifier(arg)) return this.resolveFunction(arg.text);
     }
     return name ? this.resolveFunction(name) : undefined;
   }
 
   private isKernelFactory(callee: ts.Expression): boolean {
     const e = unwrap(callee);
-    if (ts.isIdentifier(e)) {
+    if (TS.isIdentifier(e)) {
       const exported = this.ktImports.get(e.text);
       return exported === 'kernel' || exported === 'autotune';
     }
-    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+    if (TS.isPropertyAccessExpression(e) && TS.isIdentifier(e.expression)) {
       return this.ktImports.get(e.expression.text) === '*' && (e.name.text === 'kernel' || e.name.text === 'autotune');
     }
     return false;
@@ -172,14 +173,14 @@ export class KernelSource {
 /** `const add = kernel(...)` -> "add". */
 function kernelVariableName(call: ts.CallExpression): string | undefined {
   const parent = call.parent;
-  return parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name) ? parent.name.text : undefined;
+  return parent && TS.isVariableDeclaration(parent) && TS.isIdentifier(parent.name) ? parent.name.text : undefined;
 }
 
 /** Strips parentheses, `as`, `satisfies` and `!` around an expression. */
 export function unwrap(e: ts.Expression): ts.Expression {
   let x = e;
   for (;;) {
-    if (ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isNonNullExpression(x) || ts.isSatisfiesExpression(x) || ts.isTypeAssertionExpression(x)) {
+    if (TS.isParenthesizedExpression(x) || TS.isAsExpression(x) || TS.isNonNullExpression(x) || TS.isSatisfiesExpression(x) || TS.isTypeAssertionExpression(x)) {
       x = x.expression;
     } else return x;
   }

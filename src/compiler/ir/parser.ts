@@ -86,7 +86,7 @@ class Parser {
   eat(s: string): boolean {
     if (!this.peek(s)) return false;
     // A keyword must not run on into an identifier (`module` vs `modulex`).
-    if (/^[A-Za-z_]/.test(s) && /[A-Za-z0-9_.]/.test(this.src[this.pos + s.length] ?? '')) return false;
+    if (/[A-Za-z0-9_]$/.test(s) && /[A-Za-z0-9_.]/.test(this.src[this.pos + s.length] ?? '')) return false;
     this.pos += s.length;
     return true;
   }

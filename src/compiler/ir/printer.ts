@@ -87,7 +87,7 @@ class Printer {
       this.region(r, depth, namer);
       line = `${pad}} `;
     });
-    this.out[this.out.length - 1] += this.loc(op);
+    this.out.push(`${pad}}${this.loc(op)}`);
   }
 
   private func(op: Operation, depth: number, namer: Namer): void {

@@ -1,7 +1,7 @@
 // The frontend's values: a runtime value (an IR value with its signed-aware type) or a compile-time one.
 import type { Value } from '../ir/core.ts';
 import { pointerType, tensorType, type ScalarType, type Type } from '../ir/types.ts';
-import { DType, PointerDType, type ElementType } from './dtype.ts';
+import { DType, PointerDType, pointerTo, type ElementType } from './dtype.ts';
 
 /** A value's type in the language: an element type and a static shape ([] for a scalar). */
 export class KType {
@@ -80,3 +80,35 @@ export class Constexpr {
 
 /** What semantic operations accept: a runtime value or a literal. */
 export type Operand = TValue | Constexpr;
+
+/** A constexpr as JSON, for the compilation cache. */
+export type SerializedConst = { v: unknown; f?: true };
+
+function toJson(v: ConstValue): unknown {
+  if (typeof v === 'bigint') return { bigint: String(v) };
+  if (v instanceof DType) return { dtype: v.name };
+  if (v instanceof PointerDType) return { pointer: v.pointee.name };
+  if (typeof v === 'number' && !Number.isFinite(v)) return { number: String(v) };
+  if (Array.isArray(v)) return v.map(toJson);
+  return v;
+}
+
+function fromJson(j: unknown, lookup: (name: string) => DType): ConstValue {
+  if (Array.isArray(j)) return j.map((x) => fromJson(x, lookup));
+  if (j !== null && typeof j === 'object') {
+    const o = j as Record<string, string>;
+    if ('bigint' in o) return BigInt(o['bigint']!);
+    if ('dtype' in o) return lookup(o['dtype']!);
+    if ('pointer' in o) return pointerTo(lookup(o['pointer']!));
+    if ('number' in o) return Number(o['number']);
+  }
+  return j as ConstValue;
+}
+
+export function serializeConstexpr(c: Constexpr): SerializedConst {
+  return c.isFloat ? { v: toJson(c.value), f: true } : { v: toJson(c.value) };
+}
+
+export function deserializeConstexpr(s: SerializedConst, lookup: (name: string) => DType): Constexpr {
+  return new Constexpr(fromJson(s.v, lookup), s.f === true);
+}
