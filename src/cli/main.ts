@@ -22,6 +22,8 @@ async function guard(f: () => Promise<number>): Promise<number> {
 
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
+  // Handlers only choose the action: it runs once yargs has validated the whole command line.
+  let action: (() => Promise<number>) | undefined;
   const parser = yargs([...argv])
     .scriptName('kt')
     .usage('$0 <command> [options]\n\nWrite GPU kernels in TypeScript; run them on the CPU interpreter.')
@@ -41,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .example('$0 run my-kernels.ts relu -c BLOCK=256', ''),
       async (a) => {
         const { runCommand } = await import('./run.ts');
-        code = await guard(() => runCommand({ target: a.target!, kernel: a.kernel, interpret: a.interpret, size: a.size, dtype: a.dtype, config: a.config, seed: a.seed }));
+        action = () => runCommand({ target: a.target!, kernel: a.kernel, interpret: a.interpret, size: a.size, dtype: a.dtype, config: a.config, seed: a.seed });
       },
     )
     .command(
@@ -50,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) => y,
       async () => {
         const { listCommand } = await import('./list.ts');
-        code = await guard(listCommand);
+        action = listCommand;
       },
     )
     .command(
@@ -72,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .example('$0 compile kernels/add.ts add -s "*f16,*f16,*f16,i32" -c BLOCK=256', ''),
       async (a) => {
         const { compileCommand } = await import('./compile.ts');
-        code = await guard(() =>
+        action = () =>
           compileCommand({
             target: a.target!,
             kernel: a.kernel,
@@ -84,8 +86,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             locations: a.locations,
             passes: a.passes,
             printAfterAll: a['print-after-all'],
-          }),
-        );
+          });
       },
     )
     .demandCommand(1, 'give a command: run, list or compile')
@@ -100,5 +101,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 100));
   await parser.parseAsync();
+  if (code === 0 && action) code = await guard(action);
   return code;
 }

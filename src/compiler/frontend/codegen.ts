@@ -14,7 +14,7 @@ import { literalDType } from '../semantic/promotion.ts';
 import { Semantic, type ComparisonOp } from '../semantic/semantic.ts';
 import { Constexpr, KType, TValue, type ConstValue, type Operand } from '../semantic/values.ts';
 import { callBuiltin, isBuiltin, tlMemberNames, tlDTypes } from './builtins.ts';
-import { CompileError } from '../diagnostics.ts';
+import { CompileError, displayPath } from '../diagnostics.ts';
 import { evalConstBinary, evalConstUnary, isTruthy, mathConstant, mathFunction } from './constexpr.ts';
 import { Binding, Scope, Tuple, describeValue, isCallable, type FunctionContext, type KValue } from './scope.ts';
 import { unwrap, type KernelSource, type ResolvedFunction } from './source.ts';
@@ -173,7 +173,7 @@ export class Codegen {
       try {
         info = this.compileFunction(fn, this.uniqueSymbol(fn.name), bound, 'private').info;
       } catch (e) {
-        if (e instanceof CompileError && e.span?.file !== this.source.path) e.addNote(`in ${fn.name}, called from ${callerLoc.file}:${callerLoc.line}:${callerLoc.col}`);
+        if (e instanceof CompileError) e.addNote(`in ${fn.name}, called from ${displayPath(callerLoc.file)}:${callerLoc.line}:${callerLoc.col}`);
         throw e;
       } finally {
         this.inProgress.pop();
