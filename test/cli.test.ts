@@ -198,3 +198,21 @@ describe('kt list and kt compile', () => {
     expect(r.stdout).toContain(`kt ${cmd}`);
   });
 });
+
+describe('kernels from plain Node code', () => {
+  test('node --import kt/register runs a .mjs file that imports kernels from a .ts file', () => {
+    fs.writeFileSync(
+      path.join(project, 'app.mjs'),
+      `import { tensor, empty, cdiv } from 'kt';
+import { relu } from './my-kernels.ts';
+const x = tensor([-1, 2, -3, 4, 5]);
+const out = empty([5]);
+relu([cdiv(5, 4)], x, out, 5, { BLOCK: 4 });
+console.log(Array.from(out.toArray()).join(','));
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'kt/register', 'app.mjs'], { cwd: project, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('0,2,0,4,5');
+  });
+});

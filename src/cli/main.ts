@@ -39,11 +39,12 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option('dtype', { type: 'string', describe: 'element dtype (f32, f16, bf16, ...)' })
           .option('config', { alias: 'c', type: 'string', array: true, default: [], describe: 'constexpr overrides, e.g. -c BLOCK_M=64' })
           .option('seed', { type: 'number', default: 0, describe: 'seed of the random inputs' })
+          .option('repeat', { type: 'number', default: 0, describe: 'after the checked run, time this many more and report the median' })
           .example('$0 run matmul --interpret --size M=N=K=256 --dtype f16', '')
           .example('$0 run my-kernels.ts relu -c BLOCK=256', ''),
       async (a) => {
         const { runCommand } = await import('./run.ts');
-        action = () => runCommand({ target: a.target!, kernel: a.kernel, interpret: a.interpret, size: a.size, dtype: a.dtype, config: a.config, seed: a.seed });
+        action = () => runCommand({ target: a.target!, kernel: a.kernel, interpret: a.interpret, size: a.size, dtype: a.dtype, config: a.config, seed: a.seed, repeat: a.repeat });
       },
     )
     .command(

@@ -34,6 +34,13 @@ interface Access {
 
 /** A lazy value at most this costly is recomputed at each use instead of stored. */
 const CHEAP = 6;
+
+/** The rough cost of computing one element of an op: transcendental functions and divisions weigh more. */
+function opCost(name: string): number {
+  if (name.startsWith('math.') && !['math.absf', 'math.absi', 'math.floor', 'math.ceil', 'math.fma'].includes(name)) return 8;
+  if (/^arith\.(div|rem)/.test(name) || name === 'tt.mulhiui') return 4;
+  return 1;
+}
 /** A lazy expression larger than this is stored even if used once (bounds code size). */
 const MAX_FUSED = 40;
 
@@ -295,7 +302,7 @@ class ProgramGen {
       this.line(`const ${name} = ${expr};`);
       return void this.access.set(op.result, { shape, elem, scalar: name, cost: 0 });
     }
-    const cost = 1 + args.reduce((sum, a) => sum + (a.lazy ? a.cost : a.buffer ? 1 : 0), 0);
+    const cost = opCost(op.name) + args.reduce((sum, a) => sum + (a.lazy ? a.cost : a.buffer ? 1 : 0), 0);
     this.defineTile(op.result, {
       shape,
       elem,
