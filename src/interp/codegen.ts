@@ -81,6 +81,13 @@ function linearize(vars: readonly string[], shape: readonly number[]): string {
   return terms.length ? terms.join(' + ') : '0';
 }
 
+/** The index `ix` with `v` inserted as the variable of dimension `axis` (the dimension a reduction removed). */
+function withAxis(ix: Index, axis: number, v: string): Index {
+  const vars = [...ix.vars];
+  vars.splice(axis, 0, v);
+  return { vars };
+}
+
 export function at(a: Access, ix: Index): string {
   if (a.scalar !== undefined) return a.scalar;
   if (a.buffer !== undefined) return `${a.buffer}[${ix.linear ?? linearize(ix.vars, a.shape)}]`;
@@ -544,37 +551,34 @@ class ProgramGen {
     return region.terminator!.operands.map((v) => this.scalar(v));
   }
 
+  /** Emits one step of a reduction or scan: reads each input at `ix` and combines it into the accumulators. */
+  private combineStep(region: Block, inputs: readonly Access[], accs: readonly string[], ix: Index): void {
+    const xs = inputs.map((a) => {
+      const x = this.fresh('x');
+      this.line(`const ${x} = ${at(a, ix)};`);
+      return x;
+    });
+    const next = this.combine(region, [...accs, ...xs]);
+    // Assign through temporaries: a combine may return its arguments in another order.
+    const tmps = next.map((e) => {
+      const t = this.fresh('t');
+      this.line(`const ${t} = ${e};`);
+      return t;
+    });
+    accs.forEach((acc, i) => this.line(`${acc} = ${tmps[i]};`));
+  }
+
   private reduce(op: Operation): void {
     const inputs = op.operands.map((v) => this.get(v));
     const axis = op.attrs['axis'] as number;
-    const shape = inputs[0]!.shape;
-    const len = shape[axis]!;
-    const outShape = shape.filter((_, d) => d !== axis);
+    const len = inputs[0]!.shape[axis]!;
+    const outShape = inputs[0]!.shape.filter((_, d) => d !== axis);
     const region = op.regions[0]!.entry;
     const accs = inputs.map(() => this.fresh('acc'));
-    const withAxis = (ix: Index, r: string): Index => {
-      const vars = [...ix.vars];
-      vars.splice(axis, 0, r);
-      return { vars };
-    };
     const reduceAt = (ix: Index): void => {
-      inputs.forEach((a, i) => this.line(`let ${accs[i]} = ${at(a, withAxis(ix, '0'))};`));
+      inputs.forEach((a, i) => this.line(`let ${accs[i]} = ${at(a, withAxis(ix, axis, '0'))};`));
       this.line(`for (let r = 1; r < ${len}; r++) {`);
-      this.indent(() => {
-        const xs = inputs.map((a) => {
-          const x = this.fresh('x');
-          this.line(`const ${x} = ${at(a, withAxis(ix, 'r'))};`);
-          return x;
-        });
-        const next = this.combine(region, [...accs, ...xs]);
-        // Assign through temporaries: a combine may return its arguments in another order.
-        const tmps = next.map((e) => {
-          const t = this.fresh('t');
-          this.line(`const ${t} = ${e};`);
-          return t;
-        });
-        accs.forEach((acc, i) => this.line(`${acc} = ${tmps[i]};`));
-      });
+      this.indent(() => this.combineStep(region, inputs, accs, withAxis(ix, axis, 'r')));
       this.line('}');
     };
     if (!outShape.length) {
@@ -600,34 +604,15 @@ class ProgramGen {
     const region = op.regions[0]!.entry;
     const outs = op.results.map((r) => this.alloc(elementType(r.type), shape.reduce((p, q) => p * q, 1)));
     const accs = inputs.map(() => this.fresh('acc'));
-    const withAxis = (ix: Index, r: string): Index => {
-      const vars = [...ix.vars];
-      vars.splice(axis, 0, r);
-      return { vars };
-    };
     const scanAt = (ix: Index): void => {
+      const store = (pos: string): void => accs.forEach((acc, i) => this.line(`${outs[i]}[${linearize(withAxis(ix, axis, pos).vars, shape)}] = ${acc};`));
       const first = reverse ? String(len - 1) : '0';
-      inputs.forEach((a, i) => {
-        this.line(`let ${accs[i]} = ${at(a, withAxis(ix, first))};`);
-        this.line(`${outs[i]}[${linearize(withAxis(ix, first).vars, shape)}] = ${accs[i]};`);
-      });
+      inputs.forEach((a, i) => this.line(`let ${accs[i]} = ${at(a, withAxis(ix, axis, first))};`));
+      store(first);
       this.line(reverse ? `for (let r = ${len - 2}; r >= 0; r--) {` : `for (let r = 1; r < ${len}; r++) {`);
       this.indent(() => {
-        const xs = inputs.map((a) => {
-          const x = this.fresh('x');
-          this.line(`const ${x} = ${at(a, withAxis(ix, 'r'))};`);
-          return x;
-        });
-        const next = this.combine(region, [...accs, ...xs]);
-        const tmps = next.map((e) => {
-          const t = this.fresh('t');
-          this.line(`const ${t} = ${e};`);
-          return t;
-        });
-        accs.forEach((acc, i) => {
-          this.line(`${acc} = ${tmps[i]};`);
-          this.line(`${outs[i]}[${linearize(withAxis(ix, 'r').vars, shape)}] = ${acc};`);
-        });
+        this.combineStep(region, inputs, accs, withAxis(ix, axis, 'r'));
+        store('r');
       });
       this.line('}');
     };

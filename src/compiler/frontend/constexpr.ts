@@ -39,6 +39,11 @@ export function evalConstBinary(op: string, a: Constexpr, b: Constexpr): Constex
   const y = asNumber(b);
   if (x === undefined || y === undefined) throw new Error(`operator '${op}' cannot combine constexpr ${a} and ${b}`);
   const isFloat = a.isFloat || b.isFloat;
+  // Comparisons work across numbers and bigints alike.
+  if (op === '<') return new Constexpr(x < y);
+  if (op === '<=') return new Constexpr(x <= y);
+  if (op === '>') return new Constexpr(x > y);
+  if (op === '>=') return new Constexpr(x >= y);
   if (typeof x === 'bigint' || typeof y === 'bigint') {
     if (isFloat || !Number.isInteger(Number(x)) || !Number.isInteger(Number(y))) return floatOp(op, Number(x), Number(y));
     return bigOp(op, BigInt(x), BigInt(y));
@@ -59,7 +64,7 @@ export function evalConstBinary(op: string, a: Constexpr, b: Constexpr): Constex
       if (y === 0) throw new Error('integer remainder by zero in a compile-time expression');
       return new Constexpr(x % y);
     default:
-      return bitOrCompare(op, x, y);
+      return bitwise(op, x, y);
   }
 }
 
@@ -77,26 +82,13 @@ function floatOp(op: string, x: number, y: number): Constexpr {
       return new Constexpr(x % y, true);
     case '**':
       return new Constexpr(x ** y, true);
-    case '<':
-    case '<=':
-    case '>':
-    case '>=':
-      return bitOrCompare(op, x, y);
     default:
       throw new Error(`operator '${op}' needs integers, got ${x} and ${y}`);
   }
 }
 
-function bitOrCompare(op: string, x: number, y: number): Constexpr {
+function bitwise(op: string, x: number, y: number): Constexpr {
   switch (op) {
-    case '<':
-      return new Constexpr(x < y);
-    case '<=':
-      return new Constexpr(x <= y);
-    case '>':
-      return new Constexpr(x > y);
-    case '>=':
-      return new Constexpr(x >= y);
     case '&':
       return new Constexpr(x & y);
     case '|':
@@ -140,14 +132,6 @@ function bigOp(op: string, x: bigint, y: bigint): Constexpr {
       return norm(x << y);
     case '>>':
       return norm(x >> y);
-    case '<':
-      return new Constexpr(x < y);
-    case '<=':
-      return new Constexpr(x <= y);
-    case '>':
-      return new Constexpr(x > y);
-    case '>=':
-      return new Constexpr(x >= y);
     default:
       throw new Error(`operator '${op}' is not supported on 64-bit compile-time integers`);
   }
