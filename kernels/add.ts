@@ -20,7 +20,7 @@ export const spec = defineSpec({
   dtypes: ['f32', 'f16', 'bf16', 'i32', 'f64'],
   config: { BLOCK: 1024 },
   inputs: ({ N }, dtype, rng) => ({ x: randomTensor(N!, dtype, rng), y: randomTensor(N!, dtype, rng), out: empty([N!], dtype) }),
-  launch: ({ x, y, out }, { N }, { BLOCK }) => add([cdiv(N!, BLOCK as number)], x, y, out, N, { BLOCK }),
+  launch: ({ x, y, out }, { N }, config) => add([cdiv(N!, config.BLOCK as number)], x, y, out, N, config),
   reference: ({ x, y }) => {
     const [a, b] = [x.toNumbers(), y.toNumbers()];
     return { out: a.map((v, i) => v + b[i]!) };

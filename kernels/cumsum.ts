@@ -24,7 +24,7 @@ export const spec = defineSpec({
   dtypes: ['f32', 'i32', 'f64', 'i64'],
   config: { BLOCK: 1024 },
   inputs: ({ M, N }, dtype, rng) => ({ x: randomTensor([M!, N!], dtype, rng), out: empty([M!, N!], dtype) }),
-  launch: ({ x, out }, { M, N }, { BLOCK }) => cumsum([M!], x, out, N, x.stride(0), { BLOCK }),
+  launch: ({ x, out }, { M, N }, config) => cumsum([M!], x, out, N, x.stride(0), config),
   reference: ({ x }, { M, N }) => {
     const v = x.toNumbers();
     const out = new Float64Array(M! * N!);

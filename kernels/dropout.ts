@@ -51,7 +51,7 @@ export const spec = defineSpec({
   dtypes: ['f32', 'f16', 'bf16'],
   config: { BLOCK: 1024 },
   inputs: ({ N }, dtype, rng) => ({ x: randomTensor(N!, dtype, rng), out: empty([N!], dtype) }),
-  launch: ({ x, out }, { N }, { BLOCK }) => dropout([cdiv(N!, BLOCK as number)], x, out, N, P, SEED, { BLOCK }),
+  launch: ({ x, out }, { N }, config) => dropout([cdiv(N!, config.BLOCK as number)], x, out, N, P, SEED, config),
   reference: ({ x }) => ({ out: x.toNumbers().map((v, i) => (uniform(philox(SEED, i)) > P ? v / (1 - P) : 0)) }),
   flops: ({ N }) => N!,
   bytes: ({ N }, dtype) => 2 * N! * bytesOf(dtype),

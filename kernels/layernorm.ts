@@ -50,7 +50,7 @@ export const spec = defineSpec({
     mean: empty([M!], 'f32'),
     rstd: empty([M!], 'f32'),
   }),
-  launch: ({ x, y, w, b, mean, rstd }, { M, N }, { BLOCK }) => layernorm([M!], x, y, w, b, mean, rstd, x.stride(0), N, EPS, { BLOCK }),
+  launch: ({ x, y, w, b, mean, rstd }, { M, N }, config) => layernorm([M!], x, y, w, b, mean, rstd, x.stride(0), N, EPS, config),
   reference: ({ x, w, b }, { M, N }) => {
     const [xv, wv, bv] = [x.toNumbers(), w.toNumbers(), b.toNumbers()];
     const y = new Float64Array(M! * N!);

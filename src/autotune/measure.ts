@@ -1,5 +1,7 @@
 // Timing of repeated runs: warm-up, repetitions until a time budget or a count, and robust statistics.
-// `kt run --repeat`, the interpreter benchmark and (later) the tuner all time launches through this.
+// `kt run --repeat`, the benchmarks and (later) the tuner all time launches through this. GPU work is
+// asynchronous: measureGpu times it with events recorded around each run.
+import { GpuEvent, synchronize } from '../runtime/gpu.ts';
 
 export interface Measurement {
   /** Median of the timed runs, in milliseconds. */
@@ -58,4 +60,29 @@ export function measure(run: () => void, options: MeasureOptions = {}): Measurem
     spent += dt;
   }
   return summarize(samples);
+}
+
+/** Times `run` (which launches GPU work) with GPU events: the GPU time from before its first launch to after its last. */
+export function measureGpu(run: () => void, options: MeasureOptions = {}): Measurement {
+  const warmup = options.warmup ?? 1;
+  const minRuns = Math.max(1, options.minRuns ?? 5);
+  const maxRuns = Math.max(minRuns, options.maxRuns ?? minRuns);
+  for (let i = 0; i < warmup; i++) run();
+  synchronize();
+  const [start, end] = [new GpuEvent(), new GpuEvent()];
+  try {
+    const samples: number[] = [];
+    let spent = 0;
+    while (samples.length < maxRuns && (samples.length < minRuns || options.budgetMs === undefined || spent < options.budgetMs)) {
+      start.record();
+      run();
+      const dt = end.record().elapsedSince(start);
+      samples.push(dt);
+      spent += dt;
+    }
+    return summarize(samples);
+  } finally {
+    start.destroy();
+    end.destroy();
+  }
 }

@@ -1,5 +1,5 @@
-// `kt compile`: prints a kernel's IR for one specialisation, given by a signature or taken from the launch
-// its spec makes.
+// `kt compile`: prints one stage of a kernel's compilation for one specialisation (given by a signature or
+// taken from the launch its spec makes): the IR, the GPU IR, the PTX, or a cubin with ptxas's report.
 import type { ArgBinding } from '../compiler/frontend/codegen.ts';
 import type { KernelParam } from '../compiler/frontend/signature.ts';
 import { dtypeByName, dtypeNames, pointerTo, type DTypeName } from '../compiler/semantic/dtype.ts';
@@ -7,6 +7,12 @@ import { Constexpr, KType } from '../compiler/semantic/values.ts';
 import { captureLaunches, type KernelDefinition } from '../dsl/kernel.ts';
 import type { Config } from '../dsl/spec.ts';
 import { Random } from '../runtime/tensor.ts';
+import fs from 'node:fs';
+import { compileToPtx } from '../compiler/gpu/compile.ts';
+import { assemble, findPtxas } from '../compiler/gpu/ptxas.ts';
+import { printOp } from '../compiler/ir/printer.ts';
+import type { ArgFact } from '../compiler/passes/specialize-arguments.ts';
+import { argumentFacts } from '../dsl/kernel.ts';
 import { UsageError, parseConfig, parseSizes } from './args.ts';
 import { loadTarget, type LoadedTarget } from './target.ts';
 
@@ -14,6 +20,9 @@ export interface CompileArgs {
   target: string;
   kernel?: string;
   emit: string;
+  gpuTarget: string;
+  numWarps: number;
+  output?: string;
   signature?: string;
   config: string[];
   size: string[];
@@ -41,9 +50,28 @@ function pickKernel(t: LoadedTarget, name: string | undefined): KernelDefinition
   return found;
 }
 
-/** Parses a signature: one entry per parameter, `*f16` (pointer), `i32` (scalar) or a literal (constexpr). */
-export function parseSignature(sig: string, params: readonly KernelParam[], config: Config): ArgBinding[] {
+/**
+ * Parses a signature: one entry per parameter, `*f16` (pointer), `i32` (scalar) or a literal (constexpr). A
+ * run-time entry may end in `:16` (its value, or a pointer's address, is divisible by 16) or, for integers,
+ * `:1` (it equals 1), as in Triton's signatures; these become the argument facts of the GPU compilation.
+ */
+export function parseSignature(sig: string, params: readonly KernelParam[], config: Config): { bindings: ArgBinding[]; facts: ArgFact[] } {
   const entries = sig.split(',').map((e) => e.trim()).filter(Boolean);
+  const facts: ArgFact[] = [];
+  const bindings = parseEntries(entries.map((e) => {
+    const m = /^(.*?):(16|1)$/.exec(e);
+    return m ? m[1]! : e;
+  }), params, config);
+  bindings.forEach((b, i) => {
+    if (b.kind !== 'runtime') return;
+    const suffix = /:(16|1)$/.exec(entries[i] ?? '')?.[1];
+    if (suffix === '1' && !(b.type.dtype.isInt)) throw new UsageError(`':1' marks an integer equal to 1, but '${params[i]!.name}' is ${entries[i]}`);
+    facts.push({ divisibleBy16: suffix === '16', equalsOne: suffix === '1' });
+  });
+  return { bindings, facts };
+}
+
+function parseEntries(entries: readonly string[], params: readonly KernelParam[], config: Config): ArgBinding[] {
   if (entries.length > params.length) throw new UsageError(`the signature has ${entries.length} entries but the kernel has ${params.length} parameters`);
   return params.map((p, i) => {
     const e = entries[i];
@@ -73,8 +101,9 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
   const def = pickKernel(t, args.kernel);
   const config = await parseConfig(args.config);
   let bindings: ArgBinding[];
+  let facts: ArgFact[];
   if (args.signature !== undefined) {
-    bindings = parseSignature(args.signature, def.params, config);
+    ({ bindings, facts } = parseSignature(args.signature, def.params, config));
   } else {
     const spec = t.specs.find((s) => s.kernels.some((k) => k.definition === def));
     if (!spec) throw new UsageError(`no spec launches ${def.name}, so kt cannot tell its argument types`, 'give them with --signature, e.g. --signature "*f32,*f32,i32" -c BLOCK=1024');
@@ -84,10 +113,36 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
     const launches = captureLaunches(() => spec.launch(spec.inputs(sizes, dtype, new Random(0)), sizes, { ...spec.config, ...config })).filter((l) => l.definition === def);
     if (!launches.length) throw new UsageError(`spec ${spec.name} does not launch ${def.name} at these sizes`);
     bindings = launches[0]!.bound.bindings;
+    facts = argumentFacts(launches[0]!.bound.runtime);
+  }
+  if (!/^sm_\d+a?$/.test(args.gpuTarget)) throw new UsageError(`--target must name an architecture such as sm_90, got '${args.gpuTarget}'`);
+  if (!Number.isInteger(args.numWarps) || args.numWarps < 1 || args.numWarps > 32 || (args.numWarps & (args.numWarps - 1)) !== 0) {
+    throw new UsageError(`--num-warps must be a power of two from 1 to 32, got ${args.numWarps}`);
   }
   const printAfter = args.printAfterAll ? (pass: string, text: string) => console.log(`// ----- IR after ${pass} -----\n${text}`) : undefined;
-  const spec = def.specialize(bindings, { noPasses: !args.passes, printAfter });
-  if (args.emit !== 'ir') throw new UsageError(`--emit ${args.emit} is not available`, 'this build emits ir');
-  process.stdout.write(spec.irText({ locations: args.locations }));
+  const spec = def.specialize(bindings, { noPasses: !args.passes, printAfter: args.emit === 'ir' ? printAfter : undefined });
+  if (args.emit === 'ir') {
+    process.stdout.write(spec.irText({ locations: args.locations }));
+    return 0;
+  }
+  if (!args.passes) throw new UsageError(`--no-passes only applies to --emit ir`);
+  const gpuOptions = { numWarps: args.numWarps, target: args.gpuTarget, argFacts: facts, printAfter };
+  const compiled = compileToPtx(spec.ir.module, gpuOptions);
+  if (args.emit === 'gpu-ir') {
+    process.stdout.write(printOp(compiled.gpuIr, { locations: args.locations }));
+    return 0;
+  }
+  if (args.emit === 'ptx') {
+    process.stdout.write(compiled.ptx);
+    return 0;
+  }
+  const ptxas = findPtxas();
+  if (!ptxas) throw new UsageError('--emit cubin needs ptxas, which is not on the PATH', 'install the CUDA toolkit, or set KT_PTXAS to its ptxas');
+  const asm = assemble(compiled.ptx, args.gpuTarget, compiled.kernelName, ptxas);
+  const file = args.output ?? `${compiled.kernelName}.cubin`;
+  fs.writeFileSync(file, asm.cubin);
+  console.log(`${file}: ${asm.cubin.length} bytes for ${args.gpuTarget}, ${compiled.numThreads} threads per program, ${compiled.sharedBytes} bytes of shared memory`);
+  console.log(`registers ${asm.registers}, spill stores ${asm.spillStores} bytes, spill loads ${asm.spillLoads} bytes, stack frame ${asm.stackBytes} bytes`);
+  console.log(asm.log);
   return 0;
 }

@@ -1,8 +1,10 @@
-// The kt command line: run, list, compile.
+// The kt command line: run, list, compile, doctor.
 import chalk from 'chalk';
 import yargs from 'yargs';
 import { CompileError } from '../compiler/diagnostics.ts';
+import { PtxasError } from '../compiler/gpu/ptxas.ts';
 import { KernelRuntimeError } from '../interp/memory.ts';
+import { CudaError, NoGpuError } from '../runtime/cuda.ts';
 import { UsageError } from './args.ts';
 
 async function guard(f: () => Promise<number>): Promise<number> {
@@ -13,6 +15,8 @@ async function guard(f: () => Promise<number>): Promise<number> {
       console.error(`${chalk.red('error:')} ${e.message}${e.hint ? `\n  = hint: ${e.hint}` : ''}`);
     } else if (e instanceof CompileError || e instanceof KernelRuntimeError) {
       console.error(e.message);
+    } else if (e instanceof CudaError || e instanceof NoGpuError || e instanceof PtxasError) {
+      console.error(`${chalk.red('error:')} ${e.message}`);
     } else {
       console.error(`${chalk.red('error:')} ${(e as Error).stack ?? String(e)}`);
     }
@@ -26,7 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let action: (() => Promise<number>) | undefined;
   const parser = yargs([...argv])
     .scriptName('kt')
-    .usage('$0 <command> [options]\n\nWrite GPU kernels in TypeScript; run them on the CPU interpreter.')
+    .usage('$0 <command> [options]\n\nWrite GPU kernels in TypeScript; run them on an NVIDIA GPU or on the CPU interpreter.')
     .command(
       'run <target> [kernel]',
       'run a kernel spec: make inputs, launch, compare with the reference',
@@ -34,7 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         y
           .positional('target', { type: 'string', describe: 'a library kernel (add, softmax, matmul, ...) or a .ts file', demandOption: true })
           .positional('kernel', { type: 'string', describe: 'which spec (or kernel) of the file, if it has several' })
-          .option('interpret', { type: 'boolean', default: false, describe: 'run on the CPU interpreter' })
+          .option('interpret', { type: 'boolean', default: false, describe: 'run on the CPU interpreter (the default without a GPU)' })
+          .option('check', { type: 'boolean', default: false, describe: 'run on the GPU and on the interpreter and compare them element by element' })
           .option('size', { type: 'string', array: true, default: [], describe: 'sizes, e.g. M=512,N=512 or M=N=K=2**10' })
           .option('dtype', { type: 'string', describe: 'element dtype (f32, f16, bf16, ...)' })
           .option('config', { alias: 'c', type: 'string', array: true, default: [], describe: 'constexpr overrides, e.g. -c BLOCK_M=64' })
@@ -44,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .example('$0 run my-kernels.ts relu -c BLOCK=256', ''),
       async (a) => {
         const { runCommand } = await import('./run.ts');
-        action = () => runCommand({ target: a.target!, kernel: a.kernel, interpret: a.interpret, size: a.size, dtype: a.dtype, config: a.config, seed: a.seed, repeat: a.repeat });
+        action = () => runCommand({ target: a.target!, kernel: a.kernel, interpret: a.interpret, check: a.check, size: a.size, dtype: a.dtype, config: a.config, seed: a.seed, repeat: a.repeat });
       },
     )
     .command(
@@ -57,13 +62,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
-      'compile <target> [kernel]',
-      'compile a kernel for one specialisation and print its IR',
+      'compile <source> [kernel]',
+      'compile a kernel for one specialisation and print a stage: IR, GPU IR, PTX, or a cubin with its registers and spills',
       (y) =>
         y
-          .positional('target', { type: 'string', describe: 'a library kernel or a .ts file', demandOption: true })
+          .positional('source', { type: 'string', describe: 'a library kernel or a .ts file', demandOption: true })
           .positional('kernel', { type: 'string', describe: 'which kernel of the file, if it has several' })
-          .option('emit', { type: 'string', choices: ['ir'], default: 'ir', describe: 'what to print' })
+          .option('emit', { type: 'string', choices: ['ir', 'gpu-ir', 'ptx', 'cubin'], default: 'ir', describe: 'what to print (cubin: writes the file and prints ptxas -v)' })
+          .option('target', { type: 'string', default: 'sm_90', describe: 'GPU architecture for gpu-ir, ptx and cubin' })
+          .option('num-warps', { type: 'number', default: 4, describe: 'warps per program' })
+          .option('output', { alias: 'o', type: 'string', describe: 'where --emit cubin writes (default <kernel>.cubin)' })
           .option('signature', { alias: 's', type: 'string', describe: 'argument types in order: *f32 for pointers, i32 for scalars, literals for constexprs' })
           .option('config', { alias: 'c', type: 'string', array: true, default: [], describe: 'constexpr values, e.g. -c BLOCK=1024' })
           .option('size', { type: 'string', array: true, default: [], describe: "sizes for the spec's launch (when no signature is given)" })
@@ -77,9 +85,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { compileCommand } = await import('./compile.ts');
         action = () =>
           compileCommand({
-            target: a.target!,
+            target: a.source!,
             kernel: a.kernel,
             emit: a.emit,
+            gpuTarget: a.target,
+            numWarps: a['num-warps'],
+            output: a.output,
             signature: a.signature,
             config: a.config,
             size: a.size,
@@ -90,7 +101,16 @@ export async function main(argv: readonly string[]): Promise<number> {
           });
       },
     )
-    .demandCommand(1, 'give a command: run, list or compile')
+    .command(
+      'doctor',
+      'print what kt found: Node, the CUDA driver and GPU, ptxas, the cache',
+      (y) => y,
+      async () => {
+        const { doctorCommand } = await import('./doctor.ts');
+        action = doctorCommand;
+      },
+    )
+    .demandCommand(1, 'give a command: run, list, compile or doctor')
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;

@@ -2,17 +2,20 @@
 import chalk from 'chalk';
 import type { DTypeName } from '../compiler/semantic/dtype.ts';
 import { defaultTolerance, type KernelSpec, type Sizes } from '../dsl/spec.ts';
-import { measure, type Measurement } from '../autotune/measure.ts';
+import { measure, measureGpu, type Measurement } from '../autotune/measure.ts';
 import { compare, type Comparison } from '../runtime/compare.ts';
-import { interpreterFallbackReason } from '../runtime/device.ts';
+import { gpu, gpuUnavailableReason, synchronize } from '../runtime/gpu.ts';
 import { Random, Tensor } from '../runtime/tensor.ts';
 import { UsageError, parseConfig, parseSizes } from './args.ts';
 import { loadTarget, pickSpec } from './target.ts';
+
+export type Backend = 'gpu' | 'interpreter';
 
 export interface RunArgs {
   target: string;
   kernel?: string;
   interpret: boolean;
+  check: boolean;
   size: string[];
   dtype?: string;
   config: string[];
@@ -22,37 +25,53 @@ export interface RunArgs {
 
 export interface RunResult {
   readonly spec: KernelSpec;
+  readonly backend: Backend;
   readonly sizes: Sizes;
   readonly dtype: DTypeName;
   readonly config: Record<string, unknown>;
   readonly compileMs: number;
-  /** The first launch, without compilation. */
+  /** The first launch, without compilation (on the GPU: including the module load and a synchronisation). */
   readonly runMs: number;
-  /** Further launches, when asked for (`--repeat`). */
+  /** Further launches, when asked for (`--repeat`); timed with GPU events on the GPU. */
   readonly repeated?: Measurement;
   readonly outputs: readonly { name: string; comparison: Comparison }[];
+  /** The outputs, as computed first (on the host). */
+  readonly results: Readonly<Record<string, Tensor>>;
   readonly passed: boolean;
 }
 
-/** Runs a spec once at the given sizes, dtype and config, and compares every output with the reference. */
-export function runSpec(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, config: Record<string, number | boolean | string>, seed = 0, repeat = 0): RunResult {
-  const inputs = spec.inputs(sizes, dtype, new Random(seed));
-  const compiledBefore = spec.kernels.reduce((t, k) => t + k.definition.compileMs, 0);
-  const start = performance.now();
-  spec.launch(inputs, sizes, config);
-  const total = performance.now() - start;
-  const compileMs = spec.kernels.reduce((t, k) => t + k.definition.compileMs, 0) - compiledBefore;
-  const expected = spec.reference(inputs, sizes);
-  // Compare first: later launches may overwrite inputs in place (the outputs are checked as first computed).
-  const repeatedRuns = repeat > 0 ? () => measure(() => spec.launch(inputs, sizes, config), { warmup: 0, minRuns: repeat }) : undefined;
-  const outputs = Object.entries(expected).map(([name, want]) => {
-    const got = inputs[name];
-    if (!(got instanceof Tensor)) throw new Error(`spec ${spec.name}: reference names output '${name}', which is not one of its input tensors`);
-    const tol = spec.tolerance?.(got.dtype.name) ?? defaultTolerance(got.dtype.name);
-    return { name, comparison: compare(got, want, tol) };
-  });
-  const repeated = repeatedRuns?.();
-  return { spec, sizes, dtype, config, compileMs, runMs: total - compileMs, repeated, outputs, passed: outputs.every((o) => o.comparison.passed) };
+const mapTensors = <I extends Record<string, Tensor>>(inputs: I, f: (t: Tensor) => Tensor): I =>
+  Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, f(t)])) as I;
+
+/** Runs a spec once at the given sizes, dtype and config on a backend, and compares every output with the reference. */
+export function runSpec(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, config: Record<string, number | boolean | string>, options: { backend: Backend; seed?: number; repeat?: number }): RunResult {
+  const { backend, seed = 0, repeat = 0 } = options;
+  const hostInputs = spec.inputs(sizes, dtype, new Random(seed));
+  // The reference reads pristine host inputs; the kernel works on copies (on the GPU, or cloned on the host).
+  const inputs = mapTensors(hostInputs, (t) => (backend === 'gpu' ? t.cuda() : t.clone()));
+  try {
+    const compiledBefore = spec.kernels.reduce((t, k) => t + k.definition.compileMs, 0);
+    const start = performance.now();
+    spec.launch(inputs, sizes, config);
+    if (backend === 'gpu') synchronize();
+    const total = performance.now() - start;
+    const compileMs = spec.kernels.reduce((t, k) => t + k.definition.compileMs, 0) - compiledBefore;
+    const expected = spec.reference(hostInputs, sizes);
+    const results: Record<string, Tensor> = {};
+    const outputs = Object.entries(expected).map(([name, want]) => {
+      const got = inputs[name];
+      if (!(got instanceof Tensor)) throw new Error(`spec ${spec.name}: reference names output '${name}', which is not one of its input tensors`);
+      // Copy the output as first computed: later launches (--repeat) may overwrite it in place.
+      results[name] = got.cpu().clone();
+      const tol = spec.tolerance?.(got.dtype.name) ?? defaultTolerance(got.dtype.name);
+      return { name, comparison: compare(results[name], want, tol) };
+    });
+    const again = (): void => spec.launch(inputs, sizes, config);
+    const repeated = repeat > 0 ? (backend === 'gpu' ? measureGpu(again, { warmup: 1, minRuns: repeat }) : measure(again, { warmup: 0, minRuns: repeat })) : undefined;
+    return { spec, backend, sizes, dtype, config, compileMs, runMs: total - compileMs, repeated, outputs, results, passed: outputs.every((o) => o.comparison.passed) };
+  } finally {
+    for (const t of Object.values(inputs)) t.dispose();
+  }
 }
 
 const fmtSizes = (o: Record<string, unknown>): string =>
@@ -83,7 +102,7 @@ function throughput(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, ms: number
   return parts.join(', ');
 }
 
-export function report(r: RunResult, backend: string): string {
+export function report(r: RunResult): string {
   const lines: string[] = [];
   lines.push(`${chalk.bold(r.spec.name)}  ${fmtSizes(r.sizes)}  ${r.dtype}${Object.keys(r.config).length ? `  ${fmtSizes(r.config)}` : ''}`);
   const rep = r.repeated;
@@ -91,6 +110,7 @@ export function report(r: RunResult, backend: string): string {
   const timing = rep
     ? `first run ${r.runMs.toFixed(1)} ms, then median ${rep.medianMs.toFixed(2)} ms ±${(rep.spread * 100).toFixed(0)}% over ${rep.samples.length} runs`
     : `run ${r.runMs.toFixed(1)} ms`;
+  const backend = r.backend === 'gpu' ? `GPU (${gpu().info.name})` : 'interpreter';
   lines.push(`${backend}  compile ${r.compileMs.toFixed(1)} ms  ${timing}${tp ? `  (${tp})` : ''}`);
   for (const { name, comparison: c } of r.outputs) {
     const verdict = c.passed ? chalk.green('PASS') : chalk.red(`FAIL: ${c.mismatches} of ${c.total} elements differ`);
@@ -111,9 +131,35 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const dtype = (args.dtype ?? spec.dtypes[0]) as DTypeName;
   if (!spec.dtypes.includes(dtype)) throw new UsageError(`${spec.name} does not support dtype '${args.dtype}'`, `it supports ${spec.dtypes.join(', ')}`);
   const config = { ...spec.config, ...(await parseConfig(args.config)) };
-  if (!args.interpret) console.log(chalk.yellow(`kt: ${interpreterFallbackReason()}; running on the CPU interpreter`));
   if (!Number.isInteger(args.repeat) || args.repeat < 0) throw new UsageError(`--repeat must be a non-negative integer, got ${args.repeat}`);
-  const result = runSpec(spec, { ...spec.sizes, ...given }, dtype, config, args.seed, args.repeat);
-  console.log(report(result, 'interpreter'));
-  return result.passed ? 0 : 1;
+  if (args.check && args.interpret) throw new UsageError('--check compares the GPU with the interpreter; it cannot be combined with --interpret');
+  const noGpu = args.interpret ? undefined : gpuUnavailableReason();
+  if (args.check && noGpu) throw new UsageError(`--check needs a GPU: ${noGpu}`);
+  if (noGpu) console.log(chalk.yellow(`kt: ${noGpu}; running on the CPU interpreter`));
+  const sizes = { ...spec.sizes, ...given };
+  const backend: Backend = args.interpret || noGpu ? 'interpreter' : 'gpu';
+  const result = runSpec(spec, sizes, dtype, config, { backend, seed: args.seed, repeat: args.repeat });
+  console.log(report(result));
+  if (!args.check) return result.passed ? 0 : 1;
+  const interp = runSpec(spec, sizes, dtype, config, { backend: 'interpreter', seed: args.seed });
+  console.log(report(interp));
+  const agree = crossCheck(result, interp);
+  return result.passed && interp.passed && agree ? 0 : 1;
+}
+
+/** Compares the GPU's outputs with the interpreter's, element by element, and prints the first differences. */
+function crossCheck(gpuRun: RunResult, interp: RunResult): boolean {
+  let agree = true;
+  console.log(chalk.bold('GPU against interpreter'));
+  for (const [name, got] of Object.entries(gpuRun.results)) {
+    const want = interp.results[name]!.toArray() as ArrayLike<number> | ArrayLike<bigint>;
+    const tol = gpuRun.spec.tolerance?.(got.dtype.name) ?? defaultTolerance(got.dtype.name);
+    const c = compare(got, want, tol);
+    agree &&= c.passed;
+    const verdict = c.passed ? chalk.green('agree') : chalk.red(`${c.mismatches} of ${c.total} elements differ`);
+    console.log(`  ${name}  max abs diff ${exp(c.maxAbsError)}  ${verdict}`);
+    for (const m of c.first) console.log(`      [${m.index.join(', ')}]  GPU ${m.got}  interpreter ${m.want}`);
+  }
+  console.log(agree ? chalk.green.bold('AGREE') : chalk.red.bold('DIFFER'));
+  return agree;
 }

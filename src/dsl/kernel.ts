@@ -17,7 +17,12 @@ import { printOp } from '../compiler/ir/printer.ts';
 import { verify } from '../compiler/ir/verifier.ts';
 import { DType, PointerDType, dtypeByName, pointerTo, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
 import { Constexpr, KType, deserializeConstexpr, serializeConstexpr, type ConstValue, type SerializedConst } from '../compiler/semantic/values.ts';
+import { buildGpuBinary, type KernelBinary } from '../compiler/gpu/binary.ts';
+import type { Type } from '../compiler/ir/types.ts';
+import { factsKey, type ArgFact } from '../compiler/passes/specialize-arguments.ts';
 import { InterpretedKernel, type KernelArgValue, type RunOptions } from '../interp/interpreter.ts';
+import { gpu } from '../runtime/gpu.ts';
+import { LoadedKernel } from '../runtime/launcher.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
 const ktSourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,6 +49,88 @@ export interface Specialization {
   /** The IR after the pass pipeline, as text. */
   irText(options?: { locations?: boolean }): string;
   interpreted(): InterpretedKernel;
+  /** The specialisation compiled for the GPU with these argument facts and options (cached). */
+  gpu(facts: readonly ArgFact[], options: GpuLaunchOptions): GpuKernel;
+}
+
+export interface GpuLaunchOptions {
+  readonly numWarps: number;
+  readonly numStages: number;
+  /** sm_90, ...; the current GPU's when omitted. */
+  readonly target?: string;
+}
+
+/** A specialisation compiled for the GPU; loaded into the driver on its first launch. */
+export class GpuKernel {
+  private loaded?: LoadedKernel;
+
+  constructor(
+    readonly binary: KernelBinary,
+    private readonly func: { readonly paramTypes: readonly Type[]; readonly paramNames: readonly string[] },
+  ) {}
+
+  /** Loads the module now (otherwise the first launch does). */
+  load(): LoadedKernel {
+    this.loaded ??= new LoadedKernel(this.binary, this.func.paramTypes, this.func.paramNames);
+    return this.loaded;
+  }
+
+  launch(grid: readonly [number, number, number], args: readonly KernelArgValue[]): void {
+    (this.loaded ?? this.load()).launch(grid, args);
+  }
+}
+
+/** What argument values tell the GPU compiler: divisibility by 16 (addresses for tensors) and equality to 1. */
+export function argumentFacts(values: readonly KernelArgValue[]): ArgFact[] {
+  return values.map((v) => {
+    if (v instanceof Tensor) {
+      // A CPU tensor (compiling without a launch) is assumed to sit at an allocation's start, as GPU memory does.
+      const address = v.isCuda ? Number(v.deviceAddress() & 15n) : (v.offset * v.dtype.bytes) % 16;
+      return { divisibleBy16: address === 0, equalsOne: false };
+    }
+    if (typeof v === 'number') return { divisibleBy16: Number.isInteger(v) && v % 16 === 0, equalsOne: v === 1 };
+    if (typeof v === 'bigint') return { divisibleBy16: v % 16n === 0n, equalsOne: v === 1n };
+    return { divisibleBy16: false, equalsOne: false };
+  });
+}
+
+/** Where a launch runs: on the GPU when its tensors are GPU tensors (unless KT_INTERPRET=1), else on the interpreter. */
+function runsOnGpu(runtime: readonly KernelArgValue[], params: readonly KernelParam[], kernelName: string): boolean {
+  let cuda: number | undefined;
+  let host: number | undefined;
+  runtime.forEach((v, i) => {
+    if (v instanceof Tensor) {
+      if (v.isCuda) cuda ??= i;
+      else host ??= i;
+    }
+  });
+  if (cuda === undefined || process.env['KT_INTERPRET'] === '1') return false;
+  if (host !== undefined) {
+    const names = runtimeParamNames(params);
+    throw new CompileError(`kernel '${kernelName}': '${names[cuda]}' is a GPU tensor but '${names[host]}' is on the CPU`, undefined, `move it to the GPU with .cuda(), or keep every tensor on the CPU to run on the interpreter`);
+  }
+  return true;
+}
+
+const runtimeParamNames = (params: readonly KernelParam[]): string[] => params.filter((p) => p.kind !== 'constexpr').map((p) => p.name);
+
+/**
+ * Runs an interpreter launch on GPU tensors (KT_INTERPRET=1): their storage is copied to the host (one copy per
+ * allocation, so views stay views of one buffer), and copied back once the launch is done.
+ */
+function stagedOnHost(values: readonly KernelArgValue[], run: (hostValues: KernelArgValue[]) => void): void {
+  const copies = new Map<unknown, { device: Tensor; host: ArrayBuffer }>();
+  const hostValues = values.map((v) => {
+    if (!(v instanceof Tensor) || !v.isCuda) return v;
+    let c = copies.get(v.storage);
+    if (!c) {
+      c = { device: v, host: v.cpu().buffer };
+      copies.set(v.storage, c);
+    }
+    return new Tensor(v.dtype, v.shape, c.host, v.strides, v.offset);
+  });
+  run(hostValues);
+  for (const { device, host } of copies.values()) device.copyStorageFrom(new Tensor(device.dtype, [host.byteLength / device.dtype.bytes], host));
 }
 
 export interface BoundLaunch {
@@ -270,6 +357,9 @@ export class KernelDefinition {
     this.compileMs += performance.now() - start;
     const name = this.name;
     let interp: InterpretedKernel | undefined;
+    const gpuKernels = new Map<string, GpuKernel>();
+    const entry = ir.kernel.regions[0]!.entry;
+    const func = { paramTypes: entry.args.map((a) => a.type), paramNames: entry.args.map((a, i) => a.nameHint ?? `arg${i}`) };
     const spec: Specialization = {
       key,
       bindings,
@@ -282,6 +372,18 @@ export class KernelDefinition {
           this.compileMs += performance.now() - t;
         }
         return interp;
+      },
+      gpu: (facts, options) => {
+        const target = options.target ?? gpu().info.target;
+        const gpuKey = `${factsKey(facts)}|${options.numWarps}|${options.numStages}|${target}`;
+        let k = gpuKernels.get(gpuKey);
+        if (!k) {
+          const t = performance.now();
+          k = new GpuKernel(buildGpuBinary(ir.module, { ...options, target, argFacts: facts }), func);
+          this.compileMs += performance.now() - t;
+          gpuKernels.set(gpuKey, k);
+        }
+        return k;
       },
     };
     if (!custom) this.specializations.set(key, spec);
@@ -318,7 +420,14 @@ export class KernelDefinition {
       return;
     }
     const spec = this.specialize(bound.bindings);
-    spec.interpreted().run(dims, bound.runtime, runOptions);
+    if (runsOnGpu(bound.runtime, this.params, this.name)) {
+      const options = { numWarps: bound.options.numWarps ?? 4, numStages: bound.options.numStages ?? 3 };
+      spec.gpu(argumentFacts(bound.runtime), options).launch(dims, bound.runtime);
+      return;
+    }
+    const interp = spec.interpreted();
+    if (bound.runtime.some((v) => v instanceof Tensor && v.isCuda)) stagedOnHost(bound.runtime, (host) => interp.run(dims, host, runOptions));
+    else interp.run(dims, bound.runtime, runOptions);
   }
 }
 

@@ -1,7 +1,12 @@
-// Tensors: a dtype, a shape, strides and storage. Host storage is an ArrayBuffer; 16-bit floats are stored
-// as their bits (round to nearest even on the way in). Kernels receive tensors as pointers.
+// Tensors: a dtype, a shape, strides and storage. Host storage is an ArrayBuffer; GPU storage is a device
+// allocation (`.cuda()` and `.cpu()` copy between them). 16-bit floats are stored as their bits (round to
+// nearest even on the way in). Kernels receive tensors as pointers.
 import { DType, dtypeByName, dtypeNames, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
 import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits } from '../numerics.ts';
+import { DeviceAllocation, allocate, copyOnDevice, copyToDevice, copyToHost, fillDevice } from './gpu.ts';
+
+/** Where a tensor's storage lives. */
+export type Device = 'cpu' | 'cuda';
 
 export type DTypeSpec = DType | DTypeName | string;
 
@@ -72,24 +77,80 @@ function checkShape(shape: readonly number[]): void {
   }
 }
 
+const storageBytes = (s: ArrayBuffer | DeviceAllocation): number => (s instanceof DeviceAllocation ? s.bytes : s.byteLength);
+
 export class Tensor {
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   /** Offset of element [0, ..., 0] in the storage, in elements. */
   readonly offset: number;
-  /** The whole storage buffer, which views share. */
-  readonly buffer: ArrayBuffer;
+  /** The whole storage, which views share: host memory or a GPU allocation. */
+  readonly storage: ArrayBuffer | DeviceAllocation;
 
-  constructor(dtype: DType, shape: readonly number[], buffer: ArrayBuffer, strides?: readonly number[], offset = 0) {
+  constructor(dtype: DType, shape: readonly number[], storage: ArrayBuffer | DeviceAllocation, strides?: readonly number[], offset = 0) {
     checkShape(shape);
     this.dtype = dtype;
     this.shape = [...shape];
     this.strides = strides ? [...strides] : contiguousStrides(shape);
     this.offset = offset;
-    this.buffer = buffer;
+    this.storage = storage;
     const needed = (offset + this.span) * dtype.bytes;
-    if (this.numel > 0 && needed > buffer.byteLength) throw new RangeError(`tensor of shape [${shape.join(', ')}] needs ${needed} bytes, storage has ${buffer.byteLength}`);
+    if (this.numel > 0 && needed > storageBytes(storage)) throw new RangeError(`tensor of shape [${shape.join(', ')}] needs ${needed} bytes, storage has ${storageBytes(storage)}`);
+  }
+
+  get device(): Device {
+    return this.storage instanceof DeviceAllocation ? 'cuda' : 'cpu';
+  }
+
+  get isCuda(): boolean {
+    return this.storage instanceof DeviceAllocation;
+  }
+
+  /** The host storage (throws for a GPU tensor: read it with toArray(), or copy it with cpu()). */
+  get buffer(): ArrayBuffer {
+    if (this.storage instanceof DeviceAllocation) throw new TypeError('this tensor is on the GPU: copy it to the host with .cpu() first, or read it with .toArray()');
+    return this.storage;
+  }
+
+  /** The GPU address of element [0, ..., 0] (`what` names the tensor in errors). */
+  deviceAddress(what = 'tensor'): bigint {
+    if (!(this.storage instanceof DeviceAllocation)) throw new TypeError(`${what} is on the CPU: a GPU kernel needs GPU tensors (move it with .cuda())`);
+    return this.storage.address(what) + BigInt(this.offset * this.dtype.bytes);
+  }
+
+  /** A copy on the GPU with the same shape, strides and offset (this tensor if it is there already). */
+  cuda(): Tensor {
+    if (this.storage instanceof DeviceAllocation) return this;
+    const alloc = allocate(this.storage.byteLength);
+    copyToDevice(alloc.ptr, new Uint8Array(this.storage));
+    return new Tensor(this.dtype, this.shape, alloc, this.strides, this.offset);
+  }
+
+  /** A copy in host memory (this tensor if it is there already). Waits for the GPU work launched before. */
+  cpu(): Tensor {
+    if (!(this.storage instanceof DeviceAllocation)) return this;
+    const host = new ArrayBuffer(this.storage.bytes);
+    copyToHost(new Uint8Array(host), this.storage.address('tensor'));
+    return new Tensor(this.dtype, this.shape, host, this.strides, this.offset);
+  }
+
+  /** Copies the contents of `src` (same dtype and storage size, on either device) into this tensor's storage. */
+  copyStorageFrom(src: Tensor): void {
+    const bytes = storageBytes(this.storage);
+    if (src.dtype !== this.dtype || storageBytes(src.storage) !== bytes) throw new RangeError('copyStorageFrom needs storage of the same dtype and size');
+    const from = src.storage;
+    const to = this.storage;
+    if (to instanceof DeviceAllocation) {
+      if (from instanceof DeviceAllocation) copyOnDevice(to.address('tensor'), from.address('tensor'), bytes);
+      else copyToDevice(to.address('tensor'), new Uint8Array(from));
+    } else if (from instanceof DeviceAllocation) copyToHost(new Uint8Array(to), from.address('tensor'));
+    else new Uint8Array(to).set(new Uint8Array(from));
+  }
+
+  /** Frees a GPU tensor's memory now (views of it become unusable); does nothing for a CPU tensor. */
+  dispose(): void {
+    if (this.storage instanceof DeviceAllocation) this.storage.free();
   }
 
   get numel(): number {
@@ -150,6 +211,7 @@ export class Tensor {
 
   /** The values in row-major order: 16-bit floats decoded to Float32Array, 64-bit integers as bigints. */
   toArray(): ValueArray {
+    if (this.isCuda) return this.cpu().toArray();
     const raw = storageArray(this.dtype, this.buffer);
     const n = this.numel;
     const decode = this.dtype === dtypes.f16 ? f16FromBits : this.dtype === dtypes.bf16 ? bf16FromBits : undefined;
@@ -175,7 +237,7 @@ export class Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
     if (n !== this.numel) throw new RangeError(`cannot reshape [${this.shape.join(', ')}] (${this.numel} elements) to [${shape.join(', ')}]`);
     if (!this.isContiguous) return this.contiguous().reshape(shape);
-    return new Tensor(this.dtype, shape, this.buffer, undefined, this.offset);
+    return new Tensor(this.dtype, shape, this.storage, undefined, this.offset);
   }
 
   /** A view with two dimensions swapped (no copy). */
@@ -184,7 +246,7 @@ export class Tensor {
     const strides = [...this.strides];
     [shape[d0], shape[d1]] = [shape[d1]!, shape[d0]!];
     [strides[d0], strides[d1]] = [strides[d1]!, strides[d0]!];
-    return new Tensor(this.dtype, shape, this.buffer, strides, this.offset);
+    return new Tensor(this.dtype, shape, this.storage, strides, this.offset);
   }
 
   /** A contiguous copy (or this tensor, if already contiguous and dense from offset 0). */
@@ -194,6 +256,7 @@ export class Tensor {
   }
 
   clone(): Tensor {
+    if (this.isCuda) return this.cpu().clone().cuda();
     const out = empty(this.shape, this.dtype);
     const src = storageArray(this.dtype, this.buffer);
     const dst = storageArray(this.dtype, out.buffer) as unknown as unknown[];
@@ -204,6 +267,15 @@ export class Tensor {
 
   /** Fills every element with `value` (in place). */
   fill(value: number | bigint | boolean): this {
+    if (this.storage instanceof DeviceAllocation) {
+      const bits = encodeValue(this.dtype, value);
+      const size = this.dtype.bytes;
+      if (this.isContiguous && typeof bits === 'number' && (size === 1 || size === 2 || size === 4)) {
+        const raw = size === 4 && this.dtype.isFloat ? new Uint32Array(new Float32Array([bits]).buffer)[0]! : bits;
+        fillDevice(this.deviceAddress(), raw, size, this.numel);
+      } else this.copyStorageFrom(this.cpu().fill(value));
+      return this;
+    }
     const raw = storageArray(this.dtype, this.buffer) as unknown as unknown[];
     const v = encodeValue(this.dtype, value);
     for (const j of this.indices()) raw[j] = v;
@@ -235,20 +307,22 @@ export function encodeValue(dtype: DType, value: number | bigint | boolean): num
   }
 }
 
-export function empty(shape: readonly number[] | number, dtype: DTypeSpec = 'f32'): Tensor {
+/** An uninitialised tensor (zeroed on the CPU), on the CPU or, with device 'cuda', on the GPU. */
+export function empty(shape: readonly number[] | number, dtype: DTypeSpec = 'f32', device: Device = 'cpu'): Tensor {
   const s = typeof shape === 'number' ? [shape] : shape;
   checkShape(s);
   const d = toDType(dtype);
-  const n = s.reduce((a, b) => a * b, 1);
-  return new Tensor(d, s, new ArrayBuffer(n * d.bytes));
+  const bytes = s.reduce((a, b) => a * b, 1) * d.bytes;
+  return new Tensor(d, s, device === 'cuda' ? allocate(bytes) : new ArrayBuffer(bytes));
 }
 
-export function zeros(shape: readonly number[] | number, dtype: DTypeSpec = 'f32'): Tensor {
-  return empty(shape, dtype);
+export function zeros(shape: readonly number[] | number, dtype: DTypeSpec = 'f32', device: Device = 'cpu'): Tensor {
+  const t = empty(shape, dtype, device);
+  return device === 'cuda' ? t.fill(0) : t;
 }
 
-export function full(shape: readonly number[] | number, value: number | bigint | boolean, dtype: DTypeSpec = 'f32'): Tensor {
-  return empty(shape, dtype).fill(value);
+export function full(shape: readonly number[] | number, value: number | bigint | boolean, dtype: DTypeSpec = 'f32', device: Device = 'cpu'): Tensor {
+  return empty(shape, dtype, device).fill(value);
 }
 
 /**

@@ -200,6 +200,20 @@ describe('binary operators on floats round to the type', () => {
     });
   }
 
+  const nested = kernel(function nested(x: Ptr, out: Ptr, n: i32, BLOCK: constexpr) {
+    const offs = tl.arange(0, BLOCK);
+    const v = tl.load(x + offs, { mask: offs < n });
+    tl.store(out + offs, 1 / (1 + v) - v * (2 - v), { mask: offs < n });
+  });
+
+  test.each(floats)('%s expressions keep their grouping when fused', (dtype) => {
+    const x = tensor([0.5, -0.25, 3], { dtype });
+    const out = empty([3], dtype);
+    nested([1], x, out, 3, { BLOCK: 4 });
+    const want = x.toNumbers().map((v) => 1 / (1 + v) - v * (2 - v));
+    out.toNumbers().forEach((g, i) => expect(g).toBeCloseTo(want[i]!, dtype === 'f64' || dtype === 'f32' ? 5 : 1));
+  });
+
   test('integer / integer is f32 true division', () => {
     const { a, b, got } = run2('/', 'i32');
     expect(got).toEqual(a.map((v, i) => Math.fround(Math.fround(Number(v)) / Math.fround(Number(b[i]!)))));

@@ -1,6 +1,7 @@
 // Attributes: compile-time data attached to ops. Plain JS values stand for the common cases
 // (an untyped integer such as an axis, a boolean, a string such as a predicate, an array);
 // typed constants are classes so that `1 : i32` and `1.0 : f32` keep their types.
+import { Layout } from './layouts.ts';
 import { FloatType, IntType, TensorType, type Type } from './types.ts';
 
 export class IntegerAttr {
@@ -42,7 +43,8 @@ export type Attribute =
   | FloatAttr
   | DenseAttr
   | TypeAttr
-  | SymbolRefAttr;
+  | SymbolRefAttr
+  | Layout;
 
 export type Attributes = Record<string, Attribute>;
 
@@ -69,6 +71,7 @@ export function formatAttribute(a: Attribute): string {
   }
   if (a instanceof TypeAttr) return a.type.text;
   if (a instanceof SymbolRefAttr) return `@${a.name}`;
+  if (a instanceof Layout) return a.text;
   throw new Error(`unknown attribute ${String(a)}`);
 }
 

@@ -20,7 +20,8 @@ export function roundTo(t: ScalarType, e: Expr): Expr {
   if (!(t instanceof FloatType)) throw new Error(`roundTo on ${t.text}`);
   switch (t.text) {
     case 'f64':
-      return e;
+      // Parenthesised: the expression is composed into larger ones (1 / (1 + e), not 1 / 1 + e).
+      return `(${e})`;
     case 'f32':
       return `Math.fround(${e})`;
     case 'f16':

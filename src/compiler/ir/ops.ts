@@ -3,10 +3,12 @@
 // so an op's contract is written once, here.
 import { DenseAttr, FloatAttr, IntegerAttr, SymbolRefAttr, TypeAttr, type Attribute } from './attributes.ts';
 import type { Operation, Value } from './core.ts';
+import { SharedLayout } from './layouts.ts';
 import {
   FloatType,
   FunctionType,
   IntType,
+  MemDescType,
   PointerType,
   TensorType,
   elementType,
@@ -18,6 +20,7 @@ import {
   shapeOf,
   tensorType,
   withElement,
+  withEncoding,
   type Type,
 } from './types.ts';
 
@@ -33,6 +36,9 @@ export type Trait =
 
 type AttrKind = 'int' | 'bool' | 'string' | 'typed' | 'type' | 'symbol' | 'ints' | readonly string[];
 type Arity = number | readonly [number, number];
+
+/** Whether t is a tensor of this shape and element type, in any layout (GPU IR types carry one). */
+const hasShape = (t: Type, shape: readonly number[], element: Type): boolean => t instanceof TensorType && t.element === element && t.shape.join() === shape.join();
 
 export interface OpDef {
   readonly name: string;
@@ -110,7 +116,10 @@ def({
   verify: (op) => {
     const v = op.attrs['value'];
     const want = v instanceof DenseAttr ? v.type : v instanceof IntegerAttr || v instanceof FloatAttr ? v.type : undefined;
-    return want === op.result.type ? undefined : `value's type ${want?.text} differs from the result type ${op.result.type.text}`;
+    // The value's type carries no layout: a GPU IR constant differs from it only by its encoding.
+    const rt = op.result.type;
+    const plain = rt instanceof TensorType ? withEncoding(rt, undefined) : rt;
+    return want === plain ? undefined : `value's type ${want?.text} differs from the result type ${op.result.type.text}`;
   },
 });
 
@@ -407,7 +416,7 @@ def({
     if (a.type !== b.type) return 'operands must share one type';
     if (!(dst instanceof TensorType)) return 'result must be a tensor';
     const want = [...shapeOf(a.type), 2];
-    return dst === tensorType(want, elementType(a.type)) ? undefined : `result must be ${tensorType(want, elementType(a.type)).text}`;
+    return hasShape(dst, want, elementType(a.type)) ? undefined : `result must be ${tensorType(want, elementType(a.type)).text}`;
   },
 });
 
@@ -422,7 +431,7 @@ def({
     if (!(src instanceof TensorType) || src.shape[src.shape.length - 1] !== 2) return 'operand must be a tensor whose last dimension is 2';
     const half = src.shape.slice(0, -1);
     const want = half.length ? tensorType(half, src.element) : src.element;
-    return op.results.every((r) => r.type === want) ? undefined : `results must be ${want.text}`;
+    return op.results.every((r) => (half.length ? hasShape(r.type, half, src.element) : r.type === want)) ? undefined : `results must be ${want.text}`;
   },
 });
 
@@ -536,7 +545,9 @@ def({
   attrs: { inputPrecision: inputPrecisions, 'maxNumImpreciseAcc?': 'int' },
   verify: (op) => {
     const [a, b, c] = op.operands.map((v) => v.type) as [Type, Type, Type];
-    if (!(a instanceof TensorType && b instanceof TensorType && c instanceof TensorType)) return 'expects tensors';
+    // On the GPU, the operands come from shared memory (!ttg.memdesc); the accumulator stays in registers.
+    const tile = (t: Type): t is TensorType | MemDescType => t instanceof TensorType || t instanceof MemDescType;
+    if (!(tile(a) && tile(b) && c instanceof TensorType)) return 'expects tiles';
     if (a.shape.length !== 2 || b.shape.length !== 2 || c.shape.length !== 2) return 'expects 2-D tiles';
     if (a.shape[1] !== b.shape[0]) return `inner dimensions differ: ${a.text} and ${b.text}`;
     if (c.shape[0] !== a.shape[0] || c.shape[1] !== b.shape[1]) return `accumulator must be ${a.shape[0]}x${b.shape[1]}`;
@@ -559,12 +570,11 @@ function regionArgsMatch(op: Operation, reduce: boolean): string | undefined {
   }
   for (let i = 0; i < srcs.length; i++) {
     const rt = op.results[i]!.type;
-    let want: Type = srcs[i]!;
-    if (reduce) {
-      const shape = first.shape.filter((_, d) => d !== axis);
-      want = shape.length ? tensorType(shape, els[i]!) : els[i]!;
-    }
-    if (rt !== want) return `result ${i} must be ${want.text}, got ${rt.text}`;
+    // A scan keeps the input's type; a reduction drops the axis (on the GPU its layout is a slice of the input's).
+    const shape = reduce ? first.shape.filter((_, d) => d !== axis) : first.shape;
+    const want = shape.length ? tensorType(shape, els[i]!) : els[i]!;
+    const same = reduce ? elementType(rt) === els[i] && shapeOf(rt).join() === shape.join() && (shape.length > 0) === rt instanceof TensorType : rt === srcs[i];
+    if (!same) return `result ${i} must be ${want.text}, got ${rt.text}`;
   }
   return undefined;
 }
@@ -672,7 +682,7 @@ def({
   name: 'tt.call',
   summary: 'Calls a helper function (inlined by the inliner pass).',
   traits: ['readsMemory', 'writesMemory'],
-  operands: [0, 64],
+  operands: [0, Infinity],
   results: [0, 16],
   attrs: { callee: 'symbol' },
 });
@@ -690,8 +700,8 @@ def({
   name: 'scf.for',
   summary: 'for (iv = lb; iv < ub; iv += step) with loop-carried values; step must be positive.',
   traits: [],
-  operands: [3, 64],
-  results: [0, 61],
+  operands: [3, Infinity],
+  results: [0, Infinity],
   regions: 1,
   attrs: { 'tt.num_stages?': 'int', 'tt.loop_unroll_factor?': 'int', 'tt.static_range?': 'bool' },
   verify: (op) => {
@@ -710,7 +720,7 @@ def({
   summary: 'Runs the then-region or the else-region; both yield the results.',
   traits: [],
   operands: 1,
-  results: [0, 64],
+  results: [0, Infinity],
   regions: 2,
   verify: (op) => (op.operands[0]!.type === i1 ? undefined : `condition must be a scalar i1, got ${op.operands[0]!.type.text}`),
 });
@@ -718,15 +728,15 @@ def({
   name: 'scf.while',
   summary: 'Loops: the before-region computes a condition and forwards values to the after-region, which yields the next state.',
   traits: [],
-  operands: [0, 64],
-  results: [0, 64],
+  operands: [0, Infinity],
+  results: [0, Infinity],
   regions: 2,
 });
 def({
   name: 'scf.condition',
   summary: 'Ends the before-region of a while loop: continue while the condition holds, forwarding values.',
   traits: ['terminator', 'pure'],
-  operands: [1, 64],
+  operands: [1, Infinity],
   results: 0,
   verify: (op) => (op.operands[0]!.type === i1 ? undefined : 'condition must be a scalar i1'),
 });
@@ -734,7 +744,7 @@ def({
   name: 'scf.yield',
   summary: 'Ends a region of scf.for, scf.if or scf.while with the values it produces.',
   traits: ['terminator', 'pure'],
-  operands: [0, 64],
+  operands: [0, Infinity],
   results: 0,
   verify: (op) => {
     const parent = op.parent?.parent?.parent;
@@ -750,6 +760,172 @@ def({
     }
     return undefined;
   },
+});
+
+// ---- ttg: layouts and shared memory (GPU IR) ------------------------------------------------------------
+
+def({
+  name: 'ttg.convert_layout',
+  summary: 'The same tile in another layout (through shared memory where threads must exchange elements).',
+  traits: ['pure'],
+  operands: 1,
+  results: 1,
+  verify: (op) => {
+    const [src, dst] = [op.operands[0]!.type, op.result.type];
+    if (!(src instanceof TensorType && dst instanceof TensorType)) return 'expects tensors';
+    return src.shape.join() === dst.shape.join() && src.element === dst.element ? undefined : 'cannot change shape or element type';
+  },
+});
+def({
+  name: 'ttg.local_alloc',
+  summary: 'Copies a tile into a buffer of shared memory.',
+  traits: ['pure'],
+  operands: 1,
+  results: 1,
+  attrs: { 'allocation.offset?': 'int' },
+  verify: (op) => {
+    const [src, dst] = [op.operands[0]!.type, op.result.type];
+    if (!(src instanceof TensorType && dst instanceof MemDescType)) return 'expects a tensor and gives a memdesc';
+    return src.shape.join() === dst.shape.join() && src.element === dst.element && dst.encoding instanceof SharedLayout ? undefined : 'the memdesc must hold the tile';
+  },
+});
+def({
+  name: 'ttg.local_load',
+  summary: 'Reads a tile from shared memory into registers.',
+  traits: ['readsMemory'],
+  operands: 1,
+  results: 1,
+  verify: (op) => {
+    const [src, dst] = [op.operands[0]!.type, op.result.type];
+    if (!(src instanceof MemDescType && dst instanceof TensorType)) return 'expects a memdesc and gives a tensor';
+    return src.shape.join() === dst.shape.join() && src.element === dst.element ? undefined : 'shape or element type differs';
+  },
+});
+
+// ---- gpu: per-thread operations (the low-level IR that becomes PTX) ---------------------------------------
+
+for (const [name, summary] of [
+  ['gpu.thread_id', 'The thread index within the program (%tid.x).'],
+  ['gpu.block_id', 'The program index along an axis (%ctaid).'],
+  ['gpu.grid_dim', 'The number of programs along an axis (%nctaid).'],
+] as const) {
+  def({ name, summary, traits: ['pure'], operands: 0, results: 1, attrs: name === 'gpu.thread_id' ? {} : { axis: 'int' }, verify: (op) => (op.result.type === i32 ? undefined : 'result must be i32') });
+}
+
+const scalarPtr = (v: Value | undefined): boolean => v !== undefined && v.type instanceof PointerType;
+
+def({
+  name: 'gpu.load',
+  summary: 'Loads `vec` consecutive elements from global memory where the predicate holds (else the `other` values).',
+  traits: ['readsMemory'],
+  operands: [2, 18],
+  results: [1, 16],
+  attrs: { vec: 'int', 'cache?': 'string', 'evict?': 'string', 'isVolatile?': 'bool' },
+  verify: (op) => {
+    const vec = op.attrs['vec'] as number;
+    if (!scalarPtr(op.operands[0])) return 'expects a scalar pointer';
+    if (op.operands[1]!.type !== i1) return 'the predicate must be i1';
+    if (op.results.length !== vec) return `expects ${vec} results`;
+    const others = op.operands.slice(2);
+    if (others.length && others.length !== vec) return `expects 0 or ${vec} other values`;
+    return undefined;
+  },
+});
+def({
+  name: 'gpu.store',
+  summary: 'Stores `vec` consecutive elements to global memory where the predicate holds.',
+  traits: ['writesMemory'],
+  operands: [3, 18],
+  results: 0,
+  attrs: { vec: 'int', 'cache?': 'string', 'evict?': 'string' },
+  verify: (op) => (scalarPtr(op.operands[0]) && op.operands[1]!.type === i1 && op.operands.length === 2 + (op.attrs['vec'] as number) ? undefined : 'expects (ptr, pred, vec values)'),
+});
+def({
+  name: 'gpu.atomic_rmw',
+  summary: 'An atomic read-modify-write of one element where the predicate holds; gives the old value.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: 3,
+  results: 1,
+  attrs: { atomic_rmw_op: atomicRmwOps, sem: memorySemantics, scope: memoryScopes },
+});
+def({
+  name: 'gpu.atomic_cas',
+  summary: 'An atomic compare-and-swap of one element where the predicate holds; gives the old value.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: 4,
+  results: 1,
+  attrs: { sem: memorySemantics, scope: memoryScopes },
+});
+def({
+  name: 'gpu.shared_load',
+  summary: 'Loads `vec` consecutive elements from shared memory at a byte offset.',
+  traits: ['readsMemory'],
+  operands: 1,
+  results: [1, 16],
+  attrs: { vec: 'int' },
+  verify: (op) => (op.operands[0]!.type === i32 && op.results.length === op.attrs['vec'] ? undefined : 'expects an i32 byte offset and vec results'),
+});
+def({
+  name: 'gpu.shared_store',
+  summary: 'Stores `vec` consecutive elements to shared memory at a byte offset.',
+  traits: ['writesMemory'],
+  operands: [2, 17],
+  results: 0,
+  attrs: { vec: 'int' },
+  verify: (op) => (op.operands[0]!.type === i32 && op.operands.length === 1 + (op.attrs['vec'] as number) ? undefined : 'expects an i32 byte offset and vec values'),
+});
+def({
+  name: 'gpu.round_tf32',
+  summary: 'Rounds an f32 to tf32 precision, as tensor cores read it (cvt.rna.tf32.f32).',
+  traits: ['pure', 'elementwise'],
+  operands: 1,
+  results: 1,
+  verify: floatBinary,
+});
+def({
+  name: 'gpu.shared_base',
+  summary: "The address of the program's shared memory (offsets from the allocation pass are added to it).",
+  traits: ['pure'],
+  operands: 0,
+  results: 1,
+  verify: (op) => (op.result.type === i32 ? undefined : 'result must be i32'),
+});
+def({
+  name: 'gpu.barrier',
+  summary: "Waits until every thread of the program arrives (bar.sync); orders shared memory accesses.",
+  traits: ['writesMemory'],
+  operands: 0,
+  results: 0,
+});
+export const shuffleModes = ['bfly', 'up', 'down', 'idx'] as const;
+def({
+  name: 'gpu.shfl',
+  summary: "Reads a 32-bit value from another lane of the warp (shfl.sync): lane ^ k, lane - k, lane + k or lane k.",
+  traits: ['pure'],
+  operands: 2,
+  results: 1,
+  attrs: { mode: shuffleModes },
+  verify: (op) => {
+    const t = op.operands[0]!.type;
+    return (t === i32 || t instanceof FloatType && t.width === 32) && op.result.type === t && op.operands[1]!.type === i32 ? undefined : 'shuffles 32-bit values by an i32 lane argument';
+  },
+});
+def({
+  name: 'gpu.printf',
+  summary: 'Prints a formatted line from this thread (vprintf).',
+  traits: ['writesMemory'],
+  operands: [0, 32],
+  results: 0,
+  attrs: { format: 'string' },
+});
+def({
+  name: 'gpu.assert',
+  summary: 'Stops the kernel with a message where the condition is false (__assertfail).',
+  traits: ['writesMemory'],
+  operands: 1,
+  results: 0,
+  attrs: { message: 'string', file: 'string', line: 'int', function: 'string' },
+  verify: (op) => (op.operands[0]!.type === i1 ? undefined : 'the condition must be i1'),
 });
 
 /** Checks an attribute against its declared kind. */

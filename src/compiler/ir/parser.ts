@@ -1,6 +1,7 @@
 // Reads the printer's textual form back into IR, so that tests and tools can start from IR text.
 import { DenseAttr, FloatAttr, IntegerAttr, SymbolRefAttr, TypeAttr, type Attribute, type Attributes } from './attributes.ts';
 import { Block, Operation, Region, Value, unknownLoc, type Location } from './core.ts';
+import { Layout, SharedLayout, blockedLayout, sharedLayout, sliceLayout } from './layouts.ts';
 import {
   FloatType,
   IntType,
@@ -9,6 +10,7 @@ import {
   functionType,
   intType,
   isScalarType,
+  memDescType,
   pointerType,
   tensorType,
   type FloatKind,
@@ -29,6 +31,7 @@ export function parseModule(text: string): Operation {
   const module = new Operation('builtin.module', [], [], {}, [new Region([new Block()])], unknownLoc);
   const body = module.regions[0]!.entry;
   p.ws();
+  while (p.peek('#')) p.aliasDefinition();
   const wrapped = p.eat('module');
   if (wrapped) p.expect('{');
   for (;;) {
@@ -54,6 +57,7 @@ export function parseType(text: string): Type {
 class Parser {
   private pos = 0;
   private scope = new Map<string, Value>();
+  private readonly layoutAliases = new Map<string, Layout>();
   constructor(private readonly src: string) {}
 
   done(): boolean {
@@ -131,6 +135,52 @@ class Parser {
     this.scope.set(name, v);
   }
 
+  // ---- layouts ----
+
+  /** `#name = #ttg.blocked<...>` at the top of a module. */
+  aliasDefinition(): void {
+    const name = this.match(/#[A-Za-z_][A-Za-z0-9_]*/y) ?? this.fail('expected a layout alias such as #blocked');
+    this.expect('=');
+    const l = this.layout();
+    if (this.layoutAliases.has(name)) this.fail(`layout alias ${name} is defined twice`);
+    this.layoutAliases.set(name, l);
+  }
+
+  layout(): Layout {
+    this.ws();
+    if (this.eat('#ttg.')) {
+      const kind = this.ident();
+      this.expect('<');
+      const a = this.attrDict();
+      this.expect('>');
+      const ints = (key: string): number[] => {
+        const v = a[key];
+        if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) this.fail(`layout ${kind} needs ${key} = [integers]`);
+        return v as number[];
+      };
+      const int = (key: string): number => {
+        const v = a[key];
+        if (typeof v !== 'number') this.fail(`layout ${kind} needs ${key} = integer`);
+        return v;
+      };
+      switch (kind) {
+        case 'blocked':
+          return blockedLayout(ints('sizePerThread'), ints('threadsPerWarp'), ints('warpsPerCTA'), ints('order'));
+        case 'slice': {
+          const parent = a['parent'];
+          if (!(parent instanceof Layout)) this.fail('a slice layout needs parent = <layout>');
+          return sliceLayout(int('dim'), parent);
+        }
+        case 'shared':
+          return sharedLayout(int('vec'), int('perPhase'), int('maxPhase'), ints('order'));
+        default:
+          return this.fail(`unknown layout #ttg.${kind}`);
+      }
+    }
+    const name = this.match(/#[A-Za-z_][A-Za-z0-9_]*/y) ?? this.fail('expected a layout');
+    return this.layoutAliases.get(name) ?? this.fail(`unknown layout alias ${name}`);
+  }
+
   // ---- types ----
 
   type(): Type {
@@ -146,8 +196,20 @@ class Parser {
       for (let d = this.match(/\d+x/y); d; d = this.match(/\d+x/y)) shape.push(Number(d.slice(0, -1)));
       const el = this.type();
       if (!isScalarType(el)) this.fail(`a tensor cannot hold ${el.text}`);
+      const encoding = this.eat(',') ? this.layout() : undefined;
       this.expect('>');
-      return tensorType(shape, el);
+      return tensorType(shape, el, encoding);
+    }
+    if (this.eat('!ttg.memdesc<')) {
+      const shape: number[] = [];
+      for (let d = this.match(/\d+x/y); d; d = this.match(/\d+x/y)) shape.push(Number(d.slice(0, -1)));
+      const el = this.type();
+      if (!isScalarType(el)) this.fail(`shared memory cannot hold ${el.text}`);
+      this.expect(',');
+      const encoding = this.layout();
+      if (!(encoding instanceof SharedLayout)) this.fail('a memdesc needs a #ttg.shared layout');
+      this.expect('>');
+      return memDescType(shape, el, encoding);
     }
     if (this.peek('(')) {
       const inputs = this.typeList();
@@ -201,6 +263,7 @@ class Parser {
     if (this.peek('"')) return JSON.parse(this.match(/"(?:[^"\\]|\\.)*"/y) ?? this.fail('bad string')) as string;
     if (this.eat('true')) return true;
     if (this.eat('false')) return false;
+    if (this.peek('#')) return this.layout();
     if (this.peek('@')) {
       this.pos++;
       return new SymbolRefAttr(this.ident());

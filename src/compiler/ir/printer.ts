@@ -5,9 +5,10 @@
 //
 // Result types follow ':'; an op with regions but no results prints ': ()'. A region prints its entry block's
 // arguments as '^bb0(%x: f32, %y: f32):'. Functions and modules have a header form of their own.
-import { TypeAttr, formatAttribute } from './attributes.ts';
+import { TypeAttr, formatAttribute, type Attribute } from './attributes.ts';
 import type { Block, Location, Operation, Region, Value } from './core.ts';
-import { FunctionType } from './types.ts';
+import { BlockedLayout, Layout, SharedLayout, SliceLayout } from './layouts.ts';
+import { FunctionType, MemDescType, TensorType, type Type } from './types.ts';
 
 export interface PrintOptions {
   /** Print each op's source location as `loc(...)`. */
@@ -51,15 +52,75 @@ export function formatLoc(loc: Location): string {
 
 export function printOp(op: Operation, options: PrintOptions = {}): string {
   const out: string[] = [];
-  new Printer(options, out).op(op, 0, new Namer());
-  return out.join('\n') + '\n';
+  const printer = new Printer(options, out, layoutAliases(op));
+  printer.op(op, 0, new Namer());
+  return printer.aliasDefinitions() + out.join('\n') + '\n';
+}
+
+/** Names for the layouts used under `root` (#blocked, #blocked1, #slice, ...), parents before slices of them. */
+function layoutAliases(root: Operation): Map<Layout, string> {
+  const aliases = new Map<Layout, string>();
+  const counts = new Map<string, number>();
+  const add = (l: Layout): void => {
+    if (aliases.has(l)) return;
+    if (l instanceof SliceLayout) add(l.parent);
+    const base = l instanceof BlockedLayout ? 'blocked' : l instanceof SliceLayout ? 'slice' : l instanceof SharedLayout ? 'shared' : 'layout';
+    const n = counts.get(base) ?? 0;
+    counts.set(base, n + 1);
+    aliases.set(l, `#${base}${n ? n : ''}`);
+  };
+  const visitType = (t: Type): void => {
+    if (t instanceof TensorType && t.encoding) add(t.encoding);
+    if (t instanceof MemDescType) add(t.encoding);
+    if (t instanceof FunctionType) [...t.inputs, ...t.results].forEach(visitType);
+  };
+  root.walk((op) => {
+    op.results.forEach((r) => visitType(r.type));
+    for (const r of op.regions) for (const b of r.blocks) b.args.forEach((a) => visitType(a.type));
+    for (const a of Object.values(op.attrs)) {
+      if (a instanceof Layout) add(a);
+      if (a instanceof TypeAttr) visitType(a.type);
+    }
+  });
+  return aliases;
 }
 
 class Printer {
   constructor(
     private readonly options: PrintOptions,
     private readonly out: string[],
+    private readonly aliases: Map<Layout, string>,
   ) {}
+
+  aliasDefinitions(): string {
+    return [...this.aliases].map(([l, name]) => `${name} = ${this.layoutBody(l)}\n`).join('');
+  }
+
+  private layoutBody(l: Layout): string {
+    return l instanceof SliceLayout ? `#ttg.slice<{dim = ${l.dim}, parent = ${this.layout(l.parent)}}>` : l.text;
+  }
+
+  private layout(l: Layout): string {
+    return this.aliases.get(l) ?? this.layoutBody(l);
+  }
+
+  type(t: Type): string {
+    const dims = (shape: readonly number[]): string => shape.map((d) => `${d}x`).join('');
+    if (t instanceof TensorType) return `tensor<${dims(t.shape)}${t.element.text}${t.encoding ? `, ${this.layout(t.encoding)}` : ''}>`;
+    if (t instanceof MemDescType) return `!ttg.memdesc<${dims(t.shape)}${t.element.text}, ${this.layout(t.encoding)}>`;
+    if (t instanceof FunctionType) {
+      const res = t.results.length === 1 ? this.type(t.results[0]!) : `(${t.results.map((r) => this.type(r)).join(', ')})`;
+      return `(${t.inputs.map((i) => this.type(i)).join(', ')}) -> ${res}`;
+    }
+    return t.text;
+  }
+
+  private attr(a: Attribute): string {
+    if (a instanceof Layout) return this.layout(a);
+    if (a instanceof TypeAttr) return this.type(a.type);
+    if (Array.isArray(a)) return `[${a.map((x) => this.attr(x)).join(', ')}]`;
+    return formatAttribute(a);
+  }
 
   op(op: Operation, depth: number, namer: Namer): void {
     const pad = '  '.repeat(depth);
@@ -75,8 +136,8 @@ class Printer {
     line += op.name;
     if (op.operands.length) line += ' ' + op.operands.map((v) => namer.ref(v)).join(', ');
     const attrs = Object.entries(op.attrs);
-    if (attrs.length) line += ` {${attrs.map(([k, v]) => `${k} = ${formatAttribute(v)}`).join(', ')}}`;
-    if (op.results.length) line += ' : ' + op.results.map((r) => r.type.text).join(', ');
+    if (attrs.length) line += ` {${attrs.map(([k, v]) => `${k} = ${this.attr(v)}`).join(', ')}}`;
+    if (op.results.length) line += ' : ' + op.results.map((r) => this.type(r.type)).join(', ');
     else if (op.regions.length) line += ' : ()';
     if (!op.regions.length) {
       this.out.push(line + this.loc(op));
@@ -96,10 +157,10 @@ class Printer {
     const fnType = (op.attrs['function_type'] as TypeAttr).type as FunctionType;
     const visibility = (op.attrs['sym_visibility'] as string | undefined) ?? 'public';
     const entry = op.regions[0]!.entry;
-    const args = entry.args.map((a) => `%${namer.name(a)}: ${a.type.text}`).join(', ');
-    const results = fnType.results.length ? ` -> (${fnType.results.map((t) => t.text).join(', ')})` : '';
+    const args = entry.args.map((a) => `%${namer.name(a)}: ${this.type(a.type)}`).join(', ');
+    const results = fnType.results.length ? ` -> (${fnType.results.map((t) => this.type(t)).join(', ')})` : '';
     const extra = Object.entries(op.attrs).filter(([k]) => !['sym_name', 'function_type', 'sym_visibility'].includes(k));
-    const attrs = extra.length ? ` attributes {${extra.map(([k, v]) => `${k} = ${formatAttribute(v)}`).join(', ')}}` : '';
+    const attrs = extra.length ? ` attributes {${extra.map(([k, v]) => `${k} = ${this.attr(v)}`).join(', ')}}` : '';
     this.out.push(`${pad}tt.func ${visibility} @${name}(${args})${results}${attrs} {`);
     for (const inner of entry.ops) this.op(inner, depth + 1, namer);
     this.out.push(`${pad}}${this.loc(op)}`);
@@ -111,7 +172,7 @@ class Printer {
 
   private block(b: Block, index: number, label: boolean, depth: number, namer: Namer): void {
     if (label) {
-      const args = b.args.map((a) => `%${namer.name(a)}: ${a.type.text}`).join(', ');
+      const args = b.args.map((a) => `%${namer.name(a)}: ${this.type(a.type)}`).join(', ');
       this.out.push(`${'  '.repeat(depth)}^bb${index}${b.args.length ? `(${args})` : ''}:`);
     }
     for (const op of b.ops) this.op(op, depth + 1, namer);

@@ -1,6 +1,7 @@
 // IR types, MLIR-style. Integers are signless (as in MLIR's arith dialect and Triton's TTIR): signedness
 // lives in the ops (divsi/divui, cmpi slt/ult, extsi/extui), and the frontend's dtypes carry it.
 // Types are interned, so two types are equal exactly when they are the same object.
+import type { Layout, SharedLayout } from './layouts.ts';
 
 export abstract class Type {
   /** The type's textual form, which is also its identity. */
@@ -39,13 +40,35 @@ export class PointerType extends Type {
   }
 }
 
-/** `tensor<128x64xf16>`: a tile of scalars or pointers with a static shape. */
+/**
+ * `tensor<128x64xf16>`: a tile of scalars or pointers with a static shape. On the GPU, tiles also carry their
+ * layout: `tensor<128x64xf16, #ttg.blocked<...>>`.
+ */
 export class TensorType extends Type {
   readonly text: string;
   readonly numel: number;
-  constructor(readonly shape: readonly number[], readonly element: ScalarType) {
+  constructor(
+    readonly shape: readonly number[],
+    readonly element: ScalarType,
+    readonly encoding?: Layout,
+  ) {
     super();
-    this.text = `tensor<${shape.map((d) => `${d}x`).join('')}${element.text}>`;
+    this.text = `tensor<${shape.map((d) => `${d}x`).join('')}${element.text}${encoding ? `, ${encoding.text}` : ''}>`;
+    this.numel = shape.reduce((a, b) => a * b, 1);
+  }
+}
+
+/** `!ttg.memdesc<64x32xf16, #ttg.shared<...>>`: a tile held in shared memory. */
+export class MemDescType extends Type {
+  readonly text: string;
+  readonly numel: number;
+  constructor(
+    readonly shape: readonly number[],
+    readonly element: ScalarType,
+    readonly encoding: SharedLayout,
+  ) {
+    super();
+    this.text = `!ttg.memdesc<${shape.map((d) => `${d}x`).join('')}${element.text}, ${encoding.text}>`;
     this.numel = shape.reduce((a, b) => a * b, 1);
   }
 }
@@ -73,8 +96,10 @@ function intern<T extends Type>(t: T): T {
 export const intType = (width: number): IntType => intern(new IntType(width));
 export const floatType = (kind: FloatKind): FloatType => intern(new FloatType(kind));
 export const pointerType = (pointee: Type, addressSpace = 1): PointerType => intern(new PointerType(pointee, addressSpace));
-export const tensorType = (shape: readonly number[], element: ScalarType): TensorType =>
-  intern(new TensorType([...shape], element));
+export const tensorType = (shape: readonly number[], element: ScalarType, encoding?: Layout): TensorType =>
+  intern(new TensorType([...shape], element, encoding));
+export const memDescType = (shape: readonly number[], element: ScalarType, encoding: SharedLayout): MemDescType =>
+  intern(new MemDescType([...shape], element, encoding));
 export const functionType = (inputs: readonly Type[], results: readonly Type[]): FunctionType =>
   intern(new FunctionType(inputs, results));
 
@@ -90,19 +115,29 @@ export const f64 = floatType('f64');
 
 /** The element type of a tensor, or the type itself for a scalar. */
 export function elementType(t: Type): ScalarType {
-  if (t instanceof TensorType) return t.element;
+  if (t instanceof TensorType || t instanceof MemDescType) return t.element;
   if (t instanceof IntType || t instanceof FloatType || t instanceof PointerType) return t;
   throw new Error(`type ${t.text} has no element type`);
 }
 
 /** The static shape of a value's type; [] for a scalar. */
 export function shapeOf(t: Type): readonly number[] {
-  return t instanceof TensorType ? t.shape : [];
+  return t instanceof TensorType || t instanceof MemDescType ? t.shape : [];
 }
 
-/** The same shape as `like` (scalar or tensor), with another element type. */
+/** The same shape (and layout) as `like` (scalar or tensor), with another element type. */
 export function withElement(like: Type, element: ScalarType): Type {
-  return like instanceof TensorType ? tensorType(like.shape, element) : element;
+  return like instanceof TensorType ? tensorType(like.shape, element, like.encoding) : element;
+}
+
+/** The layout of a tensor type, if it has one. */
+export function encodingOf(t: Type): Layout | undefined {
+  return t instanceof TensorType ? t.encoding : undefined;
+}
+
+/** The same tensor type with another layout (or none). */
+export function withEncoding(t: TensorType, encoding: Layout | undefined): TensorType {
+  return tensorType(t.shape, t.element, encoding);
 }
 
 export const isIntLike = (t: Type): boolean => elementType(t) instanceof IntType;

@@ -10,7 +10,7 @@ export class IrVerifyError extends Error {
     message: string,
     readonly op: Operation,
   ) {
-    const text = printOp(op).split('\n')[0];
+    const text = printOp(op).split('\n').find((l) => !l.startsWith('#'));
     super(`IR verification failed at ${formatLocation(op.loc)}: ${op.name}: ${message}\n  ${text}`);
   }
 }

@@ -1,0 +1,866 @@
+// The PTX printer: renders the per-thread IR as PTX text. Mostly a table from op to instruction; structured
+// control flow becomes labels and predicated branches here. Registers are virtual (ptxas allocates them):
+// .pred for i1, .b32 for i8/i16/i32 (narrow integers kept sign-extended), .b64 for i64 and pointers,
+// .b16 for f16/bf16, .f32 and .f64 for floats.
+import { DenseAttr, FloatAttr, IntegerAttr } from '../ir/attributes.ts';
+import type { Block, Operation, Value } from '../ir/core.ts';
+import { pointeeBytes } from '../ir/elementwise.ts';
+import { FloatType, IntType, PointerType, type ScalarType, type Type } from '../ir/types.ts';
+import { bf16ToBits, f16ToBits } from '../../numerics.ts';
+
+export interface PtxOptions {
+  /** sm_XY: the target architecture (default sm_90). */
+  target?: string;
+  /** Threads per program (32 * num_warps), declared as .maxntid. */
+  numThreads: number;
+  /** Bytes of dynamic shared memory the kernel uses. */
+  sharedBytes: number;
+}
+
+type RegClass = 'p' | 'r' | 'rd' | 'h' | 'f' | 'fd';
+
+const regDecl: Record<RegClass, string> = { p: '.pred', r: '.b32', rd: '.b64', h: '.b16', f: '.f32', fd: '.f64' };
+
+function regClass(t: Type): RegClass {
+  if (t instanceof PointerType) return 'rd';
+  if (t instanceof IntType) return t.width === 1 ? 'p' : t.width === 64 ? 'rd' : 'r';
+  if (t instanceof FloatType) return t.width === 64 ? 'fd' : t.width === 32 ? 'f' : 'h';
+  throw new Error(`no PTX register for ${t.text}`);
+}
+
+const intSuffix = (t: Type, unsigned = false): string => {
+  const w = t instanceof PointerType ? 64 : (t as IntType).width;
+  return `${unsigned ? 'u' : 's'}${w === 64 ? 64 : 32}`;
+};
+
+/** The PTX type of a float op on t. */
+const fty = (t: Type): string => (t as FloatType).text;
+
+/** Memory type suffix for an element: .f32, .b32, .s8, .b16 ... */
+function memType(t: ScalarType, forLoad: boolean): string {
+  if (t instanceof PointerType) return 'b64';
+  if (t instanceof FloatType) return t.width === 16 ? 'b16' : t.text;
+  const w = (t as IntType).width;
+  if (w === 8) return forLoad ? 's8' : 'b8';
+  if (w === 16) return forLoad ? 's16' : 'b16';
+  return `b${w}`;
+}
+
+const hex = (n: number, digits: number): string => n.toString(16).toUpperCase().padStart(digits, '0');
+
+function floatImmediate(x: number, t: FloatType): string {
+  if (t.width === 64) {
+    const b = new BigUint64Array(new Float64Array([x]).buffer)[0]!;
+    return `0d${b.toString(16).toUpperCase().padStart(16, '0')}`;
+  }
+  const f = new Uint32Array(new Float32Array([x]).buffer)[0]!;
+  return `0f${hex(f, 8)}`;
+}
+
+const cmpiPredicate: Record<string, [string, boolean]> = {
+  eq: ['eq', false],
+  ne: ['ne', false],
+  slt: ['lt', false],
+  sle: ['le', false],
+  sgt: ['gt', false],
+  sge: ['ge', false],
+  ult: ['lt', true],
+  ule: ['le', true],
+  ugt: ['gt', true],
+  uge: ['ge', true],
+};
+const cmpfPredicate: Record<string, string> = { oeq: 'eq', one: 'ne', olt: 'lt', ole: 'le', ogt: 'gt', oge: 'ge', ord: 'num', ueq: 'equ', une: 'neu', ult: 'ltu', ule: 'leu', ugt: 'gtu', uge: 'geu', uno: 'nan' };
+
+class PtxPrinter {
+  private readonly body: string[] = [];
+  private readonly regs = new Map<Value, string>();
+  private readonly counts: Record<RegClass, number> = { p: 0, r: 0, rd: 0, h: 0, f: 0, fd: 0 };
+  private labels = 0;
+  private readonly strings: string[] = [];
+  private usesPrintf = false;
+  private usesAssert = false;
+  private localBytes = 0;
+
+  constructor(private readonly fn: Operation) {}
+
+  private reg(v: Value): string {
+    let r = this.regs.get(v);
+    if (!r) {
+      const c = regClass(v.type);
+      r = `%${c}${++this.counts[c]}`;
+      this.regs.set(v, r);
+    }
+    return r;
+  }
+
+  private fresh(t: Type): string {
+    const c = regClass(t);
+    return `%${c}${++this.counts[c]}`;
+  }
+
+  private line(s: string): void {
+    this.body.push(`\t${s}`);
+  }
+
+  private label(): string {
+    return `$L__${this.labels++}`;
+  }
+
+  private stringConstant(text: string): string {
+    const name = `$str${this.strings.length}`;
+    const bytes = [...Buffer.from(text, 'utf8'), 0];
+    this.strings.push(`.global .align 1 .b8 ${name}[${bytes.length}] = {${bytes.join(', ')}};`);
+    return name;
+  }
+
+  render(options: PtxOptions): string {
+    const name = this.fn.attrs['sym_name'] as string;
+    const entry = this.fn.regions[0]!.entry;
+    const params = entry.args.map((a, i) => `\t.param .${paramType(a.type)} ${name}_param_${i}`);
+    entry.args.forEach((a, i) => this.loadParam(a, `${name}_param_${i}`));
+    this.block(entry);
+    const decls = (Object.keys(this.counts) as RegClass[]).filter((c) => this.counts[c] > 0).map((c) => `\t.reg ${regDecl[c]} %${c}<${this.counts[c] + 1}>;`);
+    const externs: string[] = [];
+    if (this.usesPrintf) externs.push('.extern .func (.param .b32 func_retval0) vprintf(.param .b64 vprintf_param_0, .param .b64 vprintf_param_1);');
+    if (this.usesAssert) externs.push('.extern .func __assertfail(.param .b64 __assertfail_param_0, .param .b64 __assertfail_param_1, .param .b32 __assertfail_param_2, .param .b64 __assertfail_param_3, .param .b64 __assertfail_param_4);');
+    const target = options.target ?? 'sm_90';
+    return [
+      '//',
+      '// Generated by kt',
+      '//',
+      `.version ${ptxVersion(target)}`,
+      `.target ${target}`,
+      '.address_size 64',
+      '',
+      ...externs,
+      ...this.strings,
+      '.extern .shared .align 16 .b8 global_smem[];',
+      '',
+      `.visible .entry ${name}(`,
+      params.join(',\n'),
+      ')',
+      `.maxntid ${options.numThreads}, 1, 1`,
+      '{',
+      ...decls,
+      ...(this.localBytes ? [`\t.local .align 8 .b8 __local_depot[${this.localBytes}];`] : []),
+      ...this.body,
+      '}',
+      '',
+    ].join('\n');
+  }
+
+  private loadParam(a: Value, param: string): void {
+    const t = a.type;
+    const r = this.reg(a);
+    if (t instanceof IntType && t.width === 1) {
+      const tmp = this.fresh(new IntType(32));
+      this.line(`ld.param.u32 ${tmp}, [${param}];`);
+      this.line(`setp.ne.u32 ${r}, ${tmp}, 0;`);
+    } else if (t instanceof IntType && t.width < 32) {
+      this.line(`ld.param.s32 ${r}, [${param}];`);
+    } else {
+      this.line(`ld.param.${paramType(t)} ${r}, [${param}];`);
+    }
+  }
+
+  private block(b: Block): void {
+    for (const op of b.ops) this.op(op);
+  }
+
+  private op(op: Operation): void {
+    const handler = handlers[op.name];
+    if (handler) return handler(this, op);
+    throw new Error(`the PTX printer has no rule for ${op.name}`);
+  }
+
+  // Shared helpers for the handler table.
+  r(v: Value): string {
+    return this.reg(v);
+  }
+  emit(s: string): void {
+    this.line(s);
+  }
+  tmp(t: Type): string {
+    return this.fresh(t);
+  }
+
+  /** Narrow integers (i8, i16) live sign-extended in 32-bit registers: re-extend after an op that may overflow. */
+  canonicalize(v: Value): void {
+    const t = v.type;
+    if (t instanceof IntType && (t.width === 8 || t.width === 16)) this.line(`cvt.s32.s${t.width} ${this.r(v)}, ${this.r(v)};`);
+  }
+
+  /** The value of v as an unsigned 32-bit number (narrow integers zero-extended). */
+  unsignedOperand(v: Value): string {
+    const t = v.type;
+    if (t instanceof IntType && (t.width === 8 || t.width === 16)) {
+      const tmp = this.fresh(t);
+      this.line(`and.b32 ${tmp}, ${this.r(v)}, ${t.width === 8 ? '0xFF' : '0xFFFF'};`);
+      return tmp;
+    }
+    return this.r(v);
+  }
+
+  /** A shift amount as PTX wants it, a .u32 (ptx clamps it at the width, as the interpreter does). */
+  shiftAmount(v: Value): string {
+    const t = v.type;
+    if (!(t instanceof IntType && t.width === 64)) return this.unsignedOperand(v);
+    const [clamped, narrow] = [this.fresh(t), this.fresh(new IntType(32))];
+    this.line(`min.u64 ${clamped}, ${this.r(v)}, 64;`);
+    this.line(`cvt.u32.u64 ${narrow}, ${clamped};`);
+    return narrow;
+  }
+
+  move(dst: string, src: Value): void {
+    const t = src.type;
+    const c = regClass(t);
+    this.line(c === 'p' ? `and.pred ${dst}, ${this.r(src)}, ${this.r(src)};` : `mov.${regDecl[c].slice(1)} ${dst}, ${this.r(src)};`);
+  }
+
+  /** Copies values into registers as one parallel assignment (through temporaries). */
+  parallelMove(dsts: readonly string[], srcs: readonly Value[]): void {
+    const temps = srcs.map((s) => {
+      const t = this.fresh(s.type);
+      this.move(t, s);
+      return t;
+    });
+    dsts.forEach((d, i) => {
+      const c = regClass(srcs[i]!.type);
+      this.line(c === 'p' ? `and.pred ${d}, ${temps[i]}, ${temps[i]};` : `mov.${regDecl[c].slice(1)} ${d}, ${temps[i]};`);
+    });
+  }
+
+  newLabel(): string {
+    return this.label();
+  }
+  placeLabel(l: string): void {
+    this.body.push(`${l}:`);
+  }
+  /** Renders one op (for the control-flow rules, which render their regions' ops themselves). */
+  lower(op: Operation): void {
+    this.op(op);
+  }
+  /** Makes `v` name an existing register (loop results are the loop's carried registers). */
+  alias(v: Value, reg: string): void {
+    this.regs.set(v, reg);
+  }
+  string(text: string): string {
+    return this.stringConstant(text);
+  }
+  needPrintf(): void {
+    this.usesPrintf = true;
+  }
+  needAssert(): void {
+    this.usesAssert = true;
+  }
+  /** Reserves local memory (for printf arguments); returns its byte offset. */
+  local(bytes: number): number {
+    const off = this.localBytes;
+    this.localBytes = Math.max(this.localBytes, bytes);
+    return off;
+  }
+}
+
+function paramType(t: Type): string {
+  if (t instanceof PointerType) return 'u64';
+  if (t instanceof IntType) return t.width === 64 ? 'u64' : 'u32';
+  if (t instanceof FloatType) return t.width === 16 ? 'b16' : t.text;
+  throw new Error(`no PTX parameter type for ${t.text}`);
+}
+
+/** The oldest PTX ISA version that supports the target (each architecture arrived with a newer ISA). */
+function ptxVersion(target: string): string {
+  const sm = Number(target.replace(/^sm_(\d+).*$/, '$1'));
+  return sm >= 120 ? '8.7' : sm >= 100 ? '8.6' : sm >= 90 ? '8.0' : sm >= 89 ? '7.8' : sm >= 80 ? '7.0' : '6.4';
+}
+
+type Handler = (p: PtxPrinter, op: Operation) => void;
+
+const intBinary = (mnemonic: string, opts: { unsigned?: boolean; canonical?: boolean; pred?: string } = {}): Handler => (p, op) => {
+  const [a, b] = op.operands as [Value, Value];
+  const t = op.result.type;
+  if (t instanceof IntType && t.width === 1) {
+    if (!opts.pred) throw new Error(`${op.name} on i1`);
+    return p.emit(`${opts.pred}.pred ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
+  }
+  const sa = opts.unsigned ? p.unsignedOperand(a) : p.r(a);
+  const sb = mnemonic === 'shl' || mnemonic === 'shr' ? p.shiftAmount(b) : opts.unsigned ? p.unsignedOperand(b) : p.r(b);
+  const suffix = mnemonic.startsWith('and') || mnemonic.startsWith('or') || mnemonic.startsWith('xor') || mnemonic.startsWith('shl') ? `b${(t as IntType).width === 64 ? 64 : 32}` : intSuffix(t, opts.unsigned);
+  p.emit(`${mnemonic}.${suffix} ${p.r(op.result)}, ${sa}, ${sb};`);
+  if (opts.canonical) p.canonicalize(op.result);
+};
+
+const floatBinary = (mnemonic: string, round = true): Handler => (p, op) => {
+  const [a, b] = op.operands as [Value, Value];
+  const t = op.result.type as FloatType;
+  p.emit(`${mnemonic}${round ? '.rn' : ''}.${fty(t)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
+};
+
+/** A float op PTX has only for f32 (or f32 and f64): narrower floats compute in f32 and round back. */
+function viaF32(p: PtxPrinter, op: Operation, f: (dst: string, args: string[]) => void): void {
+  const t = op.result.type as FloatType;
+  if (t.width >= 32) return f(p.r(op.result), op.operands.map((v) => p.r(v)));
+  const args = op.operands.map((v) => {
+    const wide = p.tmp(new FloatType('f32'));
+    p.emit(`cvt.f32.${fty(v.type)} ${wide}, ${p.r(v)};`);
+    return wide;
+  });
+  const res = p.tmp(new FloatType('f32'));
+  f(res, args);
+  p.emit(`cvt.rn.${fty(t)}.f32 ${p.r(op.result)}, ${res};`);
+}
+
+const LOG2E = 1.4426950408889634;
+const LN2 = 0.6931471805599453;
+
+const handlers: Record<string, Handler> = {
+  'arith.constant': (p, op) => {
+    const t = op.result.type;
+    const a = op.attrs['value'];
+    const s = a instanceof DenseAttr ? a.splat : (a as IntegerAttr | FloatAttr);
+    const r = p.r(op.result);
+    if (t instanceof IntType) {
+      const v = BigInt((s as IntegerAttr).value);
+      if (t.width === 1) return p.emit(`setp.ne.u32 ${r}, ${v & 1n}, 0;`);
+      return p.emit(`mov.b${t.width === 64 ? 64 : 32} ${r}, ${t.width === 64 ? BigInt.asIntN(64, v) : Number(BigInt.asIntN(32, v))};`);
+    }
+    const x = (s as FloatAttr).value;
+    const ft = t as FloatType;
+    if (ft.width === 16) {
+      const bits = ft.text === 'f16' ? f16ToBits(x) : bf16ToBits(x);
+      return p.emit(`mov.b16 ${r}, 0x${hex(bits, 4)};`);
+    }
+    p.emit(`mov.${ft.text} ${r}, ${floatImmediate(x, ft)};`);
+  },
+  'gpu.thread_id': (p, op) => p.emit(`mov.u32 ${p.r(op.result)}, %tid.x;`),
+  'gpu.block_id': (p, op) => p.emit(`mov.u32 ${p.r(op.result)}, %ctaid.${'xyz'[op.attrs['axis'] as number]};`),
+  'gpu.grid_dim': (p, op) => p.emit(`mov.u32 ${p.r(op.result)}, %nctaid.${'xyz'[op.attrs['axis'] as number]};`),
+  'gpu.shared_base': (p, op) => p.emit(`mov.u32 ${p.r(op.result)}, global_smem;`),
+  'gpu.barrier': (p) => p.emit('bar.sync 0;'),
+
+  'arith.addi': intBinary('add', { canonical: true, pred: 'xor' }),
+  'arith.subi': intBinary('sub', { canonical: true, pred: 'xor' }),
+  'arith.muli': intBinary('mul.lo', { canonical: true, pred: 'and' }),
+  'arith.divsi': intBinary('div', { canonical: true }),
+  'arith.divui': intBinary('div', { unsigned: true, canonical: true }),
+  'arith.remsi': intBinary('rem'),
+  'arith.remui': intBinary('rem', { unsigned: true, canonical: true }),
+  'arith.andi': intBinary('and', { pred: 'and' }),
+  'arith.ori': intBinary('or', { pred: 'or' }),
+  'arith.xori': intBinary('xor', { pred: 'xor' }),
+  'arith.shli': intBinary('shl', { canonical: true }),
+  'arith.shrsi': intBinary('shr'),
+  'arith.shrui': intBinary('shr', { unsigned: true, canonical: true }),
+  'arith.maxsi': intBinary('max', { pred: 'or' }),
+  'arith.minsi': intBinary('min', { pred: 'and' }),
+  'arith.maxui': intBinary('max', { unsigned: true, canonical: true, pred: 'or' }),
+  'arith.minui': intBinary('min', { unsigned: true, canonical: true, pred: 'and' }),
+  'tt.mulhiui': (p, op) => {
+    const [a, b] = op.operands as [Value, Value];
+    p.emit(`mul.hi.${intSuffix(op.result.type, true)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
+  },
+  'math.absi': (p, op) => {
+    p.emit(`abs.${intSuffix(op.result.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`);
+    p.canonicalize(op.result);
+  },
+
+  'arith.addf': floatBinary('add'),
+  'arith.subf': floatBinary('sub'),
+  'arith.mulf': floatBinary('mul'),
+  'arith.divf': (p, op) => viaF32(p, op, (d, [a, b]) => p.emit(`div.rn.${op.result.type.text === 'f64' ? 'f64' : 'f32'} ${d}, ${a}, ${b};`)),
+  'arith.remf': (p, op) => remf(p, op),
+  'arith.negf': (p, op) => p.emit(`neg.${fty(op.result.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
+  'arith.maxnumf': floatBinary('max', false),
+  'arith.minnumf': floatBinary('min', false),
+  'arith.maximumf': (p, op) => nanAware(p, op, 'max'),
+  'arith.minimumf': (p, op) => nanAware(p, op, 'min'),
+  'math.fma': (p, op) => {
+    const [a, b, c] = op.operands as [Value, Value, Value];
+    p.emit(`fma.rn.${fty(op.result.type)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)}, ${p.r(c)};`);
+  },
+  'math.absf': (p, op) => p.emit(`abs.${fty(op.result.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
+  'math.sqrt': (p, op) => viaF32(p, op, (d, [a]) => p.emit(`sqrt.rn.${op.result.type.text === 'f64' ? 'f64' : 'f32'} ${d}, ${a};`)),
+  'math.rsqrt': (p, op) => viaF32(p, op, (d, [a]) => (op.result.type.text === 'f64' ? p.emit(`rsqrt.approx.f64 ${d}, ${a};`) : p.emit(`rsqrt.approx.f32 ${d}, ${a};`))),
+  'math.floor': (p, op) => viaF32(p, op, (d, [a]) => p.emit(`cvt.rmi.${op.result.type.text === 'f64' ? 'f64.f64' : 'f32.f32'} ${d}, ${a};`)),
+  'math.ceil': (p, op) => viaF32(p, op, (d, [a]) => p.emit(`cvt.rpi.${op.result.type.text === 'f64' ? 'f64.f64' : 'f32.f32'} ${d}, ${a};`)),
+  'math.exp2': (p, op) => f32Only(p, op, (d, [a]) => p.emit(`ex2.approx.f32 ${d}, ${a};`)),
+  'math.exp': (p, op) =>
+    f32Only(p, op, (d, [a]) => {
+      const t = p.tmp(new FloatType('f32'));
+      p.emit(`mul.f32 ${t}, ${a}, ${floatImmediate(LOG2E, new FloatType('f32'))};`);
+      p.emit(`ex2.approx.f32 ${d}, ${t};`);
+    }),
+  'math.log2': (p, op) => f32Only(p, op, (d, [a]) => p.emit(`lg2.approx.f32 ${d}, ${a};`)),
+  'math.log': (p, op) =>
+    f32Only(p, op, (d, [a]) => {
+      const t = p.tmp(new FloatType('f32'));
+      p.emit(`lg2.approx.f32 ${t}, ${a};`);
+      p.emit(`mul.f32 ${d}, ${t}, ${floatImmediate(LN2, new FloatType('f32'))};`);
+    }),
+  'math.sin': (p, op) => f32Only(p, op, (d, [a]) => sinCos(p, 'sin', d, a!)),
+  'math.cos': (p, op) => f32Only(p, op, (d, [a]) => sinCos(p, 'cos', d, a!)),
+  'math.tanh': (p, op) => f32Only(p, op, (d, [a]) => tanh(p, d, a!)),
+  'math.erf': (p, op) => f32Only(p, op, (d, [a]) => erf(p, d, a!)),
+  'gpu.round_tf32': (p, op) => {
+    const t = p.tmp(new IntType(32));
+    p.emit(`cvt.rna.tf32.f32 ${t}, ${p.r(op.operands[0]!)};`);
+    p.emit(`mov.b32 ${p.r(op.result)}, ${t};`);
+  },
+
+  'arith.cmpi': (p, op) => {
+    const [a, b] = op.operands as [Value, Value];
+    const [cmp, unsigned] = cmpiPredicate[op.attrs['predicate'] as string]!;
+    const t = a.type;
+    if (t instanceof IntType && t.width === 1) {
+      // Booleans: compare as 0/1 integers.
+      const [x, y] = [a, b].map((v) => {
+        const r = p.tmp(new IntType(32));
+        p.emit(`selp.u32 ${r}, 1, 0, ${p.r(v)};`);
+        return r;
+      });
+      return p.emit(`setp.${cmp}.${unsigned ? 'u32' : 's32'} ${p.r(op.result)}, ${x}, ${y};`);
+    }
+    const [x, y] = unsigned ? [p.unsignedOperand(a), p.unsignedOperand(b)] : [p.r(a), p.r(b)];
+    p.emit(`setp.${cmp}.${t instanceof PointerType ? 'u64' : intSuffix(t, unsigned)} ${p.r(op.result)}, ${x}, ${y};`);
+  },
+  'arith.cmpf': (p, op) => {
+    const [a, b] = op.operands as [Value, Value];
+    p.emit(`setp.${cmpfPredicate[op.attrs['predicate'] as string]}.${fty(a.type)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
+  },
+  'arith.select': (p, op) => {
+    const [c, a, b] = op.operands as [Value, Value, Value];
+    const t = op.result.type;
+    if (regClass(t) === 'p') {
+      const [x, y] = [p.tmp(t), p.tmp(t)];
+      p.emit(`and.pred ${x}, ${p.r(c)}, ${p.r(a)};`);
+      p.emit(`not.pred ${y}, ${p.r(c)};`);
+      p.emit(`and.pred ${y}, ${y}, ${p.r(b)};`);
+      return p.emit(`or.pred ${p.r(op.result)}, ${x}, ${y};`);
+    }
+    p.emit(`selp.${regDecl[regClass(t)].slice(1)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)}, ${p.r(c)};`);
+  },
+
+  'arith.extsi': (p, op) => extend(p, op, true),
+  'arith.extui': (p, op) => extend(p, op, false),
+  'arith.trunci': (p, op) => {
+    const [src, dst] = [op.operands[0]!.type as IntType, op.result.type as IntType];
+    const r = p.r(op.result);
+    const s = p.r(op.operands[0]!);
+    if (dst.width === 1) {
+      const t = p.tmp(src.width === 64 ? src : new IntType(32));
+      p.emit(`and.b${src.width === 64 ? 64 : 32} ${t}, ${s}, 1;`);
+      return p.emit(`setp.ne.${src.width === 64 ? 'u64' : 'u32'} ${r}, ${t}, 0;`);
+    }
+    if (src.width === 64) p.emit(`cvt.u32.u64 ${r}, ${s};`);
+    else p.emit(`mov.b32 ${r}, ${s};`);
+    p.canonicalize(op.result);
+  },
+  'arith.extf': (p, op) => p.emit(`cvt.${fty(op.result.type)}.${fty(op.operands[0]!.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
+  'arith.truncf': (p, op) => p.emit(`cvt.rn.${fty(op.result.type)}.${fty(op.operands[0]!.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
+  'arith.sitofp': (p, op) => intToFloat(p, op, true),
+  'arith.uitofp': (p, op) => intToFloat(p, op, false),
+  'arith.fptosi': (p, op) => floatToInt(p, op, true),
+  'arith.fptoui': (p, op) => floatToInt(p, op, false),
+  'tt.bitcast': (p, op) => {
+    const c = regClass(op.result.type);
+    const from = regClass(op.operands[0]!.type);
+    const [d, x] = [p.r(op.result), p.r(op.operands[0]!)];
+    // 16-bit floats sit in 16-bit registers, 16-bit integers sign-extended in 32-bit ones.
+    if (from === 'h' && c === 'r') return p.emit(`cvt.s32.s16 ${d}, ${x};`);
+    if (from === 'r' && c === 'h') return p.emit(`cvt.u16.u32 ${d}, ${x};`);
+    p.emit(`mov.b${c === 'rd' || c === 'fd' ? 64 : c === 'h' ? 16 : 32} ${d}, ${x};`);
+  },
+  'tt.ptr_to_int': (p, op) => p.emit(`mov.b64 ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
+  'tt.int_to_ptr': (p, op) => p.emit(`mov.b64 ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
+  'tt.addptr': (p, op) => {
+    const [ptr, off] = op.operands as [Value, Value];
+    const bytes = pointeeBytes(ptr.type as PointerType);
+    const ot = off.type as IntType;
+    if (ot.width === 64) p.emit(`mad.lo.s64 ${p.r(op.result)}, ${p.r(off)}, ${bytes}, ${p.r(ptr)};`);
+    else p.emit(`mad.wide.s32 ${p.r(op.result)}, ${p.r(off)}, ${bytes}, ${p.r(ptr)};`);
+  },
+
+  'gpu.load': (p, op) => {
+    const [ptr, pred, ...others] = op.operands as Value[];
+    const el = op.results[0]!.type as ScalarType;
+    // Masked-off elements keep `other` (or zero): set them first, then load under the predicate.
+    op.results.forEach((r, i) => {
+      if (others[i]) p.move(p.r(r), others[i]!);
+      else zero(p, r);
+    });
+    const q = qualifiers(op);
+    vectorAccess(p, op.results, el, true, (regs, type) => `@${p.r(pred!)} ld${op.attrs['isVolatile'] ? '.volatile' : ''}.global${q}${type} ${regs}, [${p.r(ptr!)}];`);
+  },
+  'gpu.store': (p, op) => {
+    const [ptr, pred, ...vals] = op.operands as Value[];
+    const el = vals[0]!.type as ScalarType;
+    const q = qualifiers(op);
+    vectorAccess(p, vals, el, false, (regs, type) => `@${p.r(pred!)} st.global${q}${type} [${p.r(ptr!)}], ${regs};`);
+  },
+  'gpu.shared_load': (p, op) => {
+    const el = op.results[0]!.type as ScalarType;
+    vectorAccess(p, op.results, el, true, (regs, type) => `ld.shared${type} ${regs}, [${p.r(op.operands[0]!)}];`);
+  },
+  'gpu.shared_store': (p, op) => {
+    const [addr, ...vals] = op.operands as Value[];
+    const el = vals[0]!.type as ScalarType;
+    vectorAccess(p, vals, el, false, (regs, type) => `st.shared${type} [${p.r(addr!)}], ${regs};`);
+  },
+  'gpu.atomic_rmw': (p, op) => {
+    const [ptr, val, pred] = op.operands as [Value, Value, Value];
+    const el = val.type as ScalarType;
+    zero(p, op.result);
+    const kind = op.attrs['atomic_rmw_op'] as string;
+    const w = el instanceof PointerType ? 64 : (el as IntType | FloatType).width;
+    const ty =
+      kind === 'fadd' ? (el instanceof FloatType && el.width === 16 ? `noftz.${el.text}` : fty(el))
+      : kind === 'add' ? `u${w}`
+      : kind === 'max' || kind === 'min' ? `s${w}`
+      : kind === 'umax' || kind === 'umin' ? `u${w}`
+      : `b${w}`;
+    const opName = { fadd: 'add', add: 'add', max: 'max', umax: 'max', min: 'min', umin: 'min', xchg: 'exch', and: 'and', or: 'or', xor: 'xor' }[kind]!;
+    p.emit(`@${p.r(pred)} atom${semantics(op)}.global.${opName}.${ty} ${p.r(op.result)}, [${p.r(ptr)}], ${p.r(val)};`);
+  },
+  'gpu.atomic_cas': (p, op) => {
+    const [ptr, cmp, val, pred] = op.operands as [Value, Value, Value, Value];
+    const el = val.type as ScalarType;
+    zero(p, op.result);
+    const w = el instanceof PointerType ? 64 : (el as IntType | FloatType).width;
+    p.emit(`@${p.r(pred)} atom${semantics(op)}.global.cas.b${w} ${p.r(op.result)}, [${p.r(ptr)}], ${p.r(cmp)}, ${p.r(val)};`);
+  },
+  'gpu.shfl': (p, op) => {
+    const [v, arg] = op.operands as [Value, Value];
+    const mode = op.attrs['mode'] as string;
+    p.emit(`shfl.sync.${mode}.b32 ${p.r(op.result)}, ${p.r(v)}, ${p.r(arg)}, ${mode === 'up' ? 0 : 31}, -1;`);
+  },
+  'gpu.printf': (p, op) => printf(p, op),
+  'gpu.assert': (p, op) => assertFail(p, op),
+
+  'scf.if': (p, op) => {
+    const [elseL, endL] = [p.newLabel(), p.newLabel()];
+    const results = op.results.map((r) => p.r(r));
+    p.emit(`@!${p.r(op.operands[0]!)} bra ${elseL};`);
+    const branch = (b: Block): void => {
+      for (const inner of b.ops.slice(0, -1)) p.lower(inner);
+      p.parallelMove(results, b.terminator!.operands);
+    };
+    branch(op.regions[0]!.entry);
+    p.emit(`bra.uni ${endL};`);
+    p.placeLabel(elseL);
+    branch(op.regions[1]!.entry);
+    p.placeLabel(endL);
+  },
+  'scf.for': (p, op) => {
+    const [lb, ub, step, ...inits] = op.operands as Value[];
+    const body = op.regions[0]!.entry;
+    const [iv, ...args] = body.args;
+    const carried = args.map((a) => p.r(a));
+    p.move(p.r(iv!), lb!);
+    p.parallelMove(carried, inits);
+    const [top, end] = [p.newLabel(), p.newLabel()];
+    p.placeLabel(top);
+    const done = p.tmp(new IntType(1));
+    p.emit(`setp.ge.${intSuffix(iv!.type)} ${done}, ${p.r(iv!)}, ${p.r(ub!)};`);
+    p.emit(`@${done} bra ${end};`);
+    for (const inner of body.ops.slice(0, -1)) p.lower(inner);
+    p.parallelMove(carried, body.terminator!.operands);
+    p.emit(`add.${intSuffix(iv!.type)} ${p.r(iv!)}, ${p.r(iv!)}, ${p.r(step!)};`);
+    p.emit(`bra.uni ${top};`);
+    p.placeLabel(end);
+    op.results.forEach((r, i) => p.alias(r, carried[i]!));
+  },
+  'scf.while': (p, op) => {
+    const [before, after] = [op.regions[0]!.entry, op.regions[1]!.entry];
+    const state = before.args.map((a) => p.r(a));
+    p.parallelMove(state, op.operands);
+    const [top, end] = [p.newLabel(), p.newLabel()];
+    p.placeLabel(top);
+    for (const inner of before.ops.slice(0, -1)) p.lower(inner);
+    const [cond, ...fwd] = before.terminator!.operands as Value[];
+    const results = op.results.map((r) => p.r(r));
+    p.parallelMove(results, fwd);
+    p.emit(`@!${p.r(cond!)} bra ${end};`);
+    after.args.forEach((a, i) => p.alias(a, results[i]!));
+    for (const inner of after.ops.slice(0, -1)) p.lower(inner);
+    p.parallelMove(state, after.terminator!.operands);
+    p.emit(`bra.uni ${top};`);
+    p.placeLabel(end);
+  },
+  'tt.return': (p) => p.emit('ret;'),
+};
+
+function zero(p: PtxPrinter, v: Value): void {
+  const c = regClass(v.type);
+  const imm: Record<RegClass, string> = { p: '', r: '0', rd: '0', h: '0x0000', f: '0f00000000', fd: '0d0000000000000000' };
+  if (c === 'p') p.emit(`setp.ne.u32 ${p.r(v)}, 0, 0;`);
+  else p.emit(`mov.${regDecl[c].slice(1)} ${p.r(v)}, ${imm[c]};`);
+}
+
+function qualifiers(op: Operation): string {
+  let q = '';
+  const cache = op.attrs['cache'] as string | undefined;
+  if (cache) q += cache;
+  const evict = op.attrs['evict'] as string | undefined;
+  if (evict) q += `.L1::${evict}`;
+  return q;
+}
+
+function semantics(op: Operation): string {
+  const sem = op.attrs['sem'] as string;
+  const scope = op.attrs['scope'] as string;
+  return `.${sem}.${scope}`;
+}
+
+/**
+ * Emits a vector access `{r0, r1, ...}` (`text` builds the instruction from the register list and the type):
+ * 16-bit floats travel two to a 32-bit register (so 8 of them fill 16 bytes), 8- and 16-bit integers packed
+ * into 32-bit words, everything else one per register.
+ */
+function vectorAccess(p: PtxPrinter, vals: readonly Value[], el: ScalarType, load: boolean, text: (regs: string, type: string) => string): void {
+  const vec = vals.length;
+  const v = (k: number): string => (k > 1 ? `.v${k}` : '');
+  if (el instanceof FloatType && el.width === 16 && vec >= 2) {
+    const words = Array.from({ length: vec / 2 }, () => p.tmp(new IntType(32)));
+    const pack = (i: number): string => `{${p.r(vals[2 * i]!)}, ${p.r(vals[2 * i + 1]!)}}`;
+    // Packed for loads too: the registers hold the values of masked-off elements, which a predicated load keeps.
+    words.forEach((w, i) => p.emit(`mov.b32 ${w}, ${pack(i)};`));
+    p.emit(text(words.length > 1 ? `{${words.join(', ')}}` : words[0]!, `${v(words.length)}.b32`));
+    if (load) words.forEach((w, i) => p.emit(`mov.b32 ${pack(i)}, ${w};`));
+    return;
+  }
+  if (el instanceof IntType && (el.width === 8 || el.width === 16) && vec * el.width >= 32) {
+    // Narrow integers travel packed in 32-bit words (PTX vectors have at most 4 elements): bit fields are
+    // inserted before the access (a load keeps masked-off elements) and extracted, sign-extended (their
+    // register form), after a load.
+    const w = el.width;
+    const per = 32 / w;
+    const words = Array.from({ length: vec / per }, () => p.tmp(new IntType(32)));
+    words.forEach((word, i) => {
+      p.emit(`mov.b32 ${word}, ${p.r(vals[i * per]!)};`);
+      for (let k = 1; k < per; k++) p.emit(`bfi.b32 ${word}, ${p.r(vals[i * per + k]!)}, ${word}, ${k * w}, ${w};`);
+    });
+    p.emit(text(words.length > 1 ? `{${words.join(', ')}}` : words[0]!, `${v(words.length)}.b32`));
+    if (load) vals.forEach((x, k) => p.emit(`bfe.s32 ${p.r(x)}, ${words[Math.floor(k / per)]}, ${(k % per) * w}, ${w};`));
+    return;
+  }
+  const names = vals.map((x) => p.r(x));
+  p.emit(text(vec > 1 ? `{${names.join(', ')}}` : names[0]!, `${v(vec)}.${memType(el, load)}`));
+}
+
+function extend(p: PtxPrinter, op: Operation, signed: boolean): void {
+  const [src, dst] = [op.operands[0]!.type as IntType, op.result.type as IntType];
+  const s = p.r(op.operands[0]!);
+  const d = p.r(op.result);
+  if (src.width === 1) return p.emit(`selp.${dst.width === 64 ? 'b64' : 'b32'} ${d}, ${signed ? -1 : 1}, 0, ${s};`);
+  if (dst.width === 64) return p.emit(`cvt.${signed ? 's64' : 'u64'}.${signed ? 's' : 'u'}${src.width} ${d}, ${s};`);
+  // To a 32-bit register: sign-extension is already the register's form; zero-extension masks.
+  if (signed) p.emit(`mov.b32 ${d}, ${s};`);
+  else p.emit(`and.b32 ${d}, ${s}, ${src.width === 8 ? '0xFF' : src.width === 16 ? '0xFFFF' : '0xFFFFFFFF'};`);
+  p.canonicalize(op.result);
+}
+
+function intToFloat(p: PtxPrinter, op: Operation, signed: boolean): void {
+  const src = op.operands[0]!.type as IntType;
+  const dst = op.result.type as FloatType;
+  const s = src.width === 1 ? (() => {
+    const t = p.tmp(new IntType(32));
+    p.emit(`selp.u32 ${t}, 1, 0, ${p.r(op.operands[0]!)};`);
+    return t;
+  })() : signed ? p.r(op.operands[0]!) : p.unsignedOperand(op.operands[0]!);
+  const it = src.width === 64 ? (signed ? 's64' : 'u64') : src.width === 1 || !signed ? 'u32' : 's32';
+  p.emit(`cvt.rn.${fty(dst)}.${it} ${p.r(op.result)}, ${s};`);
+}
+
+function floatToInt(p: PtxPrinter, op: Operation, signed: boolean): void {
+  const src = op.operands[0]!.type as FloatType;
+  const dst = op.result.type as IntType;
+  if (dst.width === 1) throw new Error('float to i1 is a comparison, not a conversion');
+  const r = p.r(op.result);
+  const x = p.r(op.operands[0]!);
+  // cvt.rzi saturates to the destination's range and turns NaN into 0, as the interpreter does.
+  if (dst.width >= 32) return p.emit(`cvt.rzi.${signed ? 's' : 'u'}${dst.width}.${fty(src)} ${r}, ${x};`);
+  // Narrow integers live in 32-bit registers: convert to 32 bits, then saturate to the narrow range.
+  p.emit(`cvt.rzi.${signed ? 's32' : 'u32'}.${fty(src)} ${r}, ${x};`);
+  if (signed) {
+    p.emit(`max.s32 ${r}, ${r}, ${-(2 ** (dst.width - 1))};`);
+    p.emit(`min.s32 ${r}, ${r}, ${2 ** (dst.width - 1) - 1};`);
+  } else p.emit(`min.u32 ${r}, ${r}, ${2 ** dst.width - 1};`);
+  p.canonicalize(op.result);
+}
+
+function nanAware(p: PtxPrinter, op: Operation, which: 'max' | 'min'): void {
+  const [a, b] = op.operands as [Value, Value];
+  const t = op.result.type as FloatType;
+  if (t.width <= 32) return p.emit(`${which}.NaN.${fty(t)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
+  // f64 has no .NaN form: pick NaN explicitly.
+  const [m, n] = [p.tmp(t), p.tmp(new IntType(1))];
+  p.emit(`${which}.f64 ${m}, ${p.r(a)}, ${p.r(b)};`);
+  p.emit(`setp.nan.f64 ${n}, ${p.r(a)}, ${p.r(b)};`);
+  p.emit(`selp.f64 ${p.r(op.result)}, 0d7FF8000000000000, ${m}, ${n};`);
+}
+
+/** Float functions implemented for f32: 16-bit floats compute in f32, f64 is not supported yet. */
+function f32Only(p: PtxPrinter, op: Operation, f: (dst: string, args: string[]) => void): void {
+  if (op.result.type.text === 'f64') throw new Error(`${op.name} on f64 is not supported by the GPU backend yet`);
+  viaF32(p, op, f);
+}
+
+function remf(p: PtxPrinter, op: Operation): void {
+  // fmod(x, y) = x - trunc(x / y) * y, with the product and difference done exactly by an fma in f64.
+  const t = op.result.type as FloatType;
+  const f64t = new FloatType('f64');
+  const [x, y] = op.operands.map((v) => {
+    if (t.width === 64) return p.r(v);
+    const w = p.tmp(f64t);
+    p.emit(`cvt.f64.${fty(v.type)} ${w}, ${p.r(v)};`);
+    return w;
+  }) as [string, string];
+  const [q, r] = [p.tmp(f64t), p.tmp(f64t)];
+  p.emit(`div.rn.f64 ${q}, ${x}, ${y};`);
+  p.emit(`cvt.rzi.f64.f64 ${q}, ${q};`);
+  p.emit(`neg.f64 ${q}, ${q};`);
+  p.emit(`fma.rn.f64 ${r}, ${q}, ${y}, ${x};`);
+  if (t.width === 64) p.emit(`mov.f64 ${p.r(op.result)}, ${r};`);
+  else p.emit(`cvt.rn.${fty(t)}.f64 ${p.r(op.result)}, ${r};`);
+}
+
+function sinCos(p: PtxPrinter, which: 'sin' | 'cos', d: string, a: string): void {
+  // Reduce the argument by 2*pi (in two parts, for accuracy) into [-pi, pi], where sin.approx is accurate.
+  const f = new FloatType('f32');
+  const [k, r] = [p.tmp(f), p.tmp(f)];
+  p.emit(`mul.f32 ${k}, ${a}, ${floatImmediate(1 / (2 * Math.PI), f)};`);
+  p.emit(`cvt.rni.f32.f32 ${k}, ${k};`);
+  p.emit(`fma.rn.f32 ${r}, ${k}, ${floatImmediate(-6.28125, f)}, ${a};`);
+  p.emit(`fma.rn.f32 ${r}, ${k}, ${floatImmediate(-(2 * Math.PI - 6.28125), f)}, ${r};`);
+  p.emit(`${which}.approx.f32 ${d}, ${r};`);
+}
+
+function tanh(p: PtxPrinter, d: string, a: string): void {
+  // tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1)); near 0, x * (1 - x^2/3 + 2x^4/15) keeps its precision.
+  const f = new FloatType('f32');
+  const [ax, e, t, small, x2, poly] = [p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(new IntType(1)), p.tmp(f), p.tmp(f)];
+  p.emit(`abs.f32 ${ax}, ${a};`);
+  p.emit(`mul.f32 ${e}, ${ax}, ${floatImmediate(2 * 1.4426950408889634, f)};`);
+  p.emit(`ex2.approx.f32 ${e}, ${e};`);
+  p.emit(`add.f32 ${e}, ${e}, 0f3F800000;`);
+  p.emit(`rcp.rn.f32 ${t}, ${e};`);
+  p.emit(`fma.rn.f32 ${t}, ${t}, 0fC0000000, 0f3F800000;`);
+  p.emit(`copysign.f32 ${t}, ${a}, ${t};`);
+  p.emit(`mul.f32 ${x2}, ${a}, ${a};`);
+  p.emit(`fma.rn.f32 ${poly}, ${x2}, ${floatImmediate(-17 / 315, f)}, ${floatImmediate(2 / 15, f)};`);
+  p.emit(`fma.rn.f32 ${poly}, ${poly}, ${x2}, ${floatImmediate(-1 / 3, f)};`);
+  p.emit(`mul.f32 ${poly}, ${poly}, ${x2};`);
+  p.emit(`fma.rn.f32 ${poly}, ${poly}, ${a}, ${a};`);
+  p.emit(`setp.lt.f32 ${small}, ${ax}, 0f3E800000;`);
+  p.emit(`selp.f32 ${d}, ${poly}, ${t}, ${small};`);
+}
+
+function erf(p: PtxPrinter, d: string, a: string): void {
+  // erf(x) = sign(x) (1 - t (a1 + t (a2 + ...)) exp(-x^2)), t = 1 / (1 + p|x|) (Abramowitz-Stegun 7.1.26,
+  // |error| < 1.5e-7) for |x| >= 0.5; a Taylor series below that, where the formula loses relative precision.
+  const f = new FloatType('f32');
+  const [ax, t, y, e, x2, s, small] = [p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(new IntType(1))];
+  p.emit(`abs.f32 ${ax}, ${a};`);
+  p.emit(`fma.rn.f32 ${t}, ${ax}, ${floatImmediate(0.3275911, f)}, 0f3F800000;`);
+  p.emit(`rcp.rn.f32 ${t}, ${t};`);
+  p.emit(`mov.f32 ${y}, ${floatImmediate(1.061405429, f)};`);
+  for (const c of [-1.453152027, 1.421413741, -0.284496736, 0.254829592]) p.emit(`fma.rn.f32 ${y}, ${y}, ${t}, ${floatImmediate(c, f)};`);
+  p.emit(`mul.f32 ${y}, ${y}, ${t};`);
+  p.emit(`mul.f32 ${e}, ${ax}, ${ax};`);
+  p.emit(`mul.f32 ${e}, ${e}, ${floatImmediate(-1.4426950408889634, f)};`);
+  p.emit(`ex2.approx.f32 ${e}, ${e};`);
+  p.emit(`fma.rn.f32 ${y}, ${y}, ${e}, 0fBF800000;`);
+  p.emit(`neg.f32 ${y}, ${y};`);
+  p.emit(`copysign.f32 ${y}, ${a}, ${y};`);
+  // Series: 2/sqrt(pi) * x * (1 - x^2/3 + x^4/10 - x^6/42 + x^8/216)
+  p.emit(`mul.f32 ${x2}, ${a}, ${a};`);
+  p.emit(`mov.f32 ${s}, ${floatImmediate(1 / 216, f)};`);
+  for (const c of [-1 / 42, 1 / 10, -1 / 3, 1]) p.emit(`fma.rn.f32 ${s}, ${s}, ${x2}, ${floatImmediate(c, f)};`);
+  p.emit(`mul.f32 ${s}, ${s}, ${a};`);
+  p.emit(`mul.f32 ${s}, ${s}, ${floatImmediate(2 / Math.sqrt(Math.PI), f)};`);
+  p.emit(`setp.lt.f32 ${small}, ${ax}, 0f3F000000;`);
+  p.emit(`selp.f32 ${d}, ${s}, ${y}, ${small};`);
+}
+
+function printf(p: PtxPrinter, op: Operation): void {
+  p.needPrintf();
+  const fmt = p.string(op.attrs['format'] as string);
+  // The arguments go to local memory, each at its natural alignment (floats promoted to double, as in C).
+  let off = 0;
+  const stores: string[] = [];
+  for (const v of op.operands) {
+    const t = v.type;
+    if (t instanceof FloatType) {
+      off = Math.ceil(off / 8) * 8;
+      let r = p.r(v);
+      if (t.width !== 64) {
+        const w = p.tmp(new FloatType('f64'));
+        p.emit(`cvt.f64.${fty(t)} ${w}, ${r};`);
+        r = w;
+      }
+      stores.push(`st.local.f64 [__local_depot+${off}], ${r};`);
+      off += 8;
+    } else if (t instanceof IntType && t.width === 64) {
+      off = Math.ceil(off / 8) * 8;
+      stores.push(`st.local.u64 [__local_depot+${off}], ${p.r(v)};`);
+      off += 8;
+    } else {
+      let r = p.r(v);
+      if (t instanceof IntType && t.width === 1) {
+        r = p.tmp(new IntType(32));
+        p.emit(`selp.u32 ${r}, 1, 0, ${p.r(v)};`);
+      }
+      stores.push(`st.local.u32 [__local_depot+${off}], ${r};`);
+      off += 4;
+    }
+  }
+  p.local(Math.max(8, off));
+  stores.forEach((s) => p.emit(s));
+  const [fptr, aptr, ret] = [p.tmp(new IntType(64)), p.tmp(new IntType(64)), p.tmp(new IntType(32))];
+  p.emit(`mov.u64 ${fptr}, ${fmt};`);
+  p.emit(`cvta.global.u64 ${fptr}, ${fptr};`);
+  p.emit(`mov.u64 ${aptr}, __local_depot;`);
+  p.emit(`cvta.local.u64 ${aptr}, ${aptr};`);
+  p.emit('{');
+  p.emit('\t.param .b64 param0;');
+  p.emit(`\tst.param.b64 [param0], ${fptr};`);
+  p.emit('\t.param .b64 param1;');
+  p.emit(`\tst.param.b64 [param1], ${aptr};`);
+  p.emit('\t.param .b32 retval0;');
+  p.emit('\tcall.uni (retval0), vprintf, (param0, param1);');
+  p.emit(`\tld.param.b32 ${ret}, [retval0];`);
+  p.emit('}');
+}
+
+function assertFail(p: PtxPrinter, op: Operation): void {
+  p.needAssert();
+  const skip = p.newLabel();
+  p.emit(`@${p.r(op.operands[0]!)} bra ${skip};`);
+  const ptrs = [op.attrs['message'] as string, op.attrs['file'] as string, op.attrs['function'] as string].map((text) => {
+    const r = p.tmp(new IntType(64));
+    p.emit(`mov.u64 ${r}, ${p.string(text)};`);
+    p.emit(`cvta.global.u64 ${r}, ${r};`);
+    return r;
+  });
+  p.emit('{');
+  p.emit('\t.param .b64 param0;');
+  p.emit(`\tst.param.b64 [param0], ${ptrs[0]};`);
+  p.emit('\t.param .b64 param1;');
+  p.emit(`\tst.param.b64 [param1], ${ptrs[1]};`);
+  p.emit('\t.param .b32 param2;');
+  p.emit(`\tst.param.b32 [param2], ${op.attrs['line']};`);
+  p.emit('\t.param .b64 param3;');
+  p.emit(`\tst.param.b64 [param3], ${ptrs[2]};`);
+  p.emit('\t.param .b64 param4;');
+  p.emit('\tst.param.b64 [param4], 1;');
+  p.emit('\tcall.uni __assertfail, (param0, param1, param2, param3, param4);');
+  p.emit('}');
+  p.placeLabel(skip);
+}
+
+/** Renders a per-thread function as a PTX module with one kernel. */
+export function printPtx(fn: Operation, options: PtxOptions): string {
+  return new PtxPrinter(fn).render(options);
+}
+
+export { PtxPrinter };

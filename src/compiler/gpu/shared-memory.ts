@@ -1,0 +1,57 @@
+// How much shared memory each GPU-IR op needs, shared by the allocation pass and the lowering.
+import type { Operation } from '../ir/core.ts';
+import { keptDims } from '../ir/layouts.ts';
+import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType } from '../ir/types.ts';
+import { TileMap } from './tile-map.ts';
+
+/** Bytes an element takes in shared memory (booleans take a byte). */
+export function elementBytes(t: ScalarType): number {
+  if (t instanceof PointerType) return 8;
+  if (t instanceof IntType) return Math.max(1, t.width / 8);
+  return (t as FloatType).width / 8;
+}
+
+const tileBytes = (t: TensorType | MemDescType): number => t.numel * elementBytes(t.element);
+
+/** Ops that move a tile through shared memory to rearrange it. */
+export const exchangeOps = new Set(['ttg.convert_layout', 'tt.reshape', 'tt.trans', 'tt.join', 'tt.split']);
+
+/**
+ * Scratch bytes an op needs while it runs (released when it ends), or 0. local_alloc buffers are not scratch:
+ * they live until the last use of the memdesc.
+ */
+export function scratchBytes(op: Operation): number {
+  if (exchangeOps.has(op.name)) {
+    const src = op.operands[0]!.type as TensorType;
+    return Math.max(tileBytes(src), ...op.results.map((r) => tileBytes(r.type as TensorType)), op.name === 'tt.join' ? 2 * tileBytes(src) : 0);
+  }
+  if (op.name === 'tt.scan') {
+    const input = op.operands[0]!.type as TensorType;
+    const map = new TileMap(input.encoding!, input.shape);
+    const d = keptDims(input.encoding!)[op.attrs['axis'] as number]!;
+    const warps = map.uniqueWarps(d);
+    // One 8-byte slot per line, warp and operand.
+    return warps > 1 ? (input.numel / input.shape[op.attrs['axis'] as number]!) * warps * op.operands.length * 8 : 0;
+  }
+  if (op.name === 'tt.reduce') {
+    const input = op.operands[0]!.type as TensorType;
+    const map = new TileMap(input.encoding!, input.shape);
+    const axis = op.attrs['axis'] as number;
+    const d = keptDims(input.encoding!)[axis]!;
+    const warps = map.uniqueWarps(d);
+    if (warps <= 1) return 0;
+    const lines = input.numel / input.shape[axis]!;
+    return op.operands.reduce((sum, v) => sum + lines * warps * elementBytes((v.type as TensorType).element), 0);
+  }
+  if (op.name === 'tt.atomic_rmw' || op.name === 'tt.atomic_cas') {
+    // Where the owners of elements (or the one thread doing a scalar atomic) leave the old values for the rest.
+    const t = op.result.type;
+    return t instanceof TensorType ? tileBytes(t) : elementBytes(t as ScalarType);
+  }
+  return 0;
+}
+
+/** Bytes of the buffer a ttg.local_alloc holds. */
+export function allocBytes(op: Operation): number {
+  return tileBytes(op.result.type as MemDescType);
+}

@@ -1,0 +1,156 @@
+// Removes layout conversions that need not happen, by local rewrites repeated to a fixed point:
+//   - a conversion to the layout the value already has, or of a conversion, folds away;
+//   - cheap producers (constants, splats, ranges, and elementwise ops, broadcasts and expandDims of those)
+//     are recomputed in the wanted layout instead of converted (rematerialisation);
+//   - an elementwise op (or broadcast, or reduction) whose operands all come converted from one layout is
+//     done in that layout, moving the conversion after it, where it often meets another and cancels out;
+//   - a tile copied into shared memory needs no conversion first.
+import { Operation, type Value } from '../ir/core.ts';
+import { sliceLayout, type Layout } from '../ir/layouts.ts';
+import { hasTrait } from '../ir/ops.ts';
+import { TensorType, withEncoding } from '../ir/types.ts';
+import { dce } from './dce.ts';
+import type { Pass } from './pass-manager.ts';
+
+/** Ops recomputed instead of converted, when everything they depend on is too. */
+const MAX_REMATERIALIZED = 24;
+
+const layoutOf = (v: Value): Layout | undefined => (v.type instanceof TensorType ? v.type.encoding : undefined);
+
+function isConvert(v: Value): v is Value & { definingOp: Operation } {
+  return v.definingOp?.name === 'ttg.convert_layout';
+}
+
+/** How many ops recomputing `v` takes, or Infinity if it cannot be recomputed (it reads memory, ...). */
+function rematerializationCost(v: Value, budget = MAX_REMATERIALIZED): number {
+  const op = v.definingOp;
+  if (!(v.type instanceof TensorType)) return 0;
+  // A tile that is a block argument (carried by a loop) exists only as it is.
+  if (!op) return Infinity;
+  if (op.name === 'arith.constant' || op.name === 'tt.splat' || op.name === 'tt.make_range') return 1;
+  if (op.name === 'ttg.convert_layout') return rematerializationCost(op.operands[0]!, budget);
+  const transparent = (hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || op.name === 'tt.broadcast' || op.name === 'tt.expand_dims';
+  if (!transparent || op.results.length !== 1) return Infinity;
+  let cost = 1;
+  for (const x of op.operands) {
+    cost += rematerializationCost(x, budget - cost);
+    if (cost > budget) return Infinity;
+  }
+  return cost;
+}
+
+class Rewriter {
+  changed = false;
+  private readonly remats = new Map<string, Value>();
+
+  /** `v` recomputed in layout `l`, with new ops inserted before `at`. */
+  private remat(v: Value, l: Layout, at: Operation): Value {
+    if (!(v.type instanceof TensorType) || v.type.encoding === l) return v;
+    const key = `${v.id}|${l.text}`;
+    const known = this.remats.get(key);
+    // Reuse an earlier recomputation only where it is visible: earlier in the same block.
+    const def = known?.definingOp;
+    if (known && (!def || (def.parent === at.parent && def.parent!.ops.indexOf(def) < at.parent!.ops.indexOf(at)))) return known;
+    const op = v.definingOp!;
+    let out: Value;
+    if (op.name === 'ttg.convert_layout') out = this.remat(op.operands[0]!, l, at);
+    else {
+      const operandLayout = (x: Value): Layout | undefined => {
+        if (!(x.type instanceof TensorType)) return undefined;
+        return op.name === 'tt.expand_dims' ? sliceLayout(op.attrs['axis'] as number, l) : l;
+      };
+      const operands = op.operands.map((x) => {
+        const xl = operandLayout(x);
+        return xl ? this.remat(x, xl, at) : x;
+      });
+      const clone = new Operation(op.name, operands, [withEncoding(v.type, l)], { ...op.attrs }, [], op.loc);
+      clone.result.nameHint = v.nameHint;
+      at.parent!.insertBefore(at, clone);
+      out = clone.result;
+    }
+    this.remats.set(key, out);
+    return out;
+  }
+
+  private replace(op: Operation, by: readonly Value[], root: Operation): void {
+    const map = new Map(op.results.map((r, i) => [r, by[i]!] as const));
+    root.walk((o) => {
+      if (o !== op) o.operands = o.operands.map((v) => map.get(v) ?? v);
+    });
+    this.changed = true;
+  }
+
+  /** A conversion of `x` to `l` placed right after x's definition (or before `at`). */
+  private convertAfter(op: Operation, x: Value, l: Layout): Value {
+    const cvt = new Operation('ttg.convert_layout', [x], [withEncoding(x.type as TensorType, l)], {}, [], op.loc);
+    const block = op.parent!;
+    const next = block.ops[block.ops.indexOf(op) + 1];
+    if (next) block.insertBefore(next, cvt);
+    else block.append(cvt);
+    return cvt.result;
+  }
+
+  visit(op: Operation, root: Operation): void {
+    if (!op.parent) return;
+    if (op.name === 'ttg.convert_layout') return this.convert(op, root);
+    if (op.name === 'ttg.local_alloc' && isConvert(op.operands[0]!)) {
+      op.operands[0] = op.operands[0]!.definingOp!.operands[0]!;
+      this.changed = true;
+      return;
+    }
+    if ((hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || op.name === 'tt.broadcast' || op.name === 'tt.reduce') this.hoist(op, root);
+  }
+
+  private convert(op: Operation, root: Operation): void {
+    const src = op.operands[0]!;
+    const want = layoutOf(op.result)!;
+    if (src.type === op.result.type) return this.replace(op, [src], root);
+    if (isConvert(src)) {
+      op.operands[0] = src.definingOp.operands[0]!;
+      this.changed = true;
+      return;
+    }
+    if (rematerializationCost(src) <= MAX_REMATERIALIZED) this.replace(op, [this.remat(src, want, op)], root);
+  }
+
+  /** Moves conversions from the operands of `op` to its results, when they all come from one layout. */
+  private hoist(op: Operation, root: Operation): void {
+    const tensors = op.operands.filter((v) => v.type instanceof TensorType);
+    const converted = tensors.filter((v) => isConvert(v) && rematerializationCost(v.definingOp!.operands[0]!) === Infinity);
+    if (!converted.length) return;
+    const from = layoutOf(converted[0]!.definingOp!.operands[0]!)!;
+    const cur = layoutOf(tensors[0]!)!;
+    if (from === cur) return;
+    // Every other operand must come from `from` too, or be cheap to recompute in it.
+    const ok = tensors.every((v) => (isConvert(v) && layoutOf(v.definingOp.operands[0]!) === from) || rematerializationCost(v) <= MAX_REMATERIALIZED);
+    if (!ok) return;
+    const operands = op.operands.map((v) => {
+      if (!(v.type instanceof TensorType)) return v;
+      if (isConvert(v) && layoutOf(v.definingOp.operands[0]!) === from) return v.definingOp.operands[0]!;
+      return this.remat(v, from, op);
+    });
+    const axis = op.attrs['axis'] as number | undefined;
+    const resultLayout = (r: Value): Layout | undefined => (r.type instanceof TensorType ? (op.name === 'tt.reduce' ? sliceLayout(axis!, from) : from) : undefined);
+    const clone = new Operation(op.name, operands, op.results.map((r) => (resultLayout(r) ? withEncoding(r.type as TensorType, resultLayout(r)!) : r.type)), { ...op.attrs }, op.regions, op.loc);
+    op.regions = [];
+    for (const r of clone.regions) r.parent = clone;
+    clone.results.forEach((r, i) => (r.nameHint = op.results[i]!.nameHint));
+    op.parent!.insertBefore(op, clone);
+    const back = clone.results.map((r, i) => (r.type instanceof TensorType && r.type !== op.results[i]!.type ? this.convertAfter(clone, r, layoutOf(op.results[i]!)!) : r));
+    this.replace(op, back, root);
+    op.erase();
+  }
+}
+
+export const removeLayoutConversionsPass: Pass = {
+  name: 'remove-layout-conversions',
+  run(module: Operation): Operation {
+    for (let round = 0; round < 50; round++) {
+      const rw = new Rewriter();
+      module.walk((op) => rw.visit(op, module));
+      dce(module);
+      if (!rw.changed) break;
+    }
+    return module;
+  },
+};

@@ -1,0 +1,34 @@
+// Every library kernel on the GPU, at every dtype, at awkward sizes and its default sizes, with 1, 4 and 8
+// warps: against its reference and against the interpreter.
+import { describe, expect, test } from 'vitest';
+import { defaultTolerance, type KernelSpec } from 'kt';
+import { runSpec, type RunResult } from '../../src/cli/run.ts';
+import { libraryNames, loadTarget } from '../../src/cli/target.ts';
+import { compare } from '../../src/runtime/compare.ts';
+import { realGpu } from './harness.ts';
+
+const specs: KernelSpec[] = [];
+for (const name of libraryNames()) specs.push(...(await loadTarget(name)).specs);
+
+describe.skipIf(!realGpu)('library kernels on the GPU', () => {
+  for (const spec of specs) {
+    for (const dtype of spec.dtypes) {
+      for (const sizes of [...(spec.testSizes ?? []), spec.sizes]) {
+        const label = `${spec.name} ${dtype} ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+        let interp: RunResult | undefined;
+        for (const numWarps of [1, 4, 8]) {
+          test(`${label} numWarps=${numWarps}`, () => {
+            const r = runSpec(spec, sizes, dtype, { ...spec.config, numWarps }, { backend: 'gpu', seed: 7 });
+            for (const o of r.outputs) expect(o.comparison.first, `${o.name} against the reference: ${o.comparison.mismatches} mismatches`).toEqual([]);
+            interp ??= runSpec(spec, sizes, dtype, spec.config, { backend: 'interpreter', seed: 7 });
+            for (const [name, got] of Object.entries(r.results)) {
+              const tol = spec.tolerance?.(got.dtype.name) ?? defaultTolerance(got.dtype.name);
+              const c = compare(got, interp.results[name]!.toArray() as ArrayLike<number>, tol);
+              expect(c.first, `${name} against the interpreter: ${c.mismatches} mismatches`).toEqual([]);
+            }
+          });
+        }
+      }
+    }
+  }
+});

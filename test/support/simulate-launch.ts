@@ -1,0 +1,17 @@
+// A launch through the GPU compiler without a GPU: the kernel is compiled to per-thread IR exactly as for the
+// GPU (same passes, same argument facts) and run by the SIMT simulator on CPU tensors.
+import { resolveGrid, type Grid, type Kernel } from 'kt';
+import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
+import { argumentFacts } from '../../src/dsl/kernel.ts';
+import { simulate, type SimulationResult } from './simt.ts';
+
+export function simulateLaunch(k: Kernel, grid: Grid, args: readonly unknown[]): SimulationResult {
+  const def = k.definition;
+  const bound = def.bind(args);
+  const dims = resolveGrid(grid, bound.meta, def.name);
+  const spec = def.specialize(bound.bindings);
+  const numWarps = bound.options.numWarps ?? 4;
+  const compiled = compileToPtx(spec.ir.module, { numWarps, argFacts: argumentFacts(bound.runtime) });
+  const fn = compiled.threadIr.regions[0]!.entry.ops[0]!;
+  return simulate(fn, { grid: dims, numWarps, sharedBytes: compiled.sharedBytes, args: [...bound.runtime] });
+}
