@@ -1,7 +1,7 @@
 // Timing of repeated runs: warm-up, repetitions until a time budget or a count, and robust statistics.
 // `kt run --repeat`, the benchmarks and (later) the tuner all time launches through this. GPU work is
 // asynchronous: measureGpu times it with events recorded around each run.
-import { GpuEvent, synchronize } from '../runtime/gpu.ts';
+import { GpuEvent, allocate, fillDevice, synchronize, type DeviceAllocation } from '../runtime/gpu.ts';
 
 export interface Measurement {
   /** Median of the timed runs, in milliseconds. */
@@ -22,6 +22,16 @@ export interface MeasureOptions {
   maxRuns?: number;
   /** Stop adding runs past minRuns once this much time has gone into timed runs (default: no limit). */
   budgetMs?: number;
+  /** GPU: overwrite a buffer larger than the L2 cache before each run, so no run reads what the last left there. */
+  flushL2?: boolean;
+}
+
+const FLUSH_BYTES = 256 * 2 ** 20;
+let flushBuffer: DeviceAllocation | undefined;
+
+function flushL2(): void {
+  flushBuffer ??= allocate(FLUSH_BYTES);
+  fillDevice(flushBuffer.ptr, 0, 4, FLUSH_BYTES / 4);
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -74,6 +84,7 @@ export function measureGpu(run: () => void, options: MeasureOptions = {}): Measu
     const samples: number[] = [];
     let spent = 0;
     while (samples.length < maxRuns && (samples.length < minRuns || options.budgetMs === undefined || spent < options.budgetMs)) {
+      if (options.flushL2) flushL2();
       start.record();
       run();
       const dt = end.record().elapsedSince(start);

@@ -201,9 +201,10 @@ export class AxisAnalysis {
         };
       case 'arith.remsi':
       case 'arith.remui': {
-        // x % m keeps runs of x that do not cross a multiple of m.
+        // x % m keeps the runs of x whose aligned pieces do not cross a multiple of m (x taken non-negative,
+        // as offsets are: a negative x changes sign at zero).
         return {
-          contiguity: dims.map((_, d) => Math.min(a!.contiguity[d]!, b!.divisibility[d]!, b!.constancy[d]!)),
+          contiguity: dims.map((_, d) => Math.min(a!.contiguity[d]!, a!.divisibility[d]!, b!.divisibility[d]!, b!.constancy[d]!)),
           divisibility: dims.map((_, d) => gcd(a!.divisibility[d]!, b!.divisibility[d]!)),
           constancy: dims.map((_, d) => Math.min(a!.constancy[d]!, b!.constancy[d]!)),
         };
@@ -213,21 +214,28 @@ export class AxisAnalysis {
         return {
           contiguity: dims.map(() => 1),
           divisibility: dims.map(() => 1),
-          // x / m is constant over runs of x that stay between multiples of m.
-          constancy: dims.map((_, d) => Math.max(Math.min(a!.constancy[d]!, b!.constancy[d]!), b!.constancy[d]! > 1 ? Math.min(a!.contiguity[d]!, b!.divisibility[d]!) : 1)),
+          // Unsigned x / m is constant over aligned pieces of a run of x that stay between multiples of m (signed
+          // division rounds toward zero, so negative x breaks this: there only constant operands count).
+          constancy: dims.map((_, d) => {
+            const both = Math.min(a!.constancy[d]!, b!.constancy[d]!);
+            if (op.name === 'arith.divsi' || b!.constancy[d]! <= 1) return both;
+            return Math.max(both, Math.min(a!.contiguity[d]!, a!.divisibility[d]!, b!.divisibility[d]!, b!.constancy[d]!));
+          }),
         };
       case 'arith.cmpi': {
-        // offs < n is constant over runs of a contiguous offs that do not cross n, which a divisibility of n bounds.
+        // x < n (and n > x, x >= n, n <= x) is constant over aligned pieces of a run of contiguous x, when n is
+        // constant there and divisible by the piece size: the piece [kg, kg + g) lies wholly on one side of n.
+        // Equality and the inclusive orders (x <= n) change inside such a piece: only constant operands count.
+        const pred = op.attrs['predicate'] as string;
+        const leftRuns = ['slt', 'sge', 'ult', 'uge'].includes(pred);
+        const rightRuns = ['sgt', 'sle', 'ugt', 'ule'].includes(pred);
+        const piece = (x: AxisInfo, n: AxisInfo, d: number): number => Math.min(x.contiguity[d]!, x.divisibility[d]!, n.divisibility[d]!, n.constancy[d]!);
         return {
           contiguity: dims.map(() => 1),
           divisibility: dims.map(() => 1),
           constancy: dims.map((_, d) => {
             const both = Math.min(a!.constancy[d]!, b!.constancy[d]!);
-            const contiguousVsConstant = Math.max(
-              Math.min(gcd(a!.contiguity[d]!, b!.divisibility[d]!), b!.constancy[d]!),
-              Math.min(gcd(b!.contiguity[d]!, a!.divisibility[d]!), a!.constancy[d]!),
-            );
-            return Math.max(both, contiguousVsConstant);
+            return Math.max(both, leftRuns ? piece(a!, b!, d) : rightRuns ? piece(b!, a!, d) : 1);
           }),
         };
       }

@@ -6,7 +6,7 @@ import { DenseAttr, FloatAttr, IntegerAttr, TypeAttr, type Attributes } from '..
 import { Builder } from '../ir/builder.ts';
 import { Block, Operation, Region, formatLocation, outermostLocation, type Location, type Value } from '../ir/core.ts';
 import { hasTrait } from '../ir/ops.ts';
-import { FloatType, IntType, MemDescType, TensorType, f32, f64, functionType, i1, i32, i64, i8, type ScalarType, type Type } from '../ir/types.ts';
+import { FloatType, IntType, MemDescType, TensorType, elementType, f32, f64, functionType, i1, i32, i64, i8, shapeOf, type ScalarType, type Type } from '../ir/types.ts';
 import { AxisAnalysis } from './axis-info.ts';
 import { expandF64Math, f64MathOps } from './f64-math.ts';
 import { WARP_SIZE } from './layout-choice.ts';
@@ -492,12 +492,13 @@ export class Lowering {
    */
   private exchange(op: Operation): void {
     const offset = op.attrs['allocation.offset'] as number;
-    const srcType = op.operands[0]!.type as TensorType;
-    const el = srcType.element;
+    // The source is a tile, or a scalar (join of two scalars into a [2] tile).
+    const srcType = op.operands[0]!.type;
+    const el = elementType(srcType);
     const bytes = elementBytes(el);
     const sources = op.name === 'tt.join' ? [this.get(op.operands[0]!), this.get(op.operands[1]!)] : [this.get(op.operands[0]!)];
-    const srcShape = srcType.shape;
-    const tileElems = srcType.numel;
+    const srcShape = shapeOf(srcType);
+    const tileElems = srcShape.reduce((a, b) => a * b, 1);
     sources.forEach((s, k) => {
       if (s.kind === 'scalar') {
         this.sharedStore(this.smemAddress(offset, this.c32(k), bytes), [s.v], el);
@@ -895,6 +896,11 @@ export class Lowering {
     const hex = op.attrs['hex'] === true;
     const signed = (op.attrs['isSigned'] as number[]) ?? [];
     const pid = [0, 1, 2].map((axis) => this.op1('gpu.block_id', [], i32, { axis }));
+    // printf's arguments: narrow unsigned integers zero-extended (registers hold them sign-extended).
+    const operand = (v: Value, i: number): Value => {
+      const t = v.type as ScalarType;
+      return t instanceof IntType && (t.width === 8 || t.width === 16) && !signed[i] ? this.op1('arith.extui', [v], i32) : v;
+    };
     const spec = (v: Value, i: number): string => {
       const t = v.type as ScalarType;
       if (t instanceof FloatType) return '%f';
@@ -902,17 +908,26 @@ export class Lowering {
       const unsigned = !signed[i];
       return t instanceof IntType && t.width === 64 ? (unsigned ? '%llu' : '%lld') : unsigned ? '%u' : '%d';
     };
-    const args = op.operands.map((v) => this.get(v));
-    const first = args.find((a) => a.kind === 'tile') as { map: TileMap; regs: readonly Value[] } | undefined;
-    const emit = (idx: Value[], vals: Value[], pred?: Value): void => {
-      const fmt = `pid (%d, %d, %d)${idx.length ? ` idx (${idx.map(() => '%d').join(', ')})` : ''} ${prefix}${vals.map((v, i) => spec(v, i)).join(', ')}\n`;
-      this.guarded(pred, () => this.b.create('gpu.printf', [...pid, ...idx, ...vals], [], { format: fmt }));
+    const emit = (idx: Value[], vals: { v: Value; i: number }[], pred: Value | undefined): void => {
+      const fmt = `pid (%d, %d, %d)${idx.length ? ` idx (${idx.map(() => '%d').join(', ')})` : ''} ${prefix}${vals.map(({ v, i }) => spec(v, i)).join(', ')}\n`;
+      this.guarded(pred, () => this.b.create('gpu.printf', [...pid, ...idx, ...vals.map(({ v, i }) => operand(v, i))], [], { format: fmt }));
     };
-    if (!first) return emit([], args.map((a) => (a as { v: Value }).v));
-    for (let r = 0; r < first.map.numRegs; r++) {
-      const idx = first.map.shape.map((_, i) => this.coord(first.map, r, i));
-      emit(idx, args.map((a) => (a.kind === 'scalar' ? a.v : (a as { regs: readonly Value[] }).regs[r]!)), this.owner(first.map, r));
-    }
+    const args = op.operands.map((v) => this.get(v));
+    const firstThread = (): Value => this.at(() => this.op1('arith.cmpi', [this.tid, this.c32(0)], i1, { predicate: 'eq' }));
+    // As the interpreter: arguments of one shape print element by element together; else one after another.
+    const group = (items: { a: Lowered; i: number }[]): void => {
+      const first = items[0]?.a;
+      if (first?.kind !== 'tile') return emit([], items.map(({ a, i }) => ({ v: (a as { v: Value }).v, i })), firstThread());
+      const map = first.map;
+      for (let r = 0; r < map.numRegs; r++) {
+        const idx = map.shape.map((_, d) => this.coord(map, r, d));
+        emit(idx, items.map(({ a, i }) => ({ v: (a as { regs: readonly Value[] }).regs[r]!, i })), this.owner(map, r));
+      }
+    };
+    const items = args.map((a, i) => ({ a, i }));
+    const shapeOfArg = (a: Lowered): string => (a.kind === 'tile' ? a.map.shape.join('x') : '');
+    if (new Set(args.map(shapeOfArg)).size <= 1) group(items);
+    else for (const item of items) group([item]);
   }
 
   private assert(op: Operation): void {

@@ -1,7 +1,7 @@
 // How much shared memory each GPU-IR op needs, shared by the allocation pass and the lowering.
 import type { Operation } from '../ir/core.ts';
 import { keptDims } from '../ir/layouts.ts';
-import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType } from '../ir/types.ts';
+import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType, type Type } from '../ir/types.ts';
 import { TileMap } from './tile-map.ts';
 
 /** Bytes an element takes in shared memory (booleans take a byte). */
@@ -13,6 +13,9 @@ export function elementBytes(t: ScalarType): number {
 
 const tileBytes = (t: TensorType | MemDescType): number => t.numel * elementBytes(t.element);
 
+/** Bytes of a tile, or of a scalar (split of a [2] tile gives scalars, join of scalars takes them). */
+const valueBytes = (t: Type): number => (t instanceof TensorType ? tileBytes(t) : elementBytes(t as ScalarType));
+
 /** Ops that move a tile through shared memory to rearrange it. */
 export const exchangeOps = new Set(['ttg.convert_layout', 'tt.reshape', 'tt.trans', 'tt.join', 'tt.split']);
 
@@ -22,8 +25,8 @@ export const exchangeOps = new Set(['ttg.convert_layout', 'tt.reshape', 'tt.tran
  */
 export function scratchBytes(op: Operation): number {
   if (exchangeOps.has(op.name)) {
-    const src = op.operands[0]!.type as TensorType;
-    return Math.max(tileBytes(src), ...op.results.map((r) => tileBytes(r.type as TensorType)), op.name === 'tt.join' ? 2 * tileBytes(src) : 0);
+    const src = op.operands[0]!.type;
+    return Math.max(valueBytes(src), ...op.results.map((r) => valueBytes(r.type)), op.name === 'tt.join' ? 2 * valueBytes(src) : 0);
   }
   if (op.name === 'tt.scan') {
     const input = op.operands[0]!.type as TensorType;

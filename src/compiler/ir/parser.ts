@@ -33,6 +33,7 @@ export function parseModule(text: string): Operation {
   p.ws();
   while (p.peek('#')) p.aliasDefinition();
   const wrapped = p.eat('module');
+  if (wrapped && p.eat('attributes')) Object.assign(module.attrs, p.moduleAttributes());
   if (wrapped) p.expect('{');
   for (;;) {
     p.ws();
@@ -84,6 +85,12 @@ class Parser {
 
   peek(s: string): boolean {
     this.ws();
+    return this.src.startsWith(s, this.pos);
+  }
+
+  /** Like peek, but only on the current line: an op without operands must not take the next op's result. */
+  peekOnLine(s: string): boolean {
+    while (this.pos < this.src.length && (this.src[this.pos] === ' ' || this.src[this.pos] === '\t')) this.pos++;
     return this.src.startsWith(s, this.pos);
   }
 
@@ -236,12 +243,17 @@ class Parser {
 
   // ---- attributes ----
 
+  /** `attributes {...}` of a module (ttg.num-warps, ttg.shared, ...). */
+  moduleAttributes(): Attributes {
+    return this.attrDict();
+  }
+
   private attrDict(): Attributes {
     const attrs: Attributes = {};
     this.expect('{');
     if (this.eat('}')) return attrs;
     do {
-      const key = this.match(/[A-Za-z_][A-Za-z0-9_.]*/y) ?? this.match(/"[^"]*"/y)?.slice(1, -1) ?? this.fail('expected an attribute name');
+      const key = this.match(/[A-Za-z_][A-Za-z0-9_.-]*/y) ?? this.match(/"[^"]*"/y)?.slice(1, -1) ?? this.fail('expected an attribute name');
       this.expect('=');
       attrs[key] = this.attr();
     } while (this.eat(','));
@@ -371,7 +383,7 @@ class Parser {
     }
     const name = this.ident();
     const operands: Value[] = [];
-    if (this.peek('%')) {
+    if (this.peekOnLine('%')) {
       do operands.push(this.use());
       while (this.eat(','));
     }

@@ -125,7 +125,8 @@ class Printer {
   op(op: Operation, depth: number, namer: Namer): void {
     const pad = '  '.repeat(depth);
     if (op.name === 'builtin.module') {
-      this.out.push(`${pad}module {`);
+      const attrs = Object.entries(op.attrs);
+      this.out.push(`${pad}module${attrs.length ? ` attributes {${attrs.map(([k, v]) => `${k} = ${this.attr(v)}`).join(', ')}}` : ''} {`);
       for (const inner of op.regions[0]!.entry.ops) this.op(inner, depth + 1, new Namer());
       this.out.push(`${pad}}`);
       return;

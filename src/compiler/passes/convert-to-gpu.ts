@@ -84,6 +84,14 @@ class Converter {
         for (const r of op.results) this.setLayout(r, l);
         return;
       }
+      case 'tt.print': {
+        // Tiles of one shape print element by element together: one layout, the first's.
+        this.defaults(op);
+        const tiles = op.operands.map((v, i) => [v, i] as const).filter(([v]) => v.type instanceof TensorType);
+        const shapes = new Set(tiles.map(([v]) => (v.type as TensorType).shape.join('x')));
+        if (tiles.length > 1 && shapes.size === 1) for (const [, i] of tiles.slice(1)) this.require(op, i, this.layoutOf(tiles[0]![0])!);
+        return;
+      }
       case 'scf.for':
         return this.forLoop(op);
       case 'scf.if':
@@ -94,7 +102,6 @@ class Converter {
       case 'tt.trans':
       case 'tt.join':
       case 'tt.split':
-      case 'tt.print':
       case 'tt.assert':
         // Operands keep their layouts: these go through shared memory, or read any layout.
         return this.defaults(op);

@@ -4,7 +4,8 @@
 //     are recomputed in the wanted layout instead of converted (rematerialisation);
 //   - an elementwise op (or broadcast, or reduction) whose operands all come converted from one layout is
 //     done in that layout, moving the conversion after it, where it often meets another and cancels out;
-//   - a tile copied into shared memory needs no conversion first.
+//   - a tile copied into shared memory needs no conversion first;
+//   - a tile a loop carries takes the layout of what the loop accumulates into it.
 import { Operation, type Value } from '../ir/core.ts';
 import { sliceLayout, type Layout } from '../ir/layouts.ts';
 import { hasTrait } from '../ir/ops.ts';
@@ -99,6 +100,58 @@ class Rewriter {
       return;
     }
     if ((hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || op.name === 'tt.broadcast' || op.name === 'tt.reduce') this.hoist(op, root);
+    if (op.name === 'scf.for') this.retypeLoopCarried(op, root);
+  }
+
+  /**
+   * A tile carried by a loop takes the layout of what is accumulated into it: when the yielded value is an
+   * elementwise op of the carried tile and a conversion from layout L, the tile is carried in L instead.
+   * Conversions are placed at the loop's edges (init, body start, yield, result); the other rules then move
+   * them out of the body, so the accumulation needs none (a reduction over loads no longer converts each
+   * loaded tile through shared memory).
+   */
+  private retypeLoopCarried(loop: Operation, root: Operation): void {
+    const body = loop.regions[0]!.entry;
+    const yieldOp = body.terminator!;
+    loop.results.forEach((res, i) => {
+      const arg = body.args[i + 1]!;
+      const from = layoutOf(arg);
+      const y = yieldOp.operands[i]!;
+      const def = y.definingOp;
+      if (!from || !def || def.parent !== body || !(hasTrait(def, 'elementwise') && hasTrait(def, 'pure')) || !def.operands.includes(arg)) return;
+      const source = def.operands.find((v) => isConvert(v) && layoutOf(v.definingOp.operands[0]!) !== from);
+      if (!source) return;
+      const to = layoutOf(source.definingOp!.operands[0]!)!;
+      const convert = (x: Value, l: Layout): Operation => new Operation('ttg.convert_layout', [x], [withEncoding(x.type as TensorType, l)], {}, [], loop.loc);
+      // Init: converted before the loop.
+      const init = convert(loop.operands[3 + i]!, to);
+      loop.parent!.insertBefore(loop, init);
+      loop.operands[3 + i] = init.result;
+      // Body: the argument in the new layout, converted back for its uses.
+      arg.type = withEncoding(arg.type as TensorType, to);
+      const back = convert(arg, from);
+      body.insertBefore(body.ops[0]!, back);
+      for (const op of body.ops) if (op !== back) op.operands = op.operands.map((v) => (v === arg ? back.result : v));
+      // Yield: the new layout.
+      const yielded = convert(y, to);
+      body.insertBefore(yieldOp, yielded);
+      yieldOp.operands[i] = yielded.result;
+      // Result: in the new layout, converted back for its uses after the loop.
+      res.type = withEncoding(res.type as TensorType, to);
+      const after = convert(res, from);
+      this.insertAfter(loop, after);
+      root.walk((op) => {
+        if (op !== after) op.operands = op.operands.map((v) => (v === res ? after.result : v));
+      });
+      this.changed = true;
+    });
+  }
+
+  private insertAfter(op: Operation, next: Operation): void {
+    const block = op.parent!;
+    const following = block.ops[block.ops.indexOf(op) + 1];
+    if (following) block.insertBefore(following, next);
+    else block.append(next);
   }
 
   private convert(op: Operation, root: Operation): void {

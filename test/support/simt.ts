@@ -1,0 +1,898 @@
+// A SIMT simulator for the per-thread IR that src/compiler/gpu/lower.ts produces (the IR the PTX printer
+// renders), so that tests can check the lowering against the interpreter without a GPU.
+//
+// The model. Programs (blocks) of the grid run one after another. Within a program, all 32 * numWarps threads
+// run in lockstep, op by op: every SSA value holds one JavaScript value per thread (a typed array indexed by
+// thread id: Int32Array for i1..i32, BigInt64Array for i64, Float64Array for floats and pointers; element
+// values follow src/compiler/ir/elementwise.ts). Elementwise ops are computed for every thread (cheap, and
+// harmless for threads that are masked off, whose values are never observed); ops with effects (memory,
+// shuffles, printf, assert, barriers) look at the active mask. Structured control flow keeps a mask of the
+// threads that run a region: scf.if runs each branch under the threads that take it and merges the results per
+// thread; scf.for and scf.while iterate while any thread continues, threads that are done being masked off and
+// keeping their values.
+//
+// Memory. Global memory is the interpreter's LaunchMemory (src/interp/memory.ts): tensors mapped into one flat
+// address space with bounds checks, pointers are plain numbers. Shared memory is a byte array of `sharedBytes`
+// (gpu.shared_base is 0, addresses are byte offsets), little-endian, f16/bf16 stored as their bits.
+//
+// Checks, which is what makes the simulator useful beyond computing values:
+//  - data races on shared memory: per byte, the thread that last wrote it and the threads that read it since the
+//    last gpu.barrier; reading a byte another thread wrote, or writing a byte another thread wrote or read, since
+//    the last barrier is a race (several threads writing the same value to a byte is allowed); reading a byte
+//    that no thread of the program wrote (what an earlier program left) is an error too;
+//  - barriers reached by only some threads, shuffles executed by only some lanes of a warp (shfl.sync with a
+//    full member mask), misaligned vector accesses, shared-memory accesses outside the allocation, out-of-bounds
+//    global accesses, failed gpu.assert;
+//  - any op the simulator does not know.
+// gpu.printf formats as C's printf does on PTX registers (narrow integers sign-extended in 32 bits, %f with six
+// decimals); lines are collected, not printed. Atomics from one op apply in thread order.
+//
+// Speed: values are typed arrays, elementwise ops are compiled once per (op, types, attributes) into a loop over
+// the threads: an op costs about 1 to 3 microseconds for a program of 32 to 256 threads, so a program running a
+// few thousand ops takes a few milliseconds.
+import { DenseAttr, FloatAttr, IntegerAttr } from '../../src/compiler/ir/attributes.ts';
+import { formatLocation, type Block, type Operation, type Value } from '../../src/compiler/ir/core.ts';
+import { elementExpr, elementwiseHelpers } from '../../src/compiler/ir/elementwise.ts';
+import { hasTrait } from '../../src/compiler/ir/ops.ts';
+import { printOp } from '../../src/compiler/ir/printer.ts';
+import { FloatType, IntType, PointerType, type ScalarType, type Type } from '../../src/compiler/ir/types.ts';
+import type { KernelArgValue } from '../../src/interp/interpreter.ts';
+import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
+import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, roundToFloat, type FloatFormatName } from '../../src/numerics.ts';
+import { Tensor } from '../../src/runtime/tensor.ts';
+
+export interface SimulateOptions {
+  grid: [number, number, number];
+  numWarps: number;
+  sharedBytes: number;
+  /** One per function argument: tensors for pointers, numbers (bigints for i64, booleans for i1) for scalars. */
+  args: KernelArgValue[];
+}
+
+export interface SimulationResult {
+  /** Lines printed by gpu.printf, in execution order (program by program, op by op, thread by thread). */
+  prints: string[];
+  /** Ops executed (each counts once for all threads), for performance checks. */
+  opsExecuted: number;
+}
+
+/** A problem the simulator found: a race, a divergent barrier, a failed assertion, an unsupported op... */
+export class SimulationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulationError';
+  }
+}
+
+/** A failed gpu.assert. */
+export class DeviceAssertError extends SimulationError {
+  constructor(
+    message: string,
+    readonly assertMessage: string,
+  ) {
+    super(message);
+    this.name = 'DeviceAssertError';
+  }
+}
+
+const WARP = 32;
+
+/** One value per thread. */
+type Lanes = Int32Array | Float64Array | BigInt64Array;
+
+/** The threads running a region: a 0/1 flag per thread and how many are set. */
+interface Mask {
+  readonly bits: Uint8Array;
+  readonly count: number;
+}
+
+function alloc(t: Type, n: number): Lanes {
+  if (t instanceof IntType) return t.width === 64 ? new BigInt64Array(n) : new Int32Array(n);
+  if (t instanceof FloatType || t instanceof PointerType) return new Float64Array(n);
+  throw new SimulationError(`the simulator has no per-thread storage for ${t.text}`);
+}
+
+const allocCode = (t: Type): string => (t instanceof IntType ? (t.width === 64 ? 'new BigInt64Array(n)' : 'new Int32Array(n)') : 'new Float64Array(n)');
+
+// ---- elementwise ops: compiled once per (op kind, types, attributes) -----------------------------------------
+
+const tf32Scratch = new Float32Array(1);
+const tf32Bits = new Uint32Array(tf32Scratch.buffer);
+
+/** cvt.rna.tf32.f32: keep 10 mantissa bits, rounding ties away from zero. */
+function tf32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  tf32Scratch[0] = x;
+  tf32Bits[0] = ((tf32Bits[0]! + 0x1000) & ~0x1fff) >>> 0;
+  return tf32Scratch[0]!;
+}
+
+const helpers = { ...elementwiseHelpers, tf32 };
+
+type ElementwiseFn = (n: number, a0?: Lanes, a1?: Lanes, a2?: Lanes) => Lanes;
+
+const compiledByKey = new Map<string, ElementwiseFn>();
+const compiledByOp = new WeakMap<Operation, ElementwiseFn>();
+
+function attrKey(op: Operation): string {
+  return Object.entries(op.attrs)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? String(v) : JSON.stringify(v)}`)
+    .join(',');
+}
+
+function elementwiseFn(op: Operation): ElementwiseFn {
+  let fn = compiledByOp.get(op);
+  if (fn) return fn;
+  const key = `${op.name}|${op.operands.map((v) => v.type.text).join(',')}|${op.result.type.text}|${attrKey(op)}`;
+  fn = compiledByKey.get(key);
+  if (!fn) {
+    if (op.operands.length > 3) throw new SimulationError(`the simulator supports elementwise ops of at most 3 operands, not ${op.name}`);
+    const names = op.operands.map((_, i) => `x${i}`);
+    const expr = op.name === 'gpu.round_tf32' ? `$.tf32(x0)` : elementExpr(op, names);
+    if (expr === undefined) throw unsupported(op);
+    const loads = names.map((x, i) => `const ${x} = a${i}[t];`).join(' ');
+    const body = `return function (n, a0, a1, a2) {\n  const out = ${allocCode(op.result.type)};\n  for (let t = 0; t < n; t++) { ${loads} out[t] = ${expr}; }\n  return out;\n};`;
+    fn = new Function('$', body)(helpers) as ElementwiseFn;
+    compiledByKey.set(key, fn);
+  }
+  compiledByOp.set(op, fn);
+  return fn;
+}
+
+function unsupported(op: Operation): SimulationError {
+  return new SimulationError(`the SIMT simulator does not support ${op.name}:\n  ${describeOp(op)}`);
+}
+
+/** An op as text (printOp, with its location), for messages. */
+export function describeOp(op: Operation): string {
+  // printOp names the values it defines; operands defined elsewhere print as %<undefined:id>: name them by id.
+  const text = op.regions.length ? `${op.name} (with regions)` : printOp(op).trim().replace(/%<undefined:(\d+)>/g, '%v$1');
+  return `${text}\n  at ${formatLocation(op.loc)}`;
+}
+
+// ---- scalar helpers -----------------------------------------------------------------------------------------
+
+/** The canonical JavaScript value of a constant of type t. */
+function constantOf(a: IntegerAttr | FloatAttr, t: ScalarType): number | bigint {
+  if (a instanceof IntegerAttr) {
+    const w = (t as IntType).width;
+    if (w === 64) return BigInt.asIntN(64, a.value);
+    if (w === 1) return Number(a.value & 1n);
+    return Number(BigInt.asIntN(w, a.value));
+  }
+  return roundToFloat(a.value, (t as FloatType).text as FloatFormatName);
+}
+
+/** Bytes of an element in memory (booleans take a byte, pointers 8). */
+function bytesOf(t: Type): number {
+  if (t instanceof PointerType) return 8;
+  if (t instanceof IntType) return Math.max(1, t.width / 8);
+  if (t instanceof FloatType) return t.width / 8;
+  throw new SimulationError(`no memory size for ${t.text}`);
+}
+
+const zeroOf = (t: Type): number | bigint => (t instanceof IntType && t.width === 64 ? 0n : 0);
+
+/** A value as stored in a LaunchMemory view of its element type. */
+function encodeGlobal(t: Type, v: number | bigint): number | bigint {
+  if (t instanceof FloatType) return t.text === 'f16' ? f16ToBits(v as number) : t.text === 'bf16' ? bf16ToBits(v as number) : v;
+  if (t instanceof IntType && t.width === 1) return (v as number) & 1;
+  return v;
+}
+
+function decodeGlobal(t: Type, raw: number | bigint): number | bigint {
+  if (t instanceof FloatType) return t.text === 'f16' ? f16FromBits(raw as number) : t.text === 'bf16' ? bf16FromBits(raw as number) : raw;
+  if (t instanceof IntType && t.width === 1) return raw ? 1 : 0;
+  return raw;
+}
+
+/** The new contents of memory after an atomic read-modify-write (as the interpreter computes it). */
+function rmw(kind: string, t: Type, old: number | bigint, v: number | bigint): number | bigint {
+  const w = t instanceof IntType ? t.width : 0;
+  const u = (x: number | bigint): number | bigint => (w === 64 ? BigInt.asUintN(64, x as bigint) : (x as number) >>> 0);
+  switch (kind) {
+    case 'add':
+      return w === 64 ? BigInt.asIntN(64, (old as bigint) + (v as bigint)) : w === 32 ? ((old as number) + (v as number)) | 0 : (((old as number) + (v as number)) << (32 - w)) >> (32 - w);
+    case 'fadd':
+      return roundToFloat((old as number) + (v as number), (t as FloatType).text as FloatFormatName);
+    case 'max':
+      return old >= v ? old : v;
+    case 'min':
+      return old <= v ? old : v;
+    case 'umax':
+      return u(old) >= u(v) ? old : v;
+    case 'umin':
+      return u(old) <= u(v) ? old : v;
+    case 'xchg':
+      return v;
+    case 'and':
+      return w === 64 ? (old as bigint) & (v as bigint) : (old as number) & (v as number);
+    case 'or':
+      return w === 64 ? (old as bigint) | (v as bigint) : (old as number) | (v as number);
+    case 'xor':
+      return w === 64 ? (old as bigint) ^ (v as bigint) : (old as number) ^ (v as number);
+  }
+  throw new SimulationError(`unknown atomic ${kind}`);
+}
+
+/** C printf for the conversions the lowering emits (%d %u %lld %llu %f %x %llx), on PTX register values. */
+function formatPrintf(format: string, args: readonly (number | bigint)[], types: readonly Type[]): string {
+  let k = 0;
+  return format.replace(/%(%|d|u|lld|llu|f|x|llx)/g, (_, conv: string) => {
+    if (conv === '%') return '%';
+    const v = args[k];
+    const t = types[k++];
+    if (v === undefined || t === undefined) throw new SimulationError(`printf format '${format}' has more conversions than arguments`);
+    // Registers: narrow integers are kept sign-extended in 32 bits, booleans are 0 or 1, floats go as doubles.
+    switch (conv) {
+      case 'd':
+        return String(Number(v) | 0);
+      case 'u':
+        return String(Number(v) >>> 0);
+      case 'x':
+        return (Number(v) >>> 0).toString(16);
+      case 'lld':
+        return String(BigInt.asIntN(64, BigInt(v)));
+      case 'llu':
+        return String(BigInt.asUintN(64, BigInt(v)));
+      case 'llx':
+        return BigInt.asUintN(64, BigInt(v)).toString(16);
+      case 'f': {
+        const x = Number(v);
+        if (Number.isNaN(x)) return 'nan';
+        if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+        return x.toFixed(6);
+      }
+    }
+    return '';
+  });
+}
+
+// ---- the simulator ------------------------------------------------------------------------------------------
+
+/** Per-byte access history of shared memory since the last barrier (epoch-stamped, so a barrier is O(1)). */
+class SharedMemory {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  private epoch = 1;
+  /** The program being run (counting from 1), and the last program that wrote each byte. */
+  private program = 0;
+  private readonly writtenIn: Int32Array;
+  private readonly writeEpoch: Int32Array;
+  /** The thread that wrote the byte in this epoch; -2 when several wrote the same value. */
+  private readonly writer: Int32Array;
+  private readonly writerOp: Int32Array;
+  private readonly readEpoch: Int32Array;
+  /** The thread that read the byte in this epoch; -2 when several did. */
+  private readonly reader: Int32Array;
+  private readonly readerOp: Int32Array;
+
+  constructor(
+    readonly size: number,
+    private readonly ops: readonly Operation[],
+    private readonly fail: (msg: string) => never,
+  ) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+    this.writeEpoch = new Int32Array(size);
+    this.writtenIn = new Int32Array(size);
+    this.writer = new Int32Array(size);
+    this.writerOp = new Int32Array(size);
+    this.readEpoch = new Int32Array(size);
+    this.reader = new Int32Array(size);
+    this.readerOp = new Int32Array(size);
+  }
+
+  /** A new program: contents are undefined (what the last program left), history is cleared. */
+  reset(): void {
+    this.epoch++;
+    this.program++;
+  }
+
+  barrier(): void {
+    this.epoch++;
+  }
+
+  private who(t: number): string {
+    return t === -2 ? 'several threads' : `thread ${t}`;
+  }
+
+  check(addr: number, len: number, align: number, what: string): void {
+    if (!(Number.isInteger(addr) && addr >= 0 && addr + len <= this.size)) this.fail(`shared-memory ${what} of ${len} bytes at offset ${addr} is outside the ${this.size} bytes allocated`);
+    if (addr % align !== 0) this.fail(`misaligned shared-memory ${what}: offset ${addr} is not a multiple of ${align} bytes`);
+  }
+
+  read(t: number, addr: number, len: number, opId: number): void {
+    const e = this.epoch;
+    for (let b = addr; b < addr + len; b++) {
+      // Fast path: this thread already read the byte since the last barrier.
+      if (this.readEpoch[b] === e && this.reader[b] === t) continue;
+      if (this.writtenIn[b] !== this.program) this.fail(`thread ${t} reads shared memory byte ${b}, which no thread of this program wrote (it holds what an earlier program left)`);
+      if (this.writeEpoch[b] === e && this.writer[b] !== t) {
+        this.fail(`data race on shared memory byte ${b}: thread ${t} reads it after ${this.who(this.writer[b]!)} wrote it with no barrier in between\n  the write: ${describeOp(this.ops[this.writerOp[b]!]!)}`);
+      }
+      if (this.readEpoch[b] !== e) {
+        this.readEpoch[b] = e;
+        this.reader[b] = t;
+        this.readerOp[b] = opId;
+      } else if (this.reader[b] !== t) this.reader[b] = -2;
+    }
+  }
+
+  /** Records a write of `data` (len bytes) and stores it. */
+  write(t: number, addr: number, data: Uint8Array, len: number, opId: number): void {
+    const e = this.epoch;
+    for (let k = 0; k < len; k++) {
+      const b = addr + k;
+      if (this.readEpoch[b] === e && this.reader[b] !== t) {
+        this.fail(`data race on shared memory byte ${b}: thread ${t} writes it after ${this.who(this.reader[b]!)} read it with no barrier in between\n  the read: ${describeOp(this.ops[this.readerOp[b]!]!)}`);
+      }
+      if (this.writeEpoch[b] === e && this.writer[b] !== t) {
+        if (this.bytes[b] !== data[k]) {
+          this.fail(`data race on shared memory byte ${b}: thread ${t} writes ${data[k]} over the ${this.bytes[b]} that ${this.who(this.writer[b]!)} wrote, with no barrier in between\n  the other write: ${describeOp(this.ops[this.writerOp[b]!]!)}`);
+        }
+        this.writer[b] = -2;
+      } else {
+        this.writeEpoch[b] = e;
+        this.writer[b] = t;
+        this.writerOp[b] = opId;
+      }
+      this.bytes[b] = data[k]!;
+      this.writtenIn[b] = this.program;
+    }
+  }
+}
+
+class Simulation {
+  private readonly n: number;
+  private readonly env = new Map<Value, Lanes>();
+  private readonly full: Mask;
+  private readonly mem: LaunchMemory;
+  private readonly smem: SharedMemory;
+  /** Memory ops by id (for LaunchMemory sites and race messages). */
+  private readonly opIds = new Map<Operation, number>();
+  private readonly ops: Operation[] = [];
+  private readonly sites: OpSite[] = [];
+  private readonly siteOf = new Map<Operation, number>();
+  private readonly constants = new Map<Operation, Lanes>();
+  private readonly threadIds: Int32Array;
+  private readonly name: string;
+  private pid: [number, number, number] = [0, 0, 0];
+  private readonly scratch = new Uint8Array(16 * 8);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+  readonly prints: string[] = [];
+  opsExecuted = 0;
+
+  constructor(
+    private readonly fn: Operation,
+    private readonly options: SimulateOptions,
+  ) {
+    this.n = WARP * options.numWarps;
+    this.full = { bits: new Uint8Array(this.n).fill(1), count: this.n };
+    this.threadIds = Int32Array.from({ length: this.n }, (_, t) => t);
+    this.name = String(fn.attrs['sym_name'] ?? 'kernel');
+    fn.walk((op) => {
+      this.opIds.set(op, this.ops.length);
+      this.ops.push(op);
+      const kind = op.name === 'gpu.load' ? 'load' : op.name === 'gpu.store' ? 'store' : op.name === 'gpu.atomic_rmw' || op.name === 'gpu.atomic_cas' ? 'atomic' : undefined;
+      if (!kind) return;
+      const el = op.name === 'gpu.store' ? op.operands[2]!.type : op.results[0]!.type;
+      if (el instanceof PointerType) throw new SimulationError(`the simulator cannot access global memory as ${el.text}:\n  ${describeOp(op)}`);
+      this.siteOf.set(op, this.sites.length);
+      this.sites.push({ kind, loc: op.loc, element: el.text, bytes: bytesOf(el), shape: [] });
+    });
+    this.mem = new LaunchMemory(this.name, this.sites, (line) => this.prints.push(line));
+    this.smem = new SharedMemory(options.sharedBytes, this.ops, (msg) => this.fail(msg));
+  }
+
+  private where(t?: number): string {
+    return `kernel '${this.name}', program (${this.pid.join(', ')})${t === undefined ? '' : `, thread ${t} (warp ${t >> 5}, lane ${t & 31})`}`;
+  }
+
+  private current?: Operation;
+  private currentThread?: number;
+
+  private fail(msg: string): never {
+    const op = this.current;
+    throw new SimulationError(`${msg}\n  in ${this.where(this.currentThread)}${op ? `\n  at op: ${describeOp(op)}` : ''}`);
+  }
+
+  run(): SimulationResult {
+    const entry = this.fn.regions[0]!.entry;
+    const args = this.options.args;
+    if (args.length !== entry.args.length) throw new SimulationError(`kernel '${this.name}' takes ${entry.args.length} arguments, got ${args.length}`);
+    entry.args.forEach((a, i) => this.env.set(a, this.argument(a, args[i]!, i)));
+    const [gx, gy, gz] = this.options.grid;
+    for (let z = 0; z < gz; z++) {
+      for (let y = 0; y < gy; y++) {
+        for (let x = 0; x < gx; x++) {
+          this.pid = [x, y, z];
+          this.mem.pid = [x, y, z];
+          this.smem.reset();
+          this.block(entry, this.full);
+        }
+      }
+    }
+    return { prints: this.prints, opsExecuted: this.opsExecuted };
+  }
+
+  private argument(a: Value, v: KernelArgValue, i: number): Lanes {
+    const t = a.type;
+    const name = a.nameHint ?? `arg${i}`;
+    const out = alloc(t, this.n);
+    let x: number | bigint;
+    if (t instanceof PointerType) {
+      if (!(v instanceof Tensor)) throw new SimulationError(`argument '${name}' must be a Tensor`);
+      x = this.mem.addTensor(name, v);
+    } else if (v instanceof Tensor) {
+      throw new SimulationError(`argument '${name}' is a scalar (${t.text}), not a Tensor`);
+    } else if (t instanceof IntType) {
+      if (t.width === 64) x = BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))));
+      else {
+        const n = Number(v);
+        x = t.width === 1 ? (n ? 1 : 0) : t.width === 32 ? n | 0 : (n << (32 - t.width)) >> (32 - t.width);
+      }
+    } else if (t instanceof FloatType) {
+      x = roundToFloat(Number(v), t.text as FloatFormatName);
+    } else throw new SimulationError(`argument '${name}' has unsupported type ${t.text}`);
+    out.fill(x as never);
+    return out;
+  }
+
+  private get(v: Value): Lanes {
+    const l = this.env.get(v);
+    if (!l) throw new SimulationError(`value %${v.nameHint ?? v.id} is used before it is defined`);
+    return l;
+  }
+
+  /** Runs a block's ops under `mask`; returns the arrays of its terminator's operands. */
+  private block(b: Block, mask: Mask): Lanes[] {
+    const ops = b.ops;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      this.opsExecuted++;
+      switch (op.name) {
+        case 'scf.yield':
+        case 'scf.condition':
+        case 'tt.return':
+          if (op.name === 'tt.return' && b !== this.fn.regions[0]!.entry) {
+            this.current = op;
+            this.fail('tt.return inside a region is not supported by the simulator');
+          }
+          return op.operands.map((v) => this.get(v));
+      }
+      this.op(op, mask);
+    }
+    return [];
+  }
+
+  private op(op: Operation, mask: Mask): void {
+    const n = this.n;
+    const compiled = compiledByOp.get(op);
+    if (compiled) {
+      const operands = op.operands;
+      const env = this.env;
+      this.env.set(op.results[0]!, compiled(n, env.get(operands[0]!), operands.length > 1 ? env.get(operands[1]!) : undefined, operands.length > 2 ? env.get(operands[2]!) : undefined));
+      return;
+    }
+    this.current = op;
+    this.currentThread = undefined;
+    switch (op.name) {
+      case 'arith.constant':
+        return this.constant(op);
+      case 'gpu.thread_id':
+        return void this.env.set(op.result, this.threadIds);
+      case 'gpu.block_id':
+        return void this.env.set(op.result, new Int32Array(n).fill(this.pid[op.attrs['axis'] as number]!));
+      case 'gpu.grid_dim':
+        return void this.env.set(op.result, new Int32Array(n).fill(this.options.grid[op.attrs['axis'] as number]!));
+      case 'gpu.shared_base':
+        return void this.env.set(op.result, new Int32Array(n));
+      case 'gpu.barrier':
+        if (mask.count !== n) {
+          this.current = op;
+          this.currentThread = undefined;
+          this.fail(`gpu.barrier reached by ${mask.count} of the ${n} threads (a barrier inside divergent control flow)`);
+        }
+        return this.smem.barrier();
+      case 'gpu.load':
+        return this.load(op, mask);
+      case 'gpu.store':
+        return this.store(op, mask);
+      case 'gpu.atomic_rmw':
+      case 'gpu.atomic_cas':
+        return this.atomic(op, mask);
+      case 'gpu.shared_load':
+        return this.sharedLoad(op, mask);
+      case 'gpu.shared_store':
+        return this.sharedStore(op, mask);
+      case 'gpu.shfl':
+        return this.shuffle(op, mask);
+      case 'gpu.printf':
+        return this.printf(op, mask);
+      case 'gpu.assert':
+        return this.assert(op, mask);
+      case 'scf.if':
+        return this.ifOp(op, mask);
+      case 'scf.for':
+        return this.forOp(op, mask);
+      case 'scf.while':
+        return this.whileOp(op, mask);
+    }
+    if (hasTrait(op, 'elementwise') && op.results.length === 1) {
+      const [a0, a1, a2] = op.operands.map((v) => this.get(v));
+      this.env.set(op.result, elementwiseFn(op)(n, a0, a1, a2));
+      return;
+    }
+    throw unsupported(op);
+  }
+
+  private constant(op: Operation): void {
+    let lanes = this.constants.get(op);
+    if (!lanes) {
+      const a = op.attrs['value'];
+      const t = op.result.type;
+      const s = a instanceof DenseAttr ? a.splat : a;
+      if (!(s instanceof IntegerAttr || s instanceof FloatAttr)) throw unsupported(op);
+      lanes = alloc(t, this.n);
+      lanes.fill(constantOf(s, t as ScalarType) as never);
+      this.constants.set(op, lanes);
+    }
+    this.env.set(op.result, lanes);
+  }
+
+  // ---- global memory ----
+
+  /** The element index of `addr` in the view for op's site, checking bounds (through LaunchMemory). */
+  private resolve(site: number, addr: number, t: number): { arr: ArrayLike<number | bigint> & { [i: number]: number | bigint }; j: number } {
+    const cur: Cursor = this.mem.cursors[site]!;
+    const bytes = this.sites[site]!.bytes;
+    let j = (addr - cur.base) / bytes;
+    if (j !== Math.floor(j) || j < 0 || j >= cur.n) {
+      this.currentThread = t;
+      try {
+        j = this.mem.resolve(cur, addr, site, t);
+      } catch (e) {
+        this.fail((e as Error).message);
+      }
+    }
+    return { arr: cur.arr as never, j };
+  }
+
+  private checkVector(addr: number, vec: number, bytes: number, what: string, t: number): void {
+    if (vec > 1 && addr % (vec * bytes) !== 0) {
+      this.currentThread = t;
+      this.fail(`misaligned vector ${what}: address ${addr} (tensor offset ${addr % 2 ** 43}) is not a multiple of ${vec * bytes} bytes for ${vec} x ${bytes}-byte elements`);
+    }
+  }
+
+  private load(op: Operation, mask: Mask): void {
+    this.current = op;
+    const [ptrV, predV, ...othersV] = op.operands;
+    const ptr = this.get(ptrV!) as Float64Array;
+    const pred = this.get(predV!) as Int32Array;
+    const others = othersV.map((v) => this.get(v));
+    const el = op.results[0]!.type;
+    const vec = op.results.length;
+    const site = this.siteOf.get(op)!;
+    const bytes = bytesOf(el);
+    const outs = op.results.map((r) => alloc(r.type, this.n));
+    const bits = mask.bits;
+    for (let t = 0; t < this.n; t++) {
+      if (!bits[t]) continue;
+      if (pred[t]) {
+        const p = ptr[t]!;
+        this.checkVector(p, vec, bytes, 'load', t);
+        for (let k = 0; k < vec; k++) {
+          const { arr, j } = this.resolve(site, p + k * bytes, t);
+          outs[k]![t] = decodeGlobal(el, arr[j]!) as never;
+        }
+      } else {
+        for (let k = 0; k < vec; k++) outs[k]![t] = (others[k] ? others[k]![t]! : zeroOf(el)) as never;
+      }
+    }
+    op.results.forEach((r, k) => this.env.set(r, outs[k]!));
+  }
+
+  private store(op: Operation, mask: Mask): void {
+    this.current = op;
+    const [ptrV, predV, ...valsV] = op.operands;
+    const ptr = this.get(ptrV!) as Float64Array;
+    const pred = this.get(predV!) as Int32Array;
+    const vals = valsV.map((v) => this.get(v));
+    const el = valsV[0]!.type;
+    const vec = vals.length;
+    const site = this.siteOf.get(op)!;
+    const bytes = bytesOf(el);
+    const bits = mask.bits;
+    for (let t = 0; t < this.n; t++) {
+      if (!bits[t] || !pred[t]) continue;
+      const p = ptr[t]!;
+      this.checkVector(p, vec, bytes, 'store', t);
+      for (let k = 0; k < vec; k++) {
+        const { arr, j } = this.resolve(site, p + k * bytes, t);
+        arr[j] = encodeGlobal(el, vals[k]![t]!);
+      }
+    }
+  }
+
+  private atomic(op: Operation, mask: Mask): void {
+    this.current = op;
+    const isCas = op.name === 'gpu.atomic_cas';
+    const vals = op.operands.map((v) => this.get(v));
+    const ptr = vals[0] as Float64Array;
+    const pred = vals[vals.length - 1] as Int32Array;
+    const el = op.result.type;
+    const site = this.siteOf.get(op)!;
+    const kind = op.attrs['atomic_rmw_op'] as string;
+    const out = alloc(el, this.n);
+    const bits = mask.bits;
+    const sameBits = (a: number | bigint, b: number | bigint): boolean =>
+      el instanceof FloatType ? elementwiseHelpers.floatToBits(a as number, el.text) === elementwiseHelpers.floatToBits(b as number, el.text) : a === b;
+    for (let t = 0; t < this.n; t++) {
+      if (!bits[t] || !pred[t]) continue;
+      const { arr, j } = this.resolve(site, ptr[t]!, t);
+      const old = decodeGlobal(el, arr[j]!);
+      if (isCas) {
+        if (sameBits(old, vals[1]![t]!)) arr[j] = encodeGlobal(el, vals[2]![t]!);
+      } else {
+        arr[j] = encodeGlobal(el, rmw(kind, el, old, vals[1]![t]!));
+      }
+      out[t] = old as never;
+    }
+    this.env.set(op.result, out);
+  }
+
+  // ---- shared memory ----
+
+  /** Reads an element of type t at a byte offset of shared memory. */
+  private decoder(t: Type): (at: number) => number | bigint {
+    const dv = this.smem.view;
+    if (t instanceof FloatType) {
+      if (t.text === 'f32') return (at) => dv.getFloat32(at, true);
+      if (t.text === 'f64') return (at) => dv.getFloat64(at, true);
+      return t.text === 'f16' ? (at) => f16FromBits(dv.getUint16(at, true)) : (at) => bf16FromBits(dv.getUint16(at, true));
+    }
+    if (t instanceof PointerType) return (at) => Number(dv.getBigUint64(at, true));
+    const w = (t as IntType).width;
+    if (w === 64) return (at) => dv.getBigInt64(at, true);
+    if (w === 32) return (at) => dv.getInt32(at, true);
+    if (w === 16) return (at) => dv.getInt16(at, true);
+    return w === 1 ? (at) => dv.getInt8(at) & 1 : (at) => dv.getInt8(at);
+  }
+
+  /** Writes an element of type t at a byte offset of the scratch buffer (what a thread is about to store). */
+  private encoder(t: Type): (v: number | bigint, at: number) => void {
+    const dv = this.scratchView;
+    if (t instanceof FloatType) {
+      if (t.text === 'f32') return (v, at) => dv.setFloat32(at, v as number, true);
+      if (t.text === 'f64') return (v, at) => dv.setFloat64(at, v as number, true);
+      return t.text === 'f16' ? (v, at) => dv.setUint16(at, f16ToBits(v as number), true) : (v, at) => dv.setUint16(at, bf16ToBits(v as number), true);
+    }
+    if (t instanceof PointerType) return (v, at) => dv.setBigUint64(at, BigInt(v), true);
+    const w = (t as IntType).width;
+    if (w === 64) return (v, at) => dv.setBigInt64(at, v as bigint, true);
+    if (w === 32) return (v, at) => dv.setInt32(at, v as number, true);
+    if (w === 16) return (v, at) => dv.setInt16(at, v as number, true);
+    return w === 1 ? (v, at) => dv.setInt8(at, (v as number) & 1) : (v, at) => dv.setInt8(at, v as number);
+  }
+
+  private readonly decoders = new Map<Type, (at: number) => number | bigint>();
+  private readonly encoders = new Map<Type, (v: number | bigint, at: number) => void>();
+
+  private sharedLoad(op: Operation, mask: Mask): void {
+    this.current = op;
+    const addr = this.get(op.operands[0]!) as Int32Array;
+    const el = op.results[0]!.type;
+    const bytes = bytesOf(el);
+    const vec = op.results.length;
+    const len = vec * bytes;
+    const outs = op.results.map((r) => alloc(r.type, this.n));
+    const id = this.opIds.get(op)!;
+    const bits = mask.bits;
+    let decode = this.decoders.get(el);
+    if (!decode) this.decoders.set(el, (decode = this.decoder(el)));
+    for (let t = 0; t < this.n; t++) {
+      if (!bits[t]) continue;
+      this.currentThread = t;
+      const a = addr[t]!;
+      this.smem.check(a, len, len, 'load');
+      this.smem.read(t, a, len, id);
+      for (let k = 0; k < vec; k++) outs[k]![t] = decode(a + k * bytes) as never;
+    }
+    this.currentThread = undefined;
+    op.results.forEach((r, k) => this.env.set(r, outs[k]!));
+  }
+
+  private sharedStore(op: Operation, mask: Mask): void {
+    this.current = op;
+    const [addrV, ...valsV] = op.operands;
+    const addr = this.get(addrV!) as Int32Array;
+    const vals = valsV.map((v) => this.get(v));
+    const el = valsV[0]!.type;
+    const bytes = bytesOf(el);
+    const vec = vals.length;
+    const len = vec * bytes;
+    const id = this.opIds.get(op)!;
+    const bits = mask.bits;
+    let encode = this.encoders.get(el);
+    if (!encode) this.encoders.set(el, (encode = this.encoder(el)));
+    for (let t = 0; t < this.n; t++) {
+      if (!bits[t]) continue;
+      this.currentThread = t;
+      const a = addr[t]!;
+      this.smem.check(a, len, len, 'store');
+      for (let k = 0; k < vec; k++) encode(vals[k]![t]!, k * bytes);
+      this.smem.write(t, a, this.scratch, len, id);
+    }
+    this.currentThread = undefined;
+  }
+
+  // ---- warps ----
+
+  private shuffle(op: Operation, mask: Mask): void {
+    const v = this.get(op.operands[0]!);
+    const arg = this.get(op.operands[1]!) as Int32Array;
+    const mode = op.attrs['mode'] as string;
+    const out = alloc(op.result.type, this.n);
+    const bits = mask.bits;
+    for (let w = 0; w < this.n; w += WARP) {
+      let active = 0;
+      for (let l = 0; l < WARP; l++) active += bits[w + l]!;
+      if (active === 0) continue;
+      if (active !== WARP) {
+        this.current = op;
+        this.currentThread = undefined;
+        this.fail(`gpu.shfl (shfl.sync with a full member mask) executed by ${active} of the 32 lanes of warp ${w / WARP}`);
+      }
+      for (let lane = 0; lane < WARP; lane++) {
+        const b = arg[w + lane]! & 31;
+        let src: number;
+        switch (mode) {
+          case 'up':
+            src = lane - b >= 0 ? lane - b : lane;
+            break;
+          case 'down':
+            src = lane + b <= 31 ? lane + b : lane;
+            break;
+          case 'bfly':
+            src = lane ^ b;
+            break;
+          case 'idx':
+            src = b;
+            break;
+          default:
+            throw unsupported(op);
+        }
+        out[w + lane] = v[w + src]! as never;
+      }
+    }
+    this.env.set(op.result, out);
+  }
+
+  // ---- debugging ----
+
+  private printf(op: Operation, mask: Mask): void {
+    const vals = op.operands.map((v) => this.get(v));
+    const types = op.operands.map((v) => v.type);
+    const format = op.attrs['format'] as string;
+    for (let t = 0; t < this.n; t++) {
+      if (!mask.bits[t]) continue;
+      const text = formatPrintf(
+        format,
+        vals.map((a) => a[t]!),
+        types,
+      );
+      for (const line of text.replace(/\n$/, '').split('\n')) this.prints.push(line);
+    }
+  }
+
+  private assert(op: Operation, mask: Mask): void {
+    const cond = this.get(op.operands[0]!) as Int32Array;
+    for (let t = 0; t < this.n; t++) {
+      if (!mask.bits[t] || cond[t]) continue;
+      const message = String(op.attrs['message'] ?? '');
+      throw new DeviceAssertError(`device assertion failed in ${this.where(t)}: ${message}\n  at ${op.attrs['file']}:${op.attrs['line']} (${op.attrs['function']})`, message);
+    }
+  }
+
+  // ---- control flow ----
+
+  private maskWhere(parent: Mask, cond: Int32Array, want: boolean): Mask {
+    const bits = new Uint8Array(this.n);
+    let count = 0;
+    for (let t = 0; t < this.n; t++) {
+      if (parent.bits[t] && (cond[t] !== 0) === want) {
+        bits[t] = 1;
+        count++;
+      }
+    }
+    return { bits, count };
+  }
+
+  /** Per thread: a where the mask is set, else b. */
+  private select(t: Type, mask: Mask, a: Lanes, b: Lanes): Lanes {
+    const out = alloc(t, this.n);
+    const bits = mask.bits;
+    for (let i = 0; i < this.n; i++) out[i] = (bits[i] ? a[i]! : b[i]!) as never;
+    return out;
+  }
+
+  private ifOp(op: Operation, mask: Mask): void {
+    const cond = this.get(op.operands[0]!) as Int32Array;
+    const thenMask = this.maskWhere(mask, cond, true);
+    const elseMask = this.maskWhere(mask, cond, false);
+    const thenRes = thenMask.count ? this.block(op.regions[0]!.entry, thenMask) : undefined;
+    const elseRes = elseMask.count ? this.block(op.regions[1]!.entry, elseMask) : undefined;
+    op.results.forEach((r, i) => {
+      const lanes = !elseRes ? thenRes![i]! : !thenRes ? elseRes[i]! : this.select(r.type, thenMask, thenRes[i]!, elseRes[i]!);
+      this.env.set(r, lanes);
+    });
+  }
+
+  private forOp(op: Operation, mask: Mask): void {
+    const [lbV, ubV, stepV, ...initV] = op.operands;
+    const ub = this.get(ubV!);
+    const step = this.get(stepV!);
+    const body = op.regions[0]!.entry;
+    const ivType = body.args[0]!.type as IntType;
+    let iv = this.get(lbV!);
+    let carried = initV.map((v) => this.get(v));
+    let active = mask;
+    for (;;) {
+      // The threads still looping: iv < ub (signed, as setp.ge.s32 / s64 decides).
+      const bits = new Uint8Array(this.n);
+      let count = 0;
+      for (let t = 0; t < this.n; t++) {
+        if (active.bits[t] && iv[t]! < ub[t]!) {
+          bits[t] = 1;
+          count++;
+        }
+      }
+      if (count === 0) break;
+      const running: Mask = count === active.count ? active : { bits, count };
+      this.env.set(body.args[0]!, iv);
+      body.args.slice(1).forEach((a, i) => this.env.set(a, carried[i]!));
+      const next = this.block(body, running);
+      carried = running.count === mask.count ? next : next.map((v, i) => this.select(body.args[i + 1]!.type, running, v, carried[i]!));
+      const nextIv = alloc(ivType, this.n);
+      if (ivType.width === 64) for (let t = 0; t < this.n; t++) nextIv[t] = BigInt.asIntN(64, (iv[t] as bigint) + (step[t] as bigint)) as never;
+      else for (let t = 0; t < this.n; t++) nextIv[t] = (((iv[t] as number) + (step[t] as number)) | 0) as never;
+      iv = nextIv;
+      active = running;
+    }
+    op.results.forEach((r, i) => this.env.set(r, carried[i]!));
+  }
+
+  private whileOp(op: Operation, mask: Mask): void {
+    const [before, after] = [op.regions[0]!.entry, op.regions[1]!.entry];
+    let state = op.operands.map((v) => this.get(v));
+    const results = op.results.map((r) => alloc(r.type, this.n));
+    let active = mask;
+    for (;;) {
+      before.args.forEach((a, i) => this.env.set(a, state[i]!));
+      const [cond, ...fwd] = this.block(before, active);
+      const running = this.maskWhere(active, cond as Int32Array, true);
+      // Threads that leave now keep the forwarded values as the loop's results.
+      for (let t = 0; t < this.n; t++) if (active.bits[t] && !running.bits[t]) for (let i = 0; i < results.length; i++) results[i]![t] = fwd[i]![t]! as never;
+      if (running.count === 0) break;
+      after.args.forEach((a, i) => this.env.set(a, fwd[i]!));
+      state = this.block(after, running);
+      active = running;
+    }
+    op.results.forEach((r, i) => this.env.set(r, results[i]!));
+  }
+}
+
+/** Runs a per-thread function (a tt.func, or a builtin.module holding one) for a whole launch. */
+export function simulate(threadFn: Operation, options: SimulateOptions): SimulationResult {
+  let fn = threadFn;
+  if (fn.name === 'builtin.module') {
+    const f = fn.regions[0]!.entry.ops.find((o) => o.name === 'tt.func');
+    if (!f) throw new SimulationError('the module holds no tt.func');
+    fn = f;
+  }
+  if (fn.name !== 'tt.func') throw new SimulationError(`simulate expects a tt.func, got ${fn.name}`);
+  if (!Number.isInteger(options.numWarps) || options.numWarps < 1) throw new SimulationError(`numWarps must be a positive integer, got ${options.numWarps}`);
+  return new Simulation(fn, options).run();
+}
