@@ -94,6 +94,14 @@ export function argumentFacts(values: readonly KernelArgValue[]): ArgFact[] {
   });
 }
 
+let interpretAll: boolean | undefined;
+
+/** KT_INTERPRET=1: every launch runs on the interpreter (read once, as Triton reads TRITON_INTERPRET). */
+function forceInterpreter(): boolean {
+  interpretAll ??= process.env['KT_INTERPRET'] === '1';
+  return interpretAll;
+}
+
 /** Where a launch runs: on the GPU when its tensors are GPU tensors (unless KT_INTERPRET=1), else on the interpreter. */
 function runsOnGpu(runtime: readonly KernelArgValue[], params: readonly KernelParam[], kernelName: string): boolean {
   let cuda: number | undefined;
@@ -104,7 +112,7 @@ function runsOnGpu(runtime: readonly KernelArgValue[], params: readonly KernelPa
       else host ??= i;
     }
   });
-  if (cuda === undefined || process.env['KT_INTERPRET'] === '1') return false;
+  if (cuda === undefined || forceInterpreter()) return false;
   if (host !== undefined) {
     const names = runtimeParamNames(params);
     throw new CompileError(`kernel '${kernelName}': '${names[cuda]}' is a GPU tensor but '${names[host]}' is on the CPU`, undefined, `move it to the GPU with .cuda(), or keep every tensor on the CPU to run on the interpreter`);
@@ -241,6 +249,8 @@ export class KernelDefinition {
   private readonly specializations = new Map<string, Specialization>();
   /** GPU launches seen before, by launchKey: their compiled kernel and which parameters are run-time arguments. */
   private readonly gpuLaunches = new Map<string, { kernel: GpuKernel; runtimeParams: readonly number[] }>();
+  /** What launchKey prepares once: parameter names, declared integer ranges, and space for the values. */
+  private fastPath?: { names: Set<string>; intRanges: readonly (readonly [number, number] | undefined)[]; values: unknown[] };
   /** Time spent compiling specialisations of this kernel, in milliseconds. */
   compileMs = 0;
 
@@ -299,32 +309,44 @@ export class KernelDefinition {
   }
 
   /**
-   * A key for everything a GPU launch's compiled kernel depends on, from a quick look at its arguments: tensor
+   * A key for everything a GPU launch's compiled kernel depends on, from one pass over its arguments: tensor
    * dtypes and alignment, scalar kinds (and whether they are 1 or multiples of 16), constexpr values, launch
-   * options. Undefined when the launch needs the full binding (CPU tensors, defaults, unusual values, errors).
+   * options. Leaves each parameter's value in launchValues. Undefined when the launch needs the full binding
+   * (the first launch, CPU tensors, defaults, unusual values, errors).
    */
   private launchKey(args: readonly unknown[]): string | undefined {
     const params = this.sig?.params;
     if (!params) return undefined;
-    const positional = isPlainObject(args[args.length - 1]) ? args.length - 1 : args.length;
+    if (!this.fastPath) {
+      // Declared integer parameters: the range a value must be in to skip the binding's checks.
+      const intRanges = params.map((p) => (p.kind === 'scalar' && p.dtype?.isInt && !p.dtype.isBool ? ([Number(p.dtype.intMin), Number(p.dtype.intMax)] as const) : undefined));
+      this.fastPath = { names: new Set(params.map((p) => p.name)), intRanges, values: new Array<unknown>(params.length) };
+    }
+    const { names, intRanges, values } = this.fastPath;
+    const last = args[args.length - 1];
+    const positional = isPlainObject(last) ? args.length - 1 : args.length;
     if (positional > params.length) return undefined;
-    const named = positional < args.length ? (args[positional] as Record<string, unknown>) : undefined;
+    const named = positional < args.length ? (last as Record<string, unknown>) : undefined;
     let key = '';
     let anyTensor = false;
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       const v = i < positional ? args[i] : named?.[p.name];
+      values[i] = v;
       if (v instanceof Tensor) {
-        if (!v.isCuda || p.kind === 'constexpr') return undefined;
+        if (p.kind === 'constexpr' || !v.isCuda) return undefined;
         anyTensor = true;
-        key += `T${v.dtype.name}${(v.deviceAddress() & 15n) === 0n ? 'a' : 'u'}|`;
+        key += v.aligned16 ? `T${v.dtype.name}a|` : `T${v.dtype.name}u|`;
       } else if (typeof v === 'number') {
         if (p.kind === 'constexpr') key += `c${v}|`;
         else if (!Number.isInteger(v)) key += 'f|';
-        else if (p.dtype?.isInt && (v < p.dtype.intMin || v > p.dtype.intMax)) return undefined;
-        else key += `${v === 1 ? 'i1' : v % 16 === 0 ? 'i16' : 'i'}${v >= -(2 ** 31) && v < 2 ** 31 ? '' : 'L'}|`;
+        else {
+          const range = intRanges[i];
+          if (range && (v < range[0] || v > range[1])) return undefined;
+          key += v === 1 ? 'i1|' : v % 16 === 0 ? 'i16|' : v >= -2147483648 && v < 2147483648 ? 'i|' : 'iL|';
+        }
       } else if (typeof v === 'string' && p.kind !== 'scalar') key += `s${v}|`;
-      else if (typeof v === 'boolean') key += `b${v}|`;
+      else if (typeof v === 'boolean') key += v ? 'bt|' : 'bf|';
       else if (v instanceof DType && p.kind !== 'scalar') key += `d${v.name}|`;
       else return undefined;
     }
@@ -332,17 +354,10 @@ export class KernelDefinition {
     if (named) {
       for (const k in named) {
         if (k === 'numWarps' || k === 'numStages') key += `${k}=${String(named[k])}|`;
-        else if (!params.some((p) => p.name === k)) return undefined;
+        else if (!names.has(k)) return undefined;
       }
     }
     return key;
-  }
-
-  /** Every parameter by name, for a grid function on the fast path. */
-  private meta(args: readonly unknown[], positional: number, named: Record<string, unknown> | undefined): Record<string, unknown> {
-    const meta: Record<string, unknown> = {};
-    this.sig!.params.forEach((p, i) => (meta[p.name] = i < positional ? args[i] : named?.[p.name]));
-    return meta;
   }
 
   /** Matches a launch's arguments to parameters (positionally, then by name in a trailing object). */
@@ -463,15 +478,14 @@ export class KernelDefinition {
   /** Launches on `grid`: compiles on first use of these argument types and constexprs, then runs. */
   launch(grid: Grid, args: readonly unknown[], runOptions: RunOptions = {}): void {
     // Launches on the GPU like one seen before go straight to its loaded kernel: this is the launch overhead.
-    const key = capturing || process.env['KT_INTERPRET'] === '1' ? undefined : this.launchKey(args);
+    const key = capturing || forceInterpreter() ? undefined : this.launchKey(args);
     const known = key === undefined ? undefined : this.gpuLaunches.get(key);
     if (known) {
-      const positional = isPlainObject(args[args.length - 1]) ? args.length - 1 : args.length;
-      const named = positional < args.length ? (args[positional] as Record<string, unknown>) : undefined;
-      const params = this.sig!.params;
-      const runtime = known.runtimeParams.map((i) => (i < positional ? args[i] : named![params[i]!.name]) as KernelArgValue);
-      const dims = typeof grid === 'function' ? resolveGrid(grid, this.meta(args, positional, named), this.name) : resolveGrid(grid, {}, this.name);
-      known.kernel.launch(dims, runtime);
+      const values = this.fastPath!.values;
+      const runtime = known.runtimeParams.map((i) => values[i] as KernelArgValue);
+      const meta: Record<string, unknown> = {};
+      if (typeof grid === 'function') this.sig!.params.forEach((p, i) => (meta[p.name] = values[i]));
+      known.kernel.launch(resolveGrid(grid, meta, this.name), runtime);
       return;
     }
     const bound = this.bind(args);

@@ -5,7 +5,7 @@
 import type { KernelBinary } from '../compiler/gpu/binary.ts';
 import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types.ts';
 import { f16ToBits, bf16ToBits } from '../numerics.ts';
-import { CudaError, FunctionAttribute, JitOption, check, describeCudaError } from './cuda.ts';
+import { CudaError, FunctionAttribute, JitOption, check, describeCudaError, type Driver } from './cuda.ts';
 import { checkAfterKernels, gpu, noteLaunch } from './gpu.ts';
 import type { KernelArgValue } from '../interp/interpreter.ts';
 import { Tensor } from './tensor.ts';
@@ -54,6 +54,7 @@ function paramWriter(t: Type): { size: number; write: ParamWriter } {
 /** A kernel loaded on the GPU, ready to launch. */
 export class LoadedKernel {
   private readonly fn: unknown;
+  private readonly cuLaunchKernel: Driver['cuLaunchKernel'];
   private readonly slots: ParamSlot[];
   private readonly view: DataView;
   private readonly paramPointers: bigint;
@@ -74,6 +75,7 @@ export class LoadedKernel {
         'KT_OUT_OF_SHARED_MEMORY',
       );
     }
+    this.cuLaunchKernel = d.cuLaunchKernel;
     const module = this.load();
     const fn = [null as unknown];
     check(d.cuModuleGetFunction(fn, module, binary.name), `finding kernel '${binary.name}' in its module`);
@@ -140,7 +142,7 @@ export class LoadedKernel {
     const [gx, gy, gz] = grid;
     if (gx === 0 || gy === 0 || gz === 0) return;
     const b = this.binary;
-    const code = gpu().d.cuLaunchKernel(this.fn, gx, gy, gz, b.numThreads, 1, 1, b.sharedBytes, null, this.paramPointers, null);
+    const code = this.cuLaunchKernel(this.fn, gx, gy, gz, b.numThreads, 1, 1, b.sharedBytes, null, this.paramPointers, null);
     if (code !== 0) checkAfterKernels(code, `launching ${this.describeLaunch(grid)}`);
     noteLaunch(this, grid);
   }

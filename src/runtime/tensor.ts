@@ -113,10 +113,20 @@ export class Tensor {
     return this.storage;
   }
 
+  private address?: bigint;
+
   /** The GPU address of element [0, ..., 0] (`what` names the tensor in errors). */
   deviceAddress(what = 'tensor'): bigint {
-    if (!(this.storage instanceof DeviceAllocation)) throw new TypeError(`${what} is on the CPU: a GPU kernel needs GPU tensors (move it with .cuda())`);
-    return this.storage.address(what) + BigInt(this.offset * this.dtype.bytes);
+    const s = this.storage;
+    if (!(s instanceof DeviceAllocation)) throw new TypeError(`${what} is on the CPU: a GPU kernel needs GPU tensors (move it with .cuda())`);
+    if (s.isFreed) s.address(what);
+    this.address ??= s.ptr + BigInt(this.offset * this.dtype.bytes);
+    return this.address;
+  }
+
+  /** Whether element [0, ..., 0] sits at a multiple of 16 bytes (allocations do; views at an offset may not). */
+  get aligned16(): boolean {
+    return this.storage instanceof DeviceAllocation ? (this.deviceAddress() & 15n) === 0n : (this.offset * this.dtype.bytes) % 16 === 0;
   }
 
   /** A copy on the GPU with the same shape, strides and offset (this tensor if it is there already). */
