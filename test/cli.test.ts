@@ -5,10 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { findPtxas } from '../src/compiler/gpu/ptxas.ts';
+import { gpuAvailable } from '../src/runtime/gpu.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/kt.js');
 let project: string;
+const hasGpu = gpuAvailable();
+const hasPtxas = findPtxas() !== undefined;
 
 function kt(args: string[], cwd = root): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', KT_INTERPRET: '' } });
@@ -95,11 +99,23 @@ describe('kt run', () => {
     expect(r.stdout.trim().endsWith('PASS')).toBe(true);
   });
 
-  test('without --interpret on a machine without a GPU, says in one line that it falls back', () => {
+  test.skipIf(hasGpu)('without --interpret on a machine without a GPU, says in one line that it falls back', () => {
     const r = kt(['run', 'add']);
     expect(r.code).toBe(0);
     const first = r.stdout.split('\n')[0]!;
-    expect(first).toMatch(/^kt: .*; running on the CPU interpreter$/);
+    expect(first).toMatch(/^kt: no CUDA driver found .*; running on the CPU interpreter$/);
+  });
+
+  test.skipIf(hasGpu)('--check needs a GPU and says so', () => {
+    const r = kt(['run', 'add', '--check']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--check needs a GPU: no CUDA driver found/);
+  });
+
+  test('--check and --interpret do not go together', () => {
+    const r = kt(['run', 'add', '--check', '--interpret']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot be combined with --interpret/);
   });
 
   test('takes sizes as expressions, a dtype and config overrides', () => {
@@ -192,7 +208,42 @@ describe('kt list and kt compile', () => {
     expect(r.stderr).toMatch(/the signature has 6 entries but the kernel has 5 parameters/);
   });
 
-  test.each(['run', 'list', 'compile'])('kt %s --help', (cmd) => {
+  test('kt compile --emit gpu-ir shows layouts; --emit ptx the PTX for the target', () => {
+    const gpuIr = kt(['compile', 'add', '--emit', 'gpu-ir']);
+    expect(gpuIr.code).toBe(0);
+    expect(gpuIr.stdout).toMatch(/^#blocked = #ttg\.blocked<\{sizePerThread = \[4\]/m);
+    expect(gpuIr.stdout).toContain('module attributes {ttg.num-warps = 4');
+    const ptx = kt(['compile', 'add', '--emit', 'ptx', '--target', 'sm_80', '--num-warps', '8']);
+    expect(ptx.code).toBe(0);
+    expect(ptx.stdout).toContain('.target sm_80');
+    expect(ptx.stdout).toContain('.maxntid 256, 1, 1');
+    expect(ptx.stdout).toContain('ld.global.v4.f32');
+  });
+
+  test.skipIf(!hasPtxas)('kt compile --emit cubin writes the cubin and shows registers and spills', () => {
+    const out = path.join(project, 'add.cubin');
+    const r = kt(['compile', 'add', '--emit', 'cubin', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(fs.statSync(out).size).toBeGreaterThan(1000);
+    expect(r.stdout).toMatch(/registers \d+, spill stores 0 bytes, spill loads 0 bytes/);
+    expect(r.stdout).toContain("Compiling entry function 'add' for 'sm_90'");
+  });
+
+  test('kt compile rejects a bad target or warp count', () => {
+    expect(kt(['compile', 'add', '--emit', 'ptx', '--target', 'volta']).stderr).toMatch(/--target must name an architecture such as sm_90/);
+    expect(kt(['compile', 'add', '--emit', 'ptx', '--num-warps', '3']).stderr).toMatch(/--num-warps must be a power of two from 1 to 32/);
+  });
+
+  test('kt doctor says what it found', () => {
+    const r = kt(['doctor']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Node\.js +v\d+/m);
+    expect(r.stdout).toMatch(hasGpu ? /^CUDA driver +ok/m : /^GPU +no: no CUDA driver found.*kernels run on the CPU interpreter/m);
+    expect(r.stdout).toMatch(hasPtxas ? /^ptxas +ok: /m : /^ptxas +no: /m);
+    expect(r.stdout).toMatch(/^cache +\//m);
+  });
+
+  test.each(['run', 'list', 'compile', 'doctor'])('kt %s --help', (cmd) => {
     const r = kt([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`kt ${cmd}`);

@@ -4,6 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { empty, tensor } from 'kt';
+import { add } from '../../kernels/add.ts';
 import { LoadedKernel } from '../../src/runtime/launcher.ts';
 import { realGpu } from './harness.ts';
 
@@ -24,6 +26,17 @@ describe.skipIf(!realGpu)('errors on the GPU', () => {
 
   test('a kernel that needs more shared memory than the GPU has is refused before launch', () => {
     expect(() => new LoadedKernel({ name: 'greedy', ptx: emptyKernel('greedy'), sharedBytes: 1 << 22, numThreads: 32 }, [], [])).toThrow(/needs 4194304 bytes of shared memory per program[\s\S]*smaller blocks/);
+  });
+
+  test('a disposed tensor cannot be used again', () => {
+    const t = tensor([1, 2, 3]).cuda();
+    const out = empty([3], 'f32', 'cuda');
+    add([1], t, t, out, 3, { BLOCK: 4 });
+    expect(out.toNumbers()).toEqual([2, 4, 6]);
+    t.dispose();
+    expect(() => add([1], t, t, out, 3, { BLOCK: 4 })).toThrow(/argument 'x': the tensor's GPU memory was freed by dispose\(\)/);
+    expect(() => t.toArray()).toThrow(/freed by dispose/);
+    out.dispose();
   });
 
   test('devicePrint prints each element with its program and index', () => {

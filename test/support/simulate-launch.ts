@@ -1,7 +1,9 @@
 // A launch through the GPU compiler without a GPU: the kernel is compiled to per-thread IR exactly as for the
-// GPU (same passes, same argument facts) and run by the SIMT simulator on CPU tensors.
+// GPU (same passes, same argument facts) and run by the SIMT simulator on CPU tensors. When ptxas is on the
+// PATH, the kernel's PTX is assembled too (for sm_90), so that PTX the hardware would refuse fails here.
 import { resolveGrid, type Grid, type Kernel } from 'kt';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
+import { assemble, findPtxas } from '../../src/compiler/gpu/ptxas.ts';
 import { argumentFacts } from '../../src/dsl/kernel.ts';
 import { simulate, type SimulationResult } from './simt.ts';
 
@@ -12,6 +14,8 @@ export function simulateLaunch(k: Kernel, grid: Grid, args: readonly unknown[]):
   const spec = def.specialize(bound.bindings);
   const numWarps = bound.options.numWarps ?? 4;
   const compiled = compileToPtx(spec.ir.module, { numWarps, argFacts: argumentFacts(bound.runtime) });
+  const ptxas = findPtxas();
+  if (ptxas) assemble(compiled.ptx, 'sm_90', compiled.kernelName, ptxas);
   const fn = compiled.threadIr.regions[0]!.entry.ops[0]!;
   return simulate(fn, { grid: dims, numWarps, sharedBytes: compiled.sharedBytes, args: [...bound.runtime] });
 }

@@ -81,7 +81,23 @@ class PtxPrinter {
   private usesAssert = false;
   private localBytes = 0;
 
-  constructor(private readonly fn: Operation) {}
+  constructor(
+    private readonly fn: Operation,
+    /** The architecture number: 90 for sm_90. Before 90, PTX has no bf16 add/sub/mul/setp, nor bf16 conversions to integers, f64 or f16. */
+    readonly sm: number,
+  ) {}
+
+  /** Whether bf16 values must go through f32 (or fma) for `op`: before sm_90. */
+  bf16ViaF32(...types: Type[]): boolean {
+    return this.sm < 90 && types.some((t) => t instanceof FloatType && t.text === 'bf16');
+  }
+
+  /** A bf16 value widened to f32 (exactly: its bits are an f32's upper half). */
+  widenBf16(v: Value): string {
+    const f = this.fresh(new FloatType('f32'));
+    this.line(`cvt.f32.bf16 ${f}, ${this.r(v)};`);
+    return f;
+  }
 
   private reg(v: Value): string {
     let r = this.regs.get(v);
@@ -268,10 +284,13 @@ function paramType(t: Type): string {
   throw new Error(`no PTX parameter type for ${t.text}`);
 }
 
+/** 90 for sm_90 (and sm_90a). */
+const archNumber = (target: string): number => Number(target.replace(/^sm_(\d+).*$/, '$1'));
+
 /** The oldest PTX ISA version that supports the target (each architecture arrived with a newer ISA). */
 function ptxVersion(target: string): string {
-  const sm = Number(target.replace(/^sm_(\d+).*$/, '$1'));
-  return sm >= 120 ? '8.7' : sm >= 100 ? '8.6' : sm >= 90 ? '8.0' : sm >= 89 ? '7.8' : sm >= 80 ? '7.0' : '6.4';
+  const sm = archNumber(target);
+  return sm >= 120 ? '8.7' : sm >= 100 ? '8.6' : sm >= 80 ? '8.0' : '7.0';
 }
 
 type Handler = (p: PtxPrinter, op: Operation) => void;
@@ -293,6 +312,18 @@ const intBinary = (mnemonic: string, opts: { unsigned?: boolean; canonical?: boo
 const floatBinary = (mnemonic: string, round = true): Handler => (p, op) => {
   const [a, b] = op.operands as [Value, Value];
   const t = op.result.type as FloatType;
+  if (round && p.bf16ViaF32(t)) {
+    // Before sm_90, bf16 has fma but no add, sub or mul: a + b = fma(a, 1, b), a - b = fma(b, -1, a),
+    // a * b = fma(a, b, -0), each rounded once, exactly as the missing instruction would.
+    const [x, y, z] = mnemonic === 'add' ? [p.r(a), '0x3F80', p.r(b)] : mnemonic === 'sub' ? [p.r(b), '0xBF80', p.r(a)] : [p.r(a), p.r(b), '0x8000'];
+    const regs = [x, y, z].map((v) => {
+      if (!v.startsWith('0x')) return v;
+      const k = p.tmp(t);
+      p.emit(`mov.b16 ${k}, ${v};`);
+      return k;
+    });
+    return p.emit(`fma.rn.bf16 ${p.r(op.result)}, ${regs.join(', ')};`);
+  }
   p.emit(`${mnemonic}${round ? '.rn' : ''}.${fty(t)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
 };
 
@@ -425,7 +456,9 @@ const handlers: Record<string, Handler> = {
   },
   'arith.cmpf': (p, op) => {
     const [a, b] = op.operands as [Value, Value];
-    p.emit(`setp.${cmpfPredicate[op.attrs['predicate'] as string]}.${fty(a.type)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
+    const pred = cmpfPredicate[op.attrs['predicate'] as string];
+    if (p.bf16ViaF32(a.type)) return p.emit(`setp.${pred}.f32 ${p.r(op.result)}, ${p.widenBf16(a)}, ${p.widenBf16(b)};`);
+    p.emit(`setp.${pred}.${fty(a.type)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
   },
   'arith.select': (p, op) => {
     const [c, a, b] = op.operands as [Value, Value, Value];
@@ -455,8 +488,21 @@ const handlers: Record<string, Handler> = {
     else p.emit(`mov.b32 ${r}, ${s};`);
     p.canonicalize(op.result);
   },
-  'arith.extf': (p, op) => p.emit(`cvt.${fty(op.result.type)}.${fty(op.operands[0]!.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
-  'arith.truncf': (p, op) => p.emit(`cvt.rn.${fty(op.result.type)}.${fty(op.operands[0]!.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
+  'arith.extf': (p, op) => {
+    const [x, t] = [op.operands[0]!, op.result.type];
+    if (p.bf16ViaF32(x.type) && t.text !== 'f32') return p.emit(`cvt.${fty(t)}.f32 ${p.r(op.result)}, ${p.widenBf16(x)};`);
+    p.emit(`cvt.${fty(t)}.${fty(x.type)} ${p.r(op.result)}, ${p.r(x)};`);
+  },
+  'arith.truncf': (p, op) => {
+    const [x, t] = [op.operands[0]!, op.result.type];
+    // Before sm_90, bf16 narrows only from f32 (an f64 or f16 goes through f32 first).
+    if (p.bf16ViaF32(t, x.type) && x.type.text !== 'f32') {
+      const f = p.bf16ViaF32(x.type) ? p.widenBf16(x) : p.tmp(new FloatType('f32'));
+      if (!p.bf16ViaF32(x.type)) p.emit(`cvt.rn.f32.${fty(x.type)} ${f}, ${p.r(x)};`);
+      return p.emit(`cvt.rn.${fty(t)}.f32 ${p.r(op.result)}, ${f};`);
+    }
+    p.emit(`cvt.rn.${fty(t)}.${fty(x.type)} ${p.r(op.result)}, ${p.r(x)};`);
+  },
   'arith.sitofp': (p, op) => intToFloat(p, op, true),
   'arith.uitofp': (p, op) => intToFloat(p, op, false),
   'arith.fptosi': (p, op) => floatToInt(p, op, true),
@@ -511,6 +557,7 @@ const handlers: Record<string, Handler> = {
     const el = val.type as ScalarType;
     zero(p, op.result);
     const kind = op.attrs['atomic_rmw_op'] as string;
+    if (kind === 'fadd' && p.bf16ViaF32(el)) throw new Error(`atomic add on bf16 needs sm_90 or newer (the target is sm_${p.sm})`);
     const w = el instanceof PointerType ? 64 : (el as IntType | FloatType).width;
     const ty =
       kind === 'fadd' ? (el instanceof FloatType && el.width === 16 ? `noftz.${el.text}` : fty(el))
@@ -668,6 +715,12 @@ function intToFloat(p: PtxPrinter, op: Operation, signed: boolean): void {
     return t;
   })() : signed ? p.r(op.operands[0]!) : p.unsignedOperand(op.operands[0]!);
   const it = src.width === 64 ? (signed ? 's64' : 'u64') : src.width === 1 || !signed ? 'u32' : 's32';
+  if (p.bf16ViaF32(dst)) {
+    // Before sm_90: through f32 (rounding twice for integers beyond 2^24).
+    const f = p.tmp(new FloatType('f32'));
+    p.emit(`cvt.rn.f32.${it} ${f}, ${s};`);
+    return p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${f};`);
+  }
   p.emit(`cvt.rn.${fty(dst)}.${it} ${p.r(op.result)}, ${s};`);
 }
 
@@ -676,11 +729,12 @@ function floatToInt(p: PtxPrinter, op: Operation, signed: boolean): void {
   const dst = op.result.type as IntType;
   if (dst.width === 1) throw new Error('float to i1 is a comparison, not a conversion');
   const r = p.r(op.result);
-  const x = p.r(op.operands[0]!);
+  const x = p.bf16ViaF32(src) ? p.widenBf16(op.operands[0]!) : p.r(op.operands[0]!);
+  const from = p.bf16ViaF32(src) ? 'f32' : fty(src);
   // cvt.rzi saturates to the destination's range and turns NaN into 0, as the interpreter does.
-  if (dst.width >= 32) return p.emit(`cvt.rzi.${signed ? 's' : 'u'}${dst.width}.${fty(src)} ${r}, ${x};`);
+  if (dst.width >= 32) return p.emit(`cvt.rzi.${signed ? 's' : 'u'}${dst.width}.${from} ${r}, ${x};`);
   // Narrow integers live in 32-bit registers: convert to 32 bits, then saturate to the narrow range.
-  p.emit(`cvt.rzi.${signed ? 's32' : 'u32'}.${fty(src)} ${r}, ${x};`);
+  p.emit(`cvt.rzi.${signed ? 's32' : 'u32'}.${from} ${r}, ${x};`);
   if (signed) {
     p.emit(`max.s32 ${r}, ${r}, ${-(2 ** (dst.width - 1))};`);
     p.emit(`min.s32 ${r}, ${r}, ${2 ** (dst.width - 1) - 1};`);
@@ -712,7 +766,8 @@ function remf(p: PtxPrinter, op: Operation): void {
   const [x, y] = op.operands.map((v) => {
     if (t.width === 64) return p.r(v);
     const w = p.tmp(f64t);
-    p.emit(`cvt.f64.${fty(v.type)} ${w}, ${p.r(v)};`);
+    if (p.bf16ViaF32(v.type)) p.emit(`cvt.f64.f32 ${w}, ${p.widenBf16(v)};`);
+    else p.emit(`cvt.f64.${fty(v.type)} ${w}, ${p.r(v)};`);
     return w;
   }) as [string, string];
   const [q, r] = [p.tmp(f64t), p.tmp(f64t)];
@@ -721,7 +776,12 @@ function remf(p: PtxPrinter, op: Operation): void {
   p.emit(`neg.f64 ${q}, ${q};`);
   p.emit(`fma.rn.f64 ${r}, ${q}, ${y}, ${x};`);
   if (t.width === 64) p.emit(`mov.f64 ${p.r(op.result)}, ${r};`);
-  else p.emit(`cvt.rn.${fty(t)}.f64 ${p.r(op.result)}, ${r};`);
+  else if (p.bf16ViaF32(t)) {
+    // The remainder is exact in the operands' precision, so going through f32 rounds nothing.
+    const f = p.tmp(new FloatType('f32'));
+    p.emit(`cvt.rn.f32.f64 ${f}, ${r};`);
+    p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${f};`);
+  } else p.emit(`cvt.rn.${fty(t)}.f64 ${p.r(op.result)}, ${r};`);
 }
 
 function sinCos(p: PtxPrinter, which: 'sin' | 'cos', d: string, a: string): void {
@@ -795,7 +855,8 @@ function printf(p: PtxPrinter, op: Operation): void {
       let r = p.r(v);
       if (t.width !== 64) {
         const w = p.tmp(new FloatType('f64'));
-        p.emit(`cvt.f64.${fty(t)} ${w}, ${r};`);
+        if (p.bf16ViaF32(t)) p.emit(`cvt.f64.f32 ${w}, ${p.widenBf16(v)};`);
+        else p.emit(`cvt.f64.${fty(t)} ${w}, ${r};`);
         r = w;
       }
       stores.push(`st.local.f64 [__local_depot+${off}], ${r};`);
@@ -860,7 +921,7 @@ function assertFail(p: PtxPrinter, op: Operation): void {
 
 /** Renders a per-thread function as a PTX module with one kernel. */
 export function printPtx(fn: Operation, options: PtxOptions): string {
-  return new PtxPrinter(fn).render(options);
+  return new PtxPrinter(fn, archNumber(options.target ?? 'sm_90')).render(options);
 }
 
 export { PtxPrinter };
