@@ -4,7 +4,7 @@ export type { LoadOptions, StoreOptions, AtomicOptions, RangeOptions } from './d
 export type { Tile, Mask, Value, Ptr, constexpr, i1, i8, i16, i32, i64, u8, u16, u32, u64, f16, bf16, f32, f64, DTypeLike } from './dsl/types.ts';
 export { kernel, KernelDefinition, resolveGrid, type Kernel, type Grid, type LaunchOptions, type Specialization } from './dsl/kernel.ts';
 export { Tensor, tensor, empty, zeros, full, rand, randn, randint, arange, toDType, Random, type DTypeSpec, type Device } from './runtime/tensor.ts';
-export { synchronize, gpuAvailable, type GpuInfo } from './runtime/gpu.ts';
+export { synchronize, gpuAvailable, GpuStream, GpuEvent, type GpuInfo } from './runtime/gpu.ts';
 export { CudaError, NoGpuError } from './runtime/cuda.ts';
 export { DType, dtypes, dtypeByName } from './compiler/semantic/dtype.ts';
 export { f16ToBits, f16FromBits, bf16ToBits, bf16FromBits, roundF16, roundBF16 } from './numerics.ts';

@@ -21,7 +21,7 @@ import { buildGpuBinary, type KernelBinary } from '../compiler/gpu/binary.ts';
 import type { Type } from '../compiler/ir/types.ts';
 import { factsKey, type ArgFact } from '../compiler/passes/specialize-arguments.ts';
 import { InterpretedKernel, type KernelArgValue, type RunOptions } from '../interp/interpreter.ts';
-import { gpu } from '../runtime/gpu.ts';
+import { GpuStream, gpu, type DeviceAllocation } from '../runtime/gpu.ts';
 import { LoadedKernel } from '../runtime/launcher.ts';
 import { Tensor } from '../runtime/tensor.ts';
 
@@ -37,9 +37,11 @@ export interface LaunchOptions {
   numWarps?: number;
   /** Software-pipelining stages on the GPU (3 by default). */
   numStages?: number;
+  /** The GPU stream to launch on (the default stream when not given). */
+  stream?: GpuStream;
 }
 
-const launchOptionNames = new Set(['numWarps', 'numStages']);
+const launchOptionNames = new Set(['numWarps', 'numStages', 'stream']);
 
 /** One compiled specialisation of a kernel. */
 export interface Specialization {
@@ -75,8 +77,8 @@ export class GpuKernel {
     return this.loaded;
   }
 
-  launch(grid: readonly [number, number, number], args: readonly KernelArgValue[]): void {
-    (this.loaded ?? this.load()).launch(grid, args);
+  launch(grid: readonly [number, number, number], args: readonly KernelArgValue[], stream?: GpuStream): void {
+    (this.loaded ?? this.load()).launch(grid, args, stream);
   }
 }
 
@@ -108,8 +110,12 @@ function runsOnGpu(runtime: readonly KernelArgValue[], params: readonly KernelPa
   let host: number | undefined;
   runtime.forEach((v, i) => {
     if (v instanceof Tensor) {
-      if (v.isCuda) cuda ??= i;
-      else host ??= i;
+      if (v.isCuda) {
+        cuda ??= i;
+        if ((v.storage as DeviceAllocation).isFreed) {
+          throw new Error(`kernel '${kernelName}': argument '${runtimeParamNames(params)[i]}': the tensor's GPU memory was freed by dispose()`);
+        }
+      } else host ??= i;
     }
   });
   if (cuda === undefined || forceInterpreter()) return false;
@@ -248,7 +254,7 @@ export class KernelDefinition {
   private sig?: KernelSignature;
   private readonly specializations = new Map<string, Specialization>();
   /** GPU launches seen before, by launchKey: their compiled kernel and which parameters are run-time arguments. */
-  private readonly gpuLaunches = new Map<string, { kernel: GpuKernel; runtimeParams: readonly number[] }>();
+  private readonly gpuLaunches = new Map<string, { kernel: GpuKernel; runtimeParams: readonly number[]; runtime: KernelArgValue[] }>();
   /** What launchKey prepares once: parameter names, declared integer ranges, and space for the values. */
   private fastPath?: { names: Set<string>; intRanges: readonly (readonly [number, number] | undefined)[]; values: unknown[] };
   /** Time spent compiling specialisations of this kernel, in milliseconds. */
@@ -334,7 +340,7 @@ export class KernelDefinition {
       const v = i < positional ? args[i] : named?.[p.name];
       values[i] = v;
       if (v instanceof Tensor) {
-        if (p.kind === 'constexpr' || !v.isCuda) return undefined;
+        if (p.kind === 'constexpr' || !v.isCuda || (v.storage as DeviceAllocation).isFreed) return undefined;
         anyTensor = true;
         key += v.aligned16 ? `T${v.dtype.name}a|` : `T${v.dtype.name}u|`;
       } else if (typeof v === 'number') {
@@ -354,7 +360,9 @@ export class KernelDefinition {
     if (named) {
       for (const k in named) {
         if (k === 'numWarps' || k === 'numStages') key += `${k}=${String(named[k])}|`;
-        else if (!names.has(k)) return undefined;
+        else if (k === 'stream') {
+          if (named[k] !== undefined && !(named[k] instanceof GpuStream)) return undefined;
+        } else if (!names.has(k)) return undefined;
       }
     }
     return key;
@@ -372,14 +380,19 @@ export class KernelDefinition {
     }
     const options: LaunchOptions = {};
     for (const [k, v] of Object.entries(named)) {
-      if (launchOptionNames.has(k)) {
+      if (k === 'stream') {
+        if (v !== undefined && !(v instanceof GpuStream)) throw error(`stream must be a GpuStream, got ${describe(v)}`);
+        options.stream = v as GpuStream | undefined;
+      } else if (launchOptionNames.has(k)) {
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw error(`${k} must be a positive integer, got ${describe(v)}`);
-        options[k as keyof LaunchOptions] = v;
+        options[k as 'numWarps' | 'numStages'] = v;
       } else if (!params.some((p) => p.name === k)) {
-        throw error(`has no parameter '${k}'`, `its parameters are ${params.map((p) => p.name).join(', ')}; launch options are numWarps and numStages`);
+        throw error(`has no parameter '${k}'`, `its parameters are ${params.map((p) => p.name).join(', ')}; launch options are numWarps, numStages and stream`);
       }
     }
-    if (options.numWarps !== undefined && (options.numWarps & (options.numWarps - 1)) !== 0) throw error(`numWarps must be a power of two, got ${options.numWarps}`);
+    if (options.numWarps !== undefined && ((options.numWarps & (options.numWarps - 1)) !== 0 || options.numWarps > 32)) {
+      throw error(`numWarps must be a power of two from 1 to 32 (at most 1024 threads per program), got ${options.numWarps}`);
+    }
     const bindings: ArgBinding[] = [];
     const runtime: KernelArgValue[] = [];
     const meta: Record<string, unknown> = {};
@@ -482,10 +495,12 @@ export class KernelDefinition {
     const known = key === undefined ? undefined : this.gpuLaunches.get(key);
     if (known) {
       const values = this.fastPath!.values;
-      const runtime = known.runtimeParams.map((i) => values[i] as KernelArgValue);
+      const { runtime, runtimeParams } = known;
+      for (let i = 0; i < runtimeParams.length; i++) runtime[i] = values[runtimeParams[i]!] as KernelArgValue;
       const meta: Record<string, unknown> = {};
       if (typeof grid === 'function') this.sig!.params.forEach((p, i) => (meta[p.name] = values[i]));
-      known.kernel.launch(resolveGrid(grid, meta, this.name), runtime);
+      const stream = isPlainObject(args[args.length - 1]) ? (args[args.length - 1] as LaunchOptions).stream : undefined;
+      known.kernel.launch(resolveGrid(grid, meta, this.name), runtime, stream);
       return;
     }
     const bound = this.bind(args);
@@ -498,8 +513,11 @@ export class KernelDefinition {
     if (runsOnGpu(bound.runtime, this.params, this.name)) {
       const options = { numWarps: bound.options.numWarps ?? 4, numStages: bound.options.numStages ?? 3 };
       const kernel = spec.gpu(argumentFacts(bound.runtime), options);
-      kernel.launch(dims, bound.runtime);
-      if (key !== undefined) this.gpuLaunches.set(key, { kernel, runtimeParams: bound.bindings.flatMap((b, i) => (b.kind === 'runtime' ? [i] : [])) });
+      kernel.launch(dims, bound.runtime, bound.options.stream);
+      if (key !== undefined) {
+        const runtimeParams = bound.bindings.flatMap((b, i) => (b.kind === 'runtime' ? [i] : []));
+        this.gpuLaunches.set(key, { kernel, runtimeParams, runtime: new Array<KernelArgValue>(runtimeParams.length) });
+      }
       return;
     }
     const interp = spec.interpreted();
@@ -508,9 +526,16 @@ export class KernelDefinition {
   }
 }
 
+const isSize = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0;
+
 /** Normalises a grid to three non-negative sizes. */
 export function resolveGrid(grid: Grid, meta: Record<string, unknown>, kernelName: string): [number, number, number] {
   const g = typeof grid === 'function' ? grid(meta) : grid;
+  if (Array.isArray(g) && g.length >= 1 && g.length <= 3) {
+    // The common case, checked without allocating more than the result.
+    const [x, y = 1, z = 1] = g as number[];
+    if (isSize(x) && isSize(y) && isSize(z)) return [x, y, z];
+  }
   const dims = typeof g === 'number' ? [g] : [...g];
   if (dims.length < 1 || dims.length > 3 || dims.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
     throw new RangeError(`kernel '${kernelName}': the grid must be 1 to 3 non-negative integers, got ${JSON.stringify(g)}`);

@@ -54,6 +54,9 @@ const signatures = {
   cuFuncSetAttribute: 'int cuFuncSetAttribute(void *fn, int attribute, int value)',
   cuLaunchKernel:
     'int cuLaunchKernel(void *fn, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int sharedBytes, void *stream, void *params, void *extra)',
+  cuStreamCreate: 'int cuStreamCreate(_Out_ void **stream, unsigned int flags)',
+  cuStreamSynchronize: 'int cuStreamSynchronize(void *stream)',
+  cuStreamDestroy: 'int cuStreamDestroy_v2(void *stream)',
   cuEventCreate: 'int cuEventCreate(_Out_ void **event, unsigned int flags)',
   cuEventRecord: 'int cuEventRecord(void *event, void *stream)',
   cuEventSynchronize: 'int cuEventSynchronize(void *event)',

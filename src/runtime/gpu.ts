@@ -237,7 +237,34 @@ export function fillDevice(dst: bigint, bits: number, elementBytes: 1 | 2 | 4, c
   checkAfterKernels(code, 'filling GPU memory');
 }
 
-// ---- events ------------------------------------------------------------------------------------------------
+// ---- streams and events ------------------------------------------------------------------------------------
+
+/**
+ * A queue of GPU work: launches on one stream run in order, launches on different streams may overlap. Without
+ * one, kt uses the default stream, which waits for (and is waited for by) every other blocking stream.
+ */
+export class GpuStream {
+  /** The driver's handle (for launches). */
+  readonly handle: unknown;
+  private destroyed = false;
+
+  constructor() {
+    const h = out<unknown>(null);
+    check(gpu().d.cuStreamCreate(h, 0), 'creating a CUDA stream');
+    this.handle = h[0];
+  }
+
+  /** Waits for the work queued on this stream. */
+  synchronize(): void {
+    checkAfterKernels(gpu().d.cuStreamSynchronize(this.handle), 'waiting for a CUDA stream');
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    check(gpu().d.cuStreamDestroy(this.handle), 'destroying a CUDA stream');
+  }
+}
 
 /** A point in the GPU's work queue, for timing. */
 export class GpuEvent {
@@ -249,9 +276,9 @@ export class GpuEvent {
     this.handle = h[0];
   }
 
-  /** Records the event after the work launched so far. */
-  record(): this {
-    checkAfterKernels(gpu().d.cuEventRecord(this.handle, null), 'recording a CUDA event');
+  /** Records the event after the work launched so far (on `stream`, or the default stream). */
+  record(stream?: GpuStream): this {
+    checkAfterKernels(gpu().d.cuEventRecord(this.handle, stream?.handle ?? null), 'recording a CUDA event');
     return this;
   }
 

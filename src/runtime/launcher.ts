@@ -6,7 +6,7 @@ import type { KernelBinary } from '../compiler/gpu/binary.ts';
 import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types.ts';
 import { f16ToBits, bf16ToBits } from '../numerics.ts';
 import { CudaError, FunctionAttribute, JitOption, check, describeCudaError, type Driver } from './cuda.ts';
-import { checkAfterKernels, gpu, noteLaunch } from './gpu.ts';
+import { checkAfterKernels, gpu, noteLaunch, type GpuStream } from './gpu.ts';
 import type { KernelArgValue } from '../interp/interpreter.ts';
 import { Tensor } from './tensor.ts';
 
@@ -131,8 +131,8 @@ export class LoadedKernel {
     return loadModule(b.name, Buffer.from(`${b.ptx}\0`, 'utf8'), 'PTX');
   }
 
-  /** Launches on `grid` (asynchronously) with one value per kernel parameter. */
-  launch(grid: readonly [number, number, number], args: readonly KernelArgValue[]): void {
+  /** Launches on `grid` (asynchronously, on `stream` or the default stream) with one value per kernel parameter. */
+  launch(grid: readonly [number, number, number], args: readonly KernelArgValue[], stream: GpuStream | undefined = undefined): void {
     const slots = this.slots;
     const view = this.view;
     for (let i = 0; i < slots.length; i++) {
@@ -142,7 +142,7 @@ export class LoadedKernel {
     const [gx, gy, gz] = grid;
     if (gx === 0 || gy === 0 || gz === 0) return;
     const b = this.binary;
-    const code = this.cuLaunchKernel(this.fn, gx, gy, gz, b.numThreads, 1, 1, b.sharedBytes, null, this.paramPointers, null);
+    const code = this.cuLaunchKernel(this.fn, gx, gy, gz, b.numThreads, 1, 1, b.sharedBytes, stream?.handle ?? null, this.paramPointers, null);
     if (code !== 0) checkAfterKernels(code, `launching ${this.describeLaunch(grid)}`);
     noteLaunch(this, grid);
   }

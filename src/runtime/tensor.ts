@@ -124,9 +124,12 @@ export class Tensor {
     return this.address;
   }
 
+  private isAligned16?: boolean;
+
   /** Whether element [0, ..., 0] sits at a multiple of 16 bytes (allocations do; views at an offset may not). */
   get aligned16(): boolean {
-    return this.storage instanceof DeviceAllocation ? (this.deviceAddress() & 15n) === 0n : (this.offset * this.dtype.bytes) % 16 === 0;
+    this.isAligned16 ??= this.storage instanceof DeviceAllocation ? (this.deviceAddress() & 15n) === 0n : (this.offset * this.dtype.bytes) % 16 === 0;
+    return this.isAligned16;
   }
 
   /** A copy on the GPU with the same shape, strides and offset (this tensor if it is there already). */

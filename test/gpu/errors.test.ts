@@ -34,7 +34,7 @@ describe.skipIf(!realGpu)('errors on the GPU', () => {
     add([1], t, t, out, 3, { BLOCK: 4 });
     expect(out.toNumbers()).toEqual([2, 4, 6]);
     t.dispose();
-    expect(() => add([1], t, t, out, 3, { BLOCK: 4 })).toThrow(/argument 'x': the tensor's GPU memory was freed by dispose\(\)/);
+    expect(() => add([1], t, t, out, 3, { BLOCK: 4 })).toThrow(/kernel 'add': argument 'x': the tensor's GPU memory was freed by dispose\(\)/);
     expect(() => t.toArray()).toThrow(/freed by dispose/);
     out.dispose();
   });

@@ -17,6 +17,9 @@ type Lowered = { readonly kind: 'scalar'; readonly v: Value } | { readonly kind:
 
 const log2 = (n: number): number => Math.round(Math.log2(n));
 
+/** A dot's steps along k are unrolled up to this many (beyond, a loop). */
+const MAX_UNROLLED_K = 64;
+
 /** Scalar types that shuffles move as they are; others are widened to 32 bits first. */
 const is32 = (t: ScalarType): boolean => (t instanceof IntType && t.width === 32) || (t instanceof FloatType && t.width === 32);
 
@@ -560,10 +563,16 @@ export class Lowering {
     const offset = op.attrs['allocation.offset'] as number;
     const s = this.tile(op.operands[0]!);
     const bytes = elementBytes(mt.element);
-    for (let r = 0; r < s.map.numRegs; r++) {
-      const own = this.owner(s.map, r);
-      const idx = this.sharedIndex(mt, (i) => this.coord(s.map, r, i));
-      this.guarded(own, () => this.sharedStore(this.smemAddress(offset, idx, bytes), [s.regs[r]!], mt.element));
+    // Registers consecutive along the buffer's fastest dimension are stored as one vector (up to 16 bytes).
+    const map = s.map;
+    const fastest = map.root.order[0]!;
+    const along = map.dims.indexOf(fastest);
+    const vec = along === mt.encoding.order[0] && !map.wraps(fastest) && mt.element !== i1 ? Math.min(map.perRep[fastest]!, 16 / bytes) : 1;
+    for (const group of map.vectorGroups(vec)) {
+      const r = group[0]!;
+      const own = this.owner(map, r);
+      const idx = this.sharedIndex(mt, (i) => this.coord(map, r, i));
+      this.guarded(own, () => this.sharedStore(this.smemAddress(offset, idx, bytes), group.map((g) => s.regs[g]!), mt.element));
     }
     this.values.set(op.result, { kind: 'smem', offset, type: mt });
   }
@@ -622,32 +631,39 @@ export class Lowering {
       return x;
     };
     const inBytes = elementBytes(inEl);
-    const lb = this.c32(0);
-    const ub = this.c32(K);
-    const step = this.c32(1);
-    const init = Array.from({ length: map.numRegs }, (_, r) => acc.regs[r]!);
-    const body = new Block([i32, ...init.map((v) => v.type)]);
-    this.b.inBlock(body, () => {
-      const k = body.args[0]!;
-      const carried = body.args.slice(1);
-      const aVals = Array.from({ length: rowsLocal }, (_, lm) => {
-        const idx = this.sharedIndex(a.type, (i) => (i === 0 ? rowCoord(lm) : k));
-        return toAcc(this.sharedLoad(this.smemAddress(a.offset, idx, inBytes), [inEl])[0]!);
-      });
-      const bVals = Array.from({ length: colsLocal }, (_, ln) => {
-        const idx = this.sharedIndex(bm.type, (i) => (i === 0 ? k : colCoord(ln)));
-        return toAcc(this.sharedLoad(this.smemAddress(bm.offset, idx, inBytes), [inEl])[0]!);
-      });
-      const next = carried.map((c, r) => {
+    // A thread's rows of A (and columns of B) come in runs of consecutive coordinates, which A's column-major
+    // (B's row-major) buffer holds consecutively: read them as vectors of up to 16 bytes.
+    const operand = (desc: { offset: number; type: MemDescType }, d: number, count: number, coordOf: (l: number) => Value, at: (c: Value) => (i: number) => Value): Value[] => {
+      const vec = map.wraps(d) ? 1 : Math.min(map.perRep[d]!, 16 / inBytes, map.extent[d]!);
+      const vals: Value[] = [];
+      for (let l = 0; l < count; l += vec) {
+        const idx = this.sharedIndex(desc.type, at(coordOf(l)));
+        vals.push(...this.sharedLoad(this.smemAddress(desc.offset, idx, inBytes), Array(vec).fill(inEl)).map(toAcc));
+      }
+      return vals;
+    };
+    /** One step along k: the products of column k of A and row k of B, added into the accumulators. */
+    const step = (k: Value, accs: readonly Value[]): Value[] => {
+      const aVals = operand(a, dm, rowsLocal, rowCoord, (c) => (i) => (i === 0 ? c : k));
+      const bVals = operand(bm, dn, colsLocal, colCoord, (c) => (i) => (i === 0 ? k : c));
+      return accs.map((c, r) => {
         const local = map.local(r);
         const x = aVals[local[dm]!]!;
         const y = bVals[local[dn]!]!;
         if (accType instanceof FloatType) return this.op1('math.fma', [x, y, c], accType);
         return this.op1('arith.addi', [c, this.op1('arith.muli', [x, y], accType)], accType);
       });
-      this.b.create('scf.yield', next, []);
-    });
-    const loop = this.b.create('scf.for', [lb, ub, step, ...init], init.map((v) => v.type), {}, [new Region([body])]);
+    };
+    const init = Array.from({ length: map.numRegs }, (_, r) => acc.regs[r]!);
+    if (K <= MAX_UNROLLED_K) {
+      // Unrolled: shared-memory addresses become constant offsets, and ptxas schedules loads across steps.
+      let accs: Value[] = init;
+      for (let kk = 0; kk < K; kk++) accs = step(this.c32(kk), accs);
+      return this.setTile(op.result, map, accs);
+    }
+    const body = new Block([i32, ...init.map((v) => v.type)]);
+    this.b.inBlock(body, () => this.b.create('scf.yield', step(body.args[0]!, body.args.slice(1)), []));
+    const loop = this.b.create('scf.for', [this.c32(0), this.c32(K), this.c32(1), ...init], init.map((v) => v.type), {}, [new Region([body])]);
     this.setTile(op.result, map, [...loop.results]);
   }
 

@@ -1,12 +1,13 @@
 // From the target-independent IR (TTIR) to the GPU IR (TTGIR): every tile gets a layout. Each result gets the
 // default blocked layout of its shape; reductions give slices of their input's layout, expandDims needs a slice
-// of its result's; dot operands go to shared memory. Where an operand's layout is not the one its op needs, a
-// ttg.convert_layout is inserted (the coalescing and conversion-removal passes then improve on this).
+// of its result's; a dot's result takes the FMA layout (a rectangle of it per thread), its operands go to shared
+// memory. Where an operand's layout is not the one its op needs, a ttg.convert_layout is inserted (the
+// coalescing and conversion-removal passes then improve on this).
 import { Operation, type Block, type Value } from '../ir/core.ts';
 import { sharedLayout, sliceLayout, type Layout } from '../ir/layouts.ts';
 import { hasTrait } from '../ir/ops.ts';
 import { TensorType, memDescType, withEncoding } from '../ir/types.ts';
-import { blockedFor } from '../gpu/layout-choice.ts';
+import { blockedFor, fmaDotLayout } from '../gpu/layout-choice.ts';
 import type { Pass } from './pass-manager.ts';
 
 class Converter {
@@ -111,8 +112,8 @@ class Converter {
   }
 
   private dot(op: Operation): void {
-    this.defaults(op);
-    const acc = this.layoutOf(op.result)!;
+    const acc = fmaDotLayout((op.result.type as TensorType).shape, this.numWarps);
+    this.setLayout(op.result, acc);
     this.require(op, 2, acc);
     // A is read a column at a time and B a row at a time: store A column-major and B row-major.
     ([0, 1] as const).forEach((i) => {

@@ -104,8 +104,9 @@ class Rewriter {
   }
 
   /**
-   * A tile carried by a loop takes the layout of what is accumulated into it: when the yielded value is an
-   * elementwise op of the carried tile and a conversion from layout L, the tile is carried in L instead.
+   * A tile carried by a loop takes the layout of what is accumulated into it: when the yielded value is a
+   * conversion from layout L (a dot's result), or an elementwise op of the carried tile and a conversion from L,
+   * the tile is carried in L instead.
    * Conversions are placed at the loop's edges (init, body start, yield, result); the other rules then move
    * them out of the body, so the accumulation needs none (a reduction over loads no longer converts each
    * loaded tile through shared memory).
@@ -118,10 +119,15 @@ class Rewriter {
       const from = layoutOf(arg);
       const y = yieldOp.operands[i]!;
       const def = y.definingOp;
-      if (!from || !def || def.parent !== body || !(hasTrait(def, 'elementwise') && hasTrait(def, 'pure')) || !def.operands.includes(arg)) return;
-      const source = def.operands.find((v) => isConvert(v) && layoutOf(v.definingOp.operands[0]!) !== from);
-      if (!source) return;
-      const to = layoutOf(source.definingOp!.operands[0]!)!;
+      if (!from || !def || def.parent !== body) return;
+      let to: Layout | undefined;
+      // The yielded tile was computed in L and converted back (a dot's accumulator): carry it in L.
+      if (isConvert(y) && layoutOf(def.operands[0]!) !== from) to = layoutOf(def.operands[0]!);
+      else if (hasTrait(def, 'elementwise') && hasTrait(def, 'pure') && def.operands.includes(arg)) {
+        const source = def.operands.find((v) => isConvert(v) && layoutOf(v.definingOp.operands[0]!) !== from);
+        if (source) to = layoutOf(source.definingOp!.operands[0]!);
+      }
+      if (!to) return;
       const convert = (x: Value, l: Layout): Operation => new Operation('ttg.convert_layout', [x], [withEncoding(x.type as TensorType, l)], {}, [], loop.loc);
       // Init: converted before the loop.
       const init = convert(loop.operands[3 + i]!, to);
