@@ -109,3 +109,14 @@ export function wrapInt(v: number | bigint, width: number, signed: boolean): num
   const shift = 32 - width;
   return signed ? (n << shift) >> shift : (n << shift) >>> shift;
 }
+
+const tf32Scratch = new Float32Array(1);
+const tf32Bits = new Uint32Array(tf32Scratch.buffer);
+
+/** Rounds an f32 to tf32 (10 mantissa bits, ties away from zero), as PTX's cvt.rna.tf32.f32 does. */
+export function roundTf32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  tf32Scratch[0] = x;
+  tf32Bits[0] = ((tf32Bits[0]! + 0x1000) & ~0x1fff) >>> 0;
+  return tf32Scratch[0]!;
+}

@@ -256,7 +256,7 @@ export class KernelDefinition {
   /** GPU launches seen before, by launchKey: their compiled kernel and which parameters are run-time arguments. */
   private readonly gpuLaunches = new Map<string, { kernel: GpuKernel; runtimeParams: readonly number[]; runtime: KernelArgValue[] }>();
   /** What launchKey prepares once: parameter names, declared integer ranges, and space for the values. */
-  private fastPath?: { names: Set<string>; intRanges: readonly (readonly [number, number] | undefined)[]; values: unknown[] };
+  private fastPath?: { names: Set<string>; intRanges: readonly (readonly [number, number] | undefined)[]; values: unknown[]; named?: Record<string, unknown> };
   /** Time spent compiling specialisations of this kernel, in milliseconds. */
   compileMs = 0;
 
@@ -328,11 +328,13 @@ export class KernelDefinition {
       const intRanges = params.map((p) => (p.kind === 'scalar' && p.dtype?.isInt && !p.dtype.isBool ? ([Number(p.dtype.intMin), Number(p.dtype.intMax)] as const) : undefined));
       this.fastPath = { names: new Set(params.map((p) => p.name)), intRanges, values: new Array<unknown>(params.length) };
     }
-    const { names, intRanges, values } = this.fastPath;
+    const fast = this.fastPath;
+    const { names, intRanges, values } = fast;
     const last = args[args.length - 1];
     const positional = isPlainObject(last) ? args.length - 1 : args.length;
     if (positional > params.length) return undefined;
     const named = positional < args.length ? (last as Record<string, unknown>) : undefined;
+    fast.named = named;
     let key = '';
     let anyTensor = false;
     for (let i = 0; i < params.length; i++) {
@@ -494,13 +496,16 @@ export class KernelDefinition {
     const key = capturing || forceInterpreter() ? undefined : this.launchKey(args);
     const known = key === undefined ? undefined : this.gpuLaunches.get(key);
     if (known) {
-      const values = this.fastPath!.values;
+      const { values, named } = this.fastPath!;
       const { runtime, runtimeParams } = known;
       for (let i = 0; i < runtimeParams.length; i++) runtime[i] = values[runtimeParams[i]!] as KernelArgValue;
-      const meta: Record<string, unknown> = {};
-      if (typeof grid === 'function') this.sig!.params.forEach((p, i) => (meta[p.name] = values[i]));
-      const stream = isPlainObject(args[args.length - 1]) ? (args[args.length - 1] as LaunchOptions).stream : undefined;
-      known.kernel.launch(resolveGrid(grid, meta, this.name), runtime, stream);
+      let dims: [number, number, number];
+      if (typeof grid === 'function') {
+        const meta: Record<string, unknown> = {};
+        this.sig!.params.forEach((p, i) => (meta[p.name] = values[i]));
+        dims = resolveGrid(grid, meta, this.name);
+      } else dims = resolveGrid(grid, noMeta, this.name);
+      known.kernel.launch(dims, runtime, named?.stream as GpuStream | undefined);
       return;
     }
     const bound = this.bind(args);
@@ -525,6 +530,8 @@ export class KernelDefinition {
     else interp.run(dims, bound.runtime, runOptions);
   }
 }
+
+const noMeta: Record<string, unknown> = Object.freeze({});
 
 const isSize = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0;
 

@@ -3,23 +3,12 @@
 import type { Operation } from '../compiler/ir/core.ts';
 import { elementwiseHelpers } from '../compiler/ir/elementwise.ts';
 import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types.ts';
-import { bf16DecodeTable, bf16ToBits, f16DecodeTable, f16ToBits, roundToFloat } from '../numerics.ts';
+import { bf16DecodeTable, bf16ToBits, f16DecodeTable, f16ToBits, roundTf32, roundToFloat } from '../numerics.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { generateProgram } from './codegen.ts';
 import { LaunchMemory, type OpSite } from './memory.ts';
 
 type ProgramFn = (mem: LaunchMemory, pid0: number, pid1: number, pid2: number, np0: number, np1: number, np2: number, ...args: unknown[]) => void;
-
-const tf32Scratch = new Float32Array(1);
-const tf32Bits = new Uint32Array(tf32Scratch.buffer);
-
-/** Rounds an f32 to tf32 (10 mantissa bits, ties away from zero, as cvt.rna.tf32.f32). */
-function tf32(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  tf32Scratch[0] = x;
-  tf32Bits[0] = ((tf32Bits[0]! + 0x1000) & ~0x1fff) >>> 0;
-  return tf32Scratch[0]!;
-}
 
 const runtimeHelpers = {
   ...elementwiseHelpers,
@@ -27,7 +16,7 @@ const runtimeHelpers = {
   bf16dec: bf16DecodeTable(),
   f16enc: f16ToBits,
   bf16enc: bf16ToBits,
-  tf32,
+  tf32: roundTf32,
 };
 
 export type KernelArgValue = Tensor | number | bigint | boolean;

@@ -38,7 +38,7 @@ import { printOp } from '../../src/compiler/ir/printer.ts';
 import { FloatType, IntType, PointerType, type ScalarType, type Type } from '../../src/compiler/ir/types.ts';
 import type { KernelArgValue } from '../../src/interp/interpreter.ts';
 import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
-import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, roundToFloat, type FloatFormatName } from '../../src/numerics.ts';
+import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, roundTf32, roundToFloat, type FloatFormatName } from '../../src/numerics.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
 
 export interface SimulateOptions {
@@ -96,18 +96,7 @@ const allocCode = (t: Type): string => (t instanceof IntType ? (t.width === 64 ?
 
 // ---- elementwise ops: compiled once per (op kind, types, attributes) -----------------------------------------
 
-const tf32Scratch = new Float32Array(1);
-const tf32Bits = new Uint32Array(tf32Scratch.buffer);
-
-/** cvt.rna.tf32.f32: keep 10 mantissa bits, rounding ties away from zero. */
-function tf32(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  tf32Scratch[0] = x;
-  tf32Bits[0] = ((tf32Bits[0]! + 0x1000) & ~0x1fff) >>> 0;
-  return tf32Scratch[0]!;
-}
-
-const helpers = { ...elementwiseHelpers, tf32 };
+const helpers = { ...elementwiseHelpers, tf32: roundTf32 };
 
 type ElementwiseFn = (n: number, a0?: Lanes, a1?: Lanes, a2?: Lanes) => Lanes;
 
