@@ -254,7 +254,9 @@ export class KernelDefinition {
   private sig?: KernelSignature;
   private readonly specializations = new Map<string, Specialization>();
   /** GPU launches seen before, by launchKey: their compiled kernel and which parameters are run-time arguments. */
-  private readonly gpuLaunches = new Map<string, { kernel: GpuKernel; runtimeParams: readonly number[]; runtime: KernelArgValue[] }>();
+  private readonly gpuLaunches = new Map<string, KnownLaunch>();
+  /** The last launch the fast path took, to recognise its repetition cheaply. */
+  private previous?: { args: unknown[]; named: [string, unknown][] | undefined; kinds: (string | undefined)[]; entry: KnownLaunch };
   /** What launchKey prepares once: parameter names, declared integer ranges, and space for the values. */
   private fastPath?: { names: Set<string>; intRanges: readonly (readonly [number, number] | undefined)[]; values: unknown[]; named?: Record<string, unknown> };
   /** Time spent compiling specialisations of this kernel, in milliseconds. */
@@ -347,11 +349,10 @@ export class KernelDefinition {
         key += v.aligned16 ? `T${v.dtype.name}a|` : `T${v.dtype.name}u|`;
       } else if (typeof v === 'number') {
         if (p.kind === 'constexpr') key += `c${v}|`;
-        else if (!Number.isInteger(v)) key += 'f|';
         else {
-          const range = intRanges[i];
-          if (range && (v < range[0] || v > range[1])) return undefined;
-          key += v === 1 ? 'i1|' : v % 16 === 0 ? 'i16|' : v >= -2147483648 && v < 2147483648 ? 'i|' : 'iL|';
+          const kind = numberKind(v, intRanges[i]);
+          if (kind === undefined) return undefined;
+          key += kind;
         }
       } else if (typeof v === 'string' && p.kind !== 'scalar') key += `s${v}|`;
       else if (typeof v === 'boolean') key += v ? 'bt|' : 'bf|';
@@ -368,6 +369,64 @@ export class KernelDefinition {
       }
     }
     return key;
+  }
+
+  /** Launches a known GPU launch with the values launchKey (or repeated) left in fastPath.values. */
+  private launchKnown(grid: Grid, known: KnownLaunch): void {
+    const { values, named } = this.fastPath!;
+    const { runtime, runtimeParams } = known;
+    for (let i = 0; i < runtimeParams.length; i++) runtime[i] = values[runtimeParams[i]!] as KernelArgValue;
+    let dims: [number, number, number];
+    if (typeof grid === 'function') {
+      const meta: Record<string, unknown> = {};
+      this.sig!.params.forEach((p, i) => (meta[p.name] = values[i]));
+      dims = resolveGrid(grid, meta, this.name);
+    } else dims = resolveGrid(grid, noMeta, this.name);
+    known.kernel.launch(dims, runtime, named?.stream as GpuStream | undefined);
+  }
+
+  /**
+   * Records a launch the fast path took, for repeated(): its arguments and what may vary in them. (This keeps the
+   * last launch's tensors referenced until the kernel's next launch; dispose() frees their memory regardless.)
+   */
+  private remember(args: readonly unknown[], entry: KnownLaunch): void {
+    const fast = this.fastPath!;
+    const params = this.sig!.params;
+    const positional = fast.named ? args.length - 1 : args.length;
+    // A run-time number may change its value but not its kind (what launchKey would make of it).
+    const kinds = args.slice(0, positional).map((v, i) => (typeof v === 'number' && params[i]!.kind !== 'constexpr' ? numberKind(v, fast.intRanges[i]) : undefined));
+    this.previous = { args: [...args], named: fast.named ? Object.entries(fast.named) : undefined, kinds, entry };
+  }
+
+  /** Whether `args` repeat the previous fast launch's (see remember); if so, their values are in fastPath.values. */
+  private repeated(args: readonly unknown[]): boolean {
+    const prev = this.previous;
+    if (!prev || args.length !== prev.args.length || capturing) return false;
+    const positional = prev.named ? args.length - 1 : args.length;
+    for (let i = 0; i < positional; i++) {
+      const a = args[i];
+      if (a === prev.args[i]) continue;
+      const kind = prev.kinds[i];
+      if (kind === undefined || typeof a !== 'number' || numberKind(a, this.fastPath!.intRanges[i]) !== kind) return false;
+    }
+    let named: Record<string, unknown> | undefined;
+    if (prev.named) {
+      const n = args[positional];
+      if (typeof n !== 'object' || n === null || Object.getPrototypeOf(n) !== Object.prototype) return false;
+      named = n as Record<string, unknown>;
+      let count = 0;
+      for (const k in named) {
+        if (!Object.hasOwn(named, k)) return false;
+        count++;
+      }
+      if (count !== prev.named.length) return false;
+      for (const [k, v] of prev.named) if (named[k] !== v) return false;
+    }
+    const fast = this.fastPath!;
+    const params = this.sig!.params;
+    for (let i = 0; i < params.length; i++) fast.values[i] = i < positional ? args[i] : named?.[params[i]!.name];
+    fast.named = named;
+    return true;
   }
 
   /** Matches a launch's arguments to parameters (positionally, then by name in a trailing object). */
@@ -493,20 +552,14 @@ export class KernelDefinition {
   /** Launches on `grid`: compiles on first use of these argument types and constexprs, then runs. */
   launch(grid: Grid, args: readonly unknown[], runOptions: RunOptions = {}): void {
     // Launches on the GPU like one seen before go straight to its loaded kernel: this is the launch overhead.
+    // A launch that repeats the previous one's arguments (the same tensors, scalars of the same kinds, the same
+    // constexprs and options) skips even the key.
+    if (this.repeated(args)) return this.launchKnown(grid, this.previous!.entry);
     const key = capturing || forceInterpreter() ? undefined : this.launchKey(args);
     const known = key === undefined ? undefined : this.gpuLaunches.get(key);
     if (known) {
-      const { values, named } = this.fastPath!;
-      const { runtime, runtimeParams } = known;
-      for (let i = 0; i < runtimeParams.length; i++) runtime[i] = values[runtimeParams[i]!] as KernelArgValue;
-      let dims: [number, number, number];
-      if (typeof grid === 'function') {
-        const meta: Record<string, unknown> = {};
-        this.sig!.params.forEach((p, i) => (meta[p.name] = values[i]));
-        dims = resolveGrid(grid, meta, this.name);
-      } else dims = resolveGrid(grid, noMeta, this.name);
-      known.kernel.launch(dims, runtime, named?.stream as GpuStream | undefined);
-      return;
+      this.remember(args, known);
+      return this.launchKnown(grid, known);
     }
     const bound = this.bind(args);
     const dims = resolveGrid(grid, bound.meta, this.name);
@@ -521,7 +574,7 @@ export class KernelDefinition {
       kernel.launch(dims, bound.runtime, bound.options.stream);
       if (key !== undefined) {
         const runtimeParams = bound.bindings.flatMap((b, i) => (b.kind === 'runtime' ? [i] : []));
-        this.gpuLaunches.set(key, { kernel, runtimeParams, runtime: new Array<KernelArgValue>(runtimeParams.length) });
+        this.gpuLaunches.set(key, { kernel, runtimeParams, runtime: new Array<KernelArgValue>(runtimeParams.length) } satisfies KnownLaunch);
       }
       return;
     }
@@ -533,6 +586,24 @@ export class KernelDefinition {
 
 const noMeta: Record<string, unknown> = Object.freeze({});
 
+/** A GPU launch seen before: its kernel, which parameters are run-time arguments, and room for their values. */
+interface KnownLaunch {
+  readonly kernel: GpuKernel;
+  readonly runtimeParams: readonly number[];
+  readonly runtime: KernelArgValue[];
+}
+
+/**
+ * What a run-time number tells the compiler, as a piece of the launch key: a float, or an integer equal to 1, a
+ * multiple of 16, or neither, and whether it needs 64 bits. Undefined when it is outside a declared range.
+ */
+function numberKind(v: number, range: readonly [number, number] | undefined): string | undefined {
+  if (!Number.isInteger(v)) return 'f|';
+  if (range && (v < range[0] || v > range[1])) return undefined;
+  return v === 1 ? 'i1|' : v % 16 === 0 ? 'i16|' : v >= -2147483648 && v < 2147483648 ? 'i|' : 'iL|';
+}
+
+
 const isSize = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0;
 
 /** Normalises a grid to three non-negative sizes. */
@@ -540,7 +611,9 @@ export function resolveGrid(grid: Grid, meta: Record<string, unknown>, kernelNam
   const g = typeof grid === 'function' ? grid(meta) : grid;
   if (Array.isArray(g) && g.length >= 1 && g.length <= 3) {
     // The common case, checked without allocating more than the result.
-    const [x, y = 1, z = 1] = g as number[];
+    const x: unknown = g[0];
+    const y: unknown = g.length > 1 ? g[1] : 1;
+    const z: unknown = g.length > 2 ? g[2] : 1;
     if (isSize(x) && isSize(y) && isSize(z)) return [x, y, z];
   }
   const dims = typeof g === 'number' ? [g] : [...g];

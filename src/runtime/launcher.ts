@@ -25,8 +25,8 @@ function paramWriter(t: Type): { size: number; write: ParamWriter } {
     return {
       size: 8,
       write: (view, off, v, name) => {
-        if (!(v instanceof Tensor)) throw new TypeError(`argument '${name}' must be a Tensor`);
-        view.setBigUint64(off, v.deviceAddress(`argument '${name}'`), true);
+        if (!(v instanceof Tensor)) throw new TypeError(`${name} must be a Tensor`);
+        view.setBigUint64(off, v.deviceAddress(name), true);
       },
     };
   }
@@ -103,7 +103,8 @@ export class LoadedKernel {
     this.slots = paramTypes.map((t, i) => {
       const { size, write } = paramWriter(t);
       offset = Math.ceil(offset / size) * size;
-      const slot = { offset, write, name: paramNames[i] ?? `arg${i}` };
+      // How errors name the argument: "kernel 'add': argument 'x'".
+      const slot = { offset, write, name: `kernel '${binary.name}': argument '${paramNames[i] ?? `arg${i}`}'` };
       offset += size;
       return slot;
     });

@@ -52,6 +52,25 @@ describe.skipIf(!realGpu)('the GPU runtime', () => {
     synchronize();
   });
 
+  test('repeated launches follow changes of scalars, constexprs and tensors', () => {
+    const xs = Array.from({ length: 64 }, (_, i) => i);
+    const [x, y] = [tensor(xs).cuda(), tensor(xs.map((v) => 100 * v)).cuda()];
+    const out = empty([64], 'f32', 'cuda');
+    const run = (first: typeof x, n: number, block: number): number[] => {
+      out.fill(-1);
+      add([Math.ceil(64 / block)], first, x, out, n, { BLOCK: block });
+      return out.toNumbers();
+    };
+    const sum = (a: number[], n: number): number[] => xs.map((v, i) => (i < n ? a[i]! + v : -1));
+    expect(run(x, 64, 64)).toEqual(sum(xs, 64));
+    expect(run(x, 64, 64)).toEqual(sum(xs, 64));
+    expect(run(x, 33, 64)).toEqual(sum(xs, 33));
+    expect(run(x, 16, 64)).toEqual(sum(xs, 16));
+    expect(run(x, 64, 32)).toEqual(sum(xs, 64));
+    expect(run(y, 64, 32)).toEqual(sum(xs.map((v) => 100 * v), 64));
+    [x, y, out].forEach((t) => t.dispose());
+  });
+
   test('launch options are checked', () => {
     const x = empty([4], 'f32', 'cuda');
     expect(() => add([1], x, x, x, 4, { BLOCK: 4, numWarps: 64 })).toThrow(/numWarps must be a power of two from 1 to 32/);
