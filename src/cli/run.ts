@@ -107,9 +107,9 @@ export function report(r: RunResult): string {
   lines.push(`${chalk.bold(r.spec.name)}  ${fmtSizes(r.sizes)}  ${r.dtype}${Object.keys(r.config).length ? `  ${fmtSizes(r.config)}` : ''}`);
   const rep = r.repeated;
   const tp = throughput(r.spec, r.sizes, r.dtype, rep ? rep.medianMs : r.runMs);
-  const timing = rep
-    ? `first run ${r.runMs.toFixed(1)} ms, then median ${rep.medianMs.toFixed(2)} ms ±${(rep.spread * 100).toFixed(0)}% over ${rep.samples.length} runs`
-    : `run ${r.runMs.toFixed(1)} ms`;
+  // On the GPU the first launch also loads the kernel and starts the GPU's work queue: --repeat times the rest.
+  const first = r.backend === 'gpu' ? `first launch ${r.runMs.toFixed(1)} ms (with loading; --repeat N times further launches)` : `run ${r.runMs.toFixed(1)} ms`;
+  const timing = rep ? `first run ${r.runMs.toFixed(1)} ms, then median ${rep.medianMs.toFixed(3)} ms ±${(rep.spread * 100).toFixed(0)}% over ${rep.samples.length} runs` : first;
   const backend = r.backend === 'gpu' ? `GPU (${gpu().info.name})` : 'interpreter';
   lines.push(`${backend}  compile ${r.compileMs.toFixed(1)} ms  ${timing}${tp ? `  (${tp})` : ''}`);
   for (const { name, comparison: c } of r.outputs) {
