@@ -71,25 +71,17 @@ export class GpuKernel {
     private readonly func: { readonly paramTypes: readonly Type[]; readonly paramNames: readonly string[] },
   ) {}
 
-  /** Loads the module now (otherwise the first launch does). */
-  load(): LoadedKernel {
-    this.loaded ??= new LoadedKernel(this.binary, this.func.paramTypes, this.func.paramNames);
-    return this.loaded;
-  }
-
   launch(grid: readonly [number, number, number], args: readonly KernelArgValue[], stream?: GpuStream): void {
-    (this.loaded ?? this.load()).launch(grid, args, stream);
+    this.loaded ??= new LoadedKernel(this.binary, this.func.paramTypes, this.func.paramNames);
+    this.loaded.launch(grid, args, stream);
   }
 }
 
 /** What argument values tell the GPU compiler: divisibility by 16 (addresses for tensors) and equality to 1. */
 export function argumentFacts(values: readonly KernelArgValue[]): ArgFact[] {
   return values.map((v) => {
-    if (v instanceof Tensor) {
-      // A CPU tensor (compiling without a launch) is assumed to sit at an allocation's start, as GPU memory does.
-      const address = v.isCuda ? Number(v.deviceAddress() & 15n) : (v.offset * v.dtype.bytes) % 16;
-      return { divisibleBy16: address === 0, equalsOne: false };
-    }
+    // A CPU tensor (compiling without a launch) counts from its allocation's start, as GPU memory would.
+    if (v instanceof Tensor) return { divisibleBy16: v.aligned16, equalsOne: false };
     if (typeof v === 'number') return { divisibleBy16: Number.isInteger(v) && v % 16 === 0, equalsOne: v === 1 };
     if (typeof v === 'bigint') return { divisibleBy16: v % 16n === 0n, equalsOne: v === 1n };
     return { divisibleBy16: false, equalsOne: false };
@@ -603,7 +595,6 @@ function numberKind(v: number, range: readonly [number, number] | undefined): st
   return v === 1 ? 'i1|' : v % 16 === 0 ? 'i16|' : v >= -2147483648 && v < 2147483648 ? 'i|' : 'iL|';
 }
 
-
 const isSize = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0;
 
 /** Normalises a grid to three non-negative sizes. */
@@ -617,7 +608,7 @@ export function resolveGrid(grid: Grid, meta: Record<string, unknown>, kernelNam
     if (isSize(x) && isSize(y) && isSize(z)) return [x, y, z];
   }
   const dims = typeof g === 'number' ? [g] : [...g];
-  if (dims.length < 1 || dims.length > 3 || dims.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+  if (dims.length < 1 || dims.length > 3 || !dims.every(isSize)) {
     throw new RangeError(`kernel '${kernelName}': the grid must be 1 to 3 non-negative integers, got ${JSON.stringify(g)}`);
   }
   return [dims[0]!, dims[1] ?? 1, dims[2] ?? 1];

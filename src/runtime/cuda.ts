@@ -20,7 +20,7 @@ export class CudaError extends Error {
 
 /** No usable driver or GPU: says why, and that the interpreter runs on the CPU. */
 export class NoGpuError extends Error {
-  constructor(reason: string) {
+  constructor(readonly reason: string) {
     super(`${reason}; kt cannot run on the GPU here. Run with --interpret (or KT_INTERPRET=1) to use the CPU interpreter`);
     this.name = 'NoGpuError';
   }
@@ -109,8 +109,8 @@ export function check(code: unknown, doing: string, hint?: string): void {
 }
 
 // Device attributes (CUdevice_attribute) kt reads.
-export const DeviceAttribute = { maxThreadsPerBlock: 1, multiprocessorCount: 16, computeCapabilityMajor: 75, computeCapabilityMinor: 76, maxSharedPerBlockOptin: 97 } as const;
+export const DeviceAttribute = { multiprocessorCount: 16, computeCapabilityMajor: 75, computeCapabilityMinor: 76, maxSharedPerBlockOptin: 97 } as const;
 // Function attributes (CUfunction_attribute).
-export const FunctionAttribute = { maxThreadsPerBlock: 0, sharedSizeBytes: 1, localSizeBytes: 3, numRegs: 4, maxDynamicSharedSizeBytes: 8 } as const;
+export const FunctionAttribute = { maxThreadsPerBlock: 0, numRegs: 4, maxDynamicSharedSizeBytes: 8 } as const;
 // JIT options (CUjit_option) for cuModuleLoadDataEx's logs.
 export const JitOption = { infoLogBuffer: 3, infoLogBufferSizeBytes: 4, errorLogBuffer: 5, errorLogBufferSizeBytes: 6 } as const;

@@ -82,26 +82,20 @@ export function gpu(): GpuState {
   return state;
 }
 
-/** Whether a GPU can be used (initialising it if so). */
-export function gpuAvailable(): boolean {
-  try {
-    gpu();
-    return true;
-  } catch (e) {
-    if (e instanceof NoGpuError) return false;
-    throw e;
-  }
-}
-
-/** Why no GPU can be used, or undefined when one can. */
+/** Why no GPU can be used (initialising it if one can), or undefined when one can. */
 export function gpuUnavailableReason(): string | undefined {
   try {
     gpu();
     return undefined;
   } catch (e) {
-    if (e instanceof NoGpuError) return unavailable ?? e.message.split(';')[0];
+    if (e instanceof NoGpuError) return e.reason;
     throw e;
   }
+}
+
+/** Whether a GPU can be used (initialising it if so). */
+export function gpuAvailable(): boolean {
+  return gpuUnavailableReason() === undefined;
 }
 
 // ---- errors of asynchronous work ----------------------------------------------------------------------------
@@ -175,9 +169,14 @@ export class DeviceAllocation {
     return this.freed;
   }
 
+  /** Throws if the memory has been freed (`what` names the tensor in the message). */
+  checkLive(what: string): void {
+    if (this.freed) throw new Error(`${what}: the tensor's GPU memory was freed by dispose()`);
+  }
+
   /** The address, checking that the memory has not been freed. */
   address(what: string): bigint {
-    if (this.freed) throw new Error(`${what}: the tensor's GPU memory was freed by dispose()`);
+    this.checkLive(what);
     return this.ptr;
   }
 
@@ -207,11 +206,6 @@ export function allocate(bytes: number): DeviceAllocation {
   checkAfterKernels(code, `allocating ${bytes} bytes of GPU memory`);
   bytesInUse += bytes;
   return new DeviceAllocation(BigInt(ptr[0]), bytes);
-}
-
-/** Bytes of device memory held by kt tensors now. */
-export function deviceBytesInUse(): number {
-  return bytesInUse;
 }
 
 export function copyToDevice(dst: bigint, src: ArrayBufferView): void {

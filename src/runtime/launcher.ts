@@ -58,9 +58,6 @@ export class LoadedKernel {
   private readonly slots: ParamSlot[];
   private readonly view: DataView;
   private readonly paramPointers: bigint;
-  /** Registers per thread and local (spill) memory per thread, from the driver. */
-  readonly registers: number;
-  readonly localBytes: number;
 
   constructor(
     private readonly binary: KernelBinary,
@@ -88,12 +85,10 @@ export class LoadedKernel {
       check(d.cuFuncGetAttribute(v, a, this.fn), 'reading a kernel attribute');
       return v[0]!;
     };
-    this.registers = attr(FunctionAttribute.numRegs);
-    this.localBytes = attr(FunctionAttribute.localSizeBytes);
     const maxThreads = attr(FunctionAttribute.maxThreadsPerBlock);
     if (maxThreads < binary.numThreads) {
       throw new CudaError(
-        `kernel '${binary.name}' needs ${binary.numThreads} threads per program but its ${this.registers} registers per thread allow only ${maxThreads}\n  hint: use fewer warps (numWarps) or smaller blocks`,
+        `kernel '${binary.name}' needs ${binary.numThreads} threads per program but its ${attr(FunctionAttribute.numRegs)} registers per thread allow only ${maxThreads}\n  hint: use fewer warps (numWarps) or smaller blocks`,
         0,
         'KT_OUT_OF_REGISTERS',
       );

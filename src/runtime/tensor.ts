@@ -119,7 +119,7 @@ export class Tensor {
   deviceAddress(what = 'tensor'): bigint {
     const s = this.storage;
     if (!(s instanceof DeviceAllocation)) throw new TypeError(`${what} is on the CPU: a GPU kernel needs GPU tensors (move it with .cuda())`);
-    if (s.isFreed) s.address(what);
+    s.checkLive(what);
     this.address ??= s.ptr + BigInt(this.offset * this.dtype.bytes);
     return this.address;
   }

@@ -79,6 +79,15 @@ export class Lowering {
     }
   }
 
+  /** Whether this is the program's first thread (which alone does scalar atomics and prints), computed once. */
+  private firstThread(): Value {
+    const known = this.cache.get('first');
+    if (known) return known;
+    const v = this.at(() => this.op1('arith.cmpi', [this.tid, this.c32(0)], i1, { predicate: 'eq' }));
+    this.cache.set('first', v);
+    return v;
+  }
+
   private c32(n: number): Value {
     return this.constant(n, i32);
   }
@@ -394,7 +403,7 @@ export class Lowering {
     if (!(rt instanceof TensorType)) {
       // One thread does a scalar atomic; the others read its result back through shared memory if they need it.
       const [ptr, a, b] = op.operands.map((x) => this.scalar(x));
-      const first = this.at(() => this.op1('arith.cmpi', [this.tid, this.c32(0)], i1, { predicate: 'eq' }));
+      const first = this.firstThread();
       const pred = isCas ? first : this.andPred(b, first)!;
       const operands = isCas ? [ptr!, a!, b!, pred] : [ptr!, a!, pred];
       let v = this.b.create(name, operands, [rt], attrs).result;
@@ -929,11 +938,10 @@ export class Lowering {
       this.guarded(pred, () => this.b.create('gpu.printf', [...pid, ...idx, ...vals.map(({ v, i }) => operand(v, i))], [], { format: fmt }));
     };
     const args = op.operands.map((v) => this.get(v));
-    const firstThread = (): Value => this.at(() => this.op1('arith.cmpi', [this.tid, this.c32(0)], i1, { predicate: 'eq' }));
     // As the interpreter: arguments of one shape print element by element together; else one after another.
     const group = (items: { a: Lowered; i: number }[]): void => {
       const first = items[0]?.a;
-      if (first?.kind !== 'tile') return emit([], items.map(({ a, i }) => ({ v: (a as { v: Value }).v, i })), firstThread());
+      if (first?.kind !== 'tile') return emit([], items.map(({ a, i }) => ({ v: (a as { v: Value }).v, i })), this.firstThread());
       const map = first.map;
       for (let r = 0; r < map.numRegs; r++) {
         const idx = map.shape.map((_, d) => this.coord(map, r, d));

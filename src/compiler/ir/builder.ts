@@ -1,7 +1,8 @@
 // Creates ops at an insertion point, stamping each with the current source location.
 import { DenseAttr, FloatAttr, IntegerAttr, type Attributes } from './attributes.ts';
 import { Block, Operation, type Location, type Region, type Value } from './core.ts';
-import { FloatType, IntType, TensorType, type ScalarType, type Type } from './types.ts';
+import type { Layout } from './layouts.ts';
+import { FloatType, IntType, TensorType, withEncoding, type ScalarType, type Type } from './types.ts';
 
 export class Builder {
   /** Ops are inserted before this op, or at the end of `block` when it is undefined. */
@@ -66,4 +67,9 @@ function scalarAttr(value: number | bigint | boolean, type: ScalarType): Integer
   }
   if (type instanceof FloatType) return new FloatAttr(Number(value), type);
   throw new Error(`no constant of type ${type.text}`);
+}
+
+/** A ttg.convert_layout of tile `x` to `layout` (not yet in a block). */
+export function convertLayout(x: Value, layout: Layout, loc: Location): Operation {
+  return new Operation('ttg.convert_layout', [x], [withEncoding(x.type as TensorType, layout)], {}, [], loc);
 }

@@ -118,6 +118,14 @@ export class Block {
     return op;
   }
 
+  insertAfter(anchor: Operation, op: Operation): Operation {
+    const i = this.ops.indexOf(anchor);
+    if (i < 0) throw new Error('insertAfter: anchor is not in this block');
+    op.parent = this;
+    this.ops.splice(i + 1, 0, op);
+    return op;
+  }
+
   get terminator(): Operation | undefined {
     return this.ops[this.ops.length - 1];
   }

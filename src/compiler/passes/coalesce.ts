@@ -3,6 +3,7 @@
 // addresses contiguous and aligned enough, so that the lowering can issue vector accesses (ld.global.v4).
 // Operands are converted into that layout and the result back out of it; remove-layout-conversions then
 // propagates the layout and drops the conversions it can.
+import { convertLayout } from '../ir/builder.ts';
 import { Operation, type Value } from '../ir/core.ts';
 import { pointeeBytes } from '../ir/elementwise.ts';
 import type { Layout } from '../ir/layouts.ts';
@@ -36,9 +37,7 @@ export function coalescedLayout(op: Operation, axis: AxisAnalysis, numWarps: num
 function convertTo(before: Operation, v: Value, l: Layout): Value {
   const t = v.type as TensorType;
   if (t.encoding === l) return v;
-  const cvt = new Operation('ttg.convert_layout', [v], [withEncoding(t, l)], {}, [], before.loc);
-  before.parent!.insertBefore(before, cvt);
-  return cvt.result;
+  return before.parent!.insertBefore(before, convertLayout(v, l, before.loc)).result;
 }
 
 export const coalescePass: Pass = {
@@ -61,11 +60,7 @@ export const coalescePass: Pass = {
           if (old.encoding === l) continue;
           r.type = withEncoding(old, l);
           // Uses keep the old layout through a conversion after the op.
-          const back = new Operation('ttg.convert_layout', [r], [old], {}, [], op.loc);
-          const block = op.parent!;
-          const next = block.ops[block.ops.indexOf(op) + 1];
-          if (next) block.insertBefore(next, back);
-          else block.append(back);
+          const back = op.parent!.insertAfter(op, convertLayout(r, old.encoding!, op.loc));
           replace.set(r, back.result);
         }
       }

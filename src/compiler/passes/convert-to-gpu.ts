@@ -3,6 +3,7 @@
 // of its result's; a dot's result takes the FMA layout (a rectangle of it per thread), its operands go to shared
 // memory. Where an operand's layout is not the one its op needs, a ttg.convert_layout is inserted (the
 // coalescing and conversion-removal passes then improve on this).
+import { convertLayout } from '../ir/builder.ts';
 import { Operation, type Block, type Value } from '../ir/core.ts';
 import { sharedLayout, sliceLayout, type Layout } from '../ir/layouts.ts';
 import { hasTrait } from '../ir/ops.ts';
@@ -30,8 +31,7 @@ class Converter {
   private require(op: Operation, i: number, l: Layout): void {
     const v = op.operands[i]!;
     if (!(v.type instanceof TensorType) || v.type.encoding === l) return;
-    const cvt = new Operation('ttg.convert_layout', [v], [withEncoding(v.type, l)], {}, [], op.loc);
-    op.parent!.insertBefore(op, cvt);
+    const cvt = op.parent!.insertBefore(op, convertLayout(v, l, op.loc));
     op.operands[i] = cvt.result;
   }
 

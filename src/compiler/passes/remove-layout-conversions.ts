@@ -6,6 +6,7 @@
 //     done in that layout, moving the conversion after it, where it often meets another and cancels out;
 //   - a tile copied into shared memory needs no conversion first;
 //   - a tile a loop carries takes the layout of what the loop accumulates into it.
+import { convertLayout } from '../ir/builder.ts';
 import { Operation, type Value } from '../ir/core.ts';
 import { sliceLayout, type Layout } from '../ir/layouts.ts';
 import { hasTrait } from '../ir/ops.ts';
@@ -81,16 +82,6 @@ class Rewriter {
     this.changed = true;
   }
 
-  /** A conversion of `x` to `l` placed right after x's definition (or before `at`). */
-  private convertAfter(op: Operation, x: Value, l: Layout): Value {
-    const cvt = new Operation('ttg.convert_layout', [x], [withEncoding(x.type as TensorType, l)], {}, [], op.loc);
-    const block = op.parent!;
-    const next = block.ops[block.ops.indexOf(op) + 1];
-    if (next) block.insertBefore(next, cvt);
-    else block.append(cvt);
-    return cvt.result;
-  }
-
   visit(op: Operation, root: Operation): void {
     if (!op.parent) return;
     if (op.name === 'ttg.convert_layout') return this.convert(op, root);
@@ -128,7 +119,7 @@ class Rewriter {
         if (source) to = layoutOf(source.definingOp!.operands[0]!);
       }
       if (!to) return;
-      const convert = (x: Value, l: Layout): Operation => new Operation('ttg.convert_layout', [x], [withEncoding(x.type as TensorType, l)], {}, [], loop.loc);
+      const convert = (x: Value, l: Layout): Operation => convertLayout(x, l, loop.loc);
       // Init: converted before the loop.
       const init = convert(loop.operands[3 + i]!, to);
       loop.parent!.insertBefore(loop, init);
@@ -145,19 +136,12 @@ class Rewriter {
       // Result: in the new layout, converted back for its uses after the loop.
       res.type = withEncoding(res.type as TensorType, to);
       const after = convert(res, from);
-      this.insertAfter(loop, after);
+      loop.parent!.insertAfter(loop, after);
       root.walk((op) => {
         if (op !== after) op.operands = op.operands.map((v) => (v === res ? after.result : v));
       });
       this.changed = true;
     });
-  }
-
-  private insertAfter(op: Operation, next: Operation): void {
-    const block = op.parent!;
-    const following = block.ops[block.ops.indexOf(op) + 1];
-    if (following) block.insertBefore(following, next);
-    else block.append(next);
   }
 
   private convert(op: Operation, root: Operation): void {
@@ -195,7 +179,7 @@ class Rewriter {
     for (const r of clone.regions) r.parent = clone;
     clone.results.forEach((r, i) => (r.nameHint = op.results[i]!.nameHint));
     op.parent!.insertBefore(op, clone);
-    const back = clone.results.map((r, i) => (r.type instanceof TensorType && r.type !== op.results[i]!.type ? this.convertAfter(clone, r, layoutOf(op.results[i]!)!) : r));
+    const back = clone.results.map((r, i) => (r.type instanceof TensorType && r.type !== op.results[i]!.type ? op.parent!.insertAfter(clone, convertLayout(r, layoutOf(op.results[i]!)!, clone.loc)).result : r));
     this.replace(op, back, root);
     op.erase();
   }
