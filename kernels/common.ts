@@ -13,3 +13,6 @@ export function randomTensor(shape: number | readonly number[], dtype: DTypeSpec
 export function bytesOf(dtype: DTypeSpec): number {
   return toDType(dtype).bytes;
 }
+
+/** The smallest power of two >= n. */
+export const nextPowerOf2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));

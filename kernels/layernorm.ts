@@ -1,7 +1,7 @@
 // Layer normalisation, forward (Triton tutorial 05): y = (x - mean) / sqrt(var + eps) * w + b per row,
 // also storing each row's mean and 1/std for a backward pass.
 import { defineSpec, empty, kernel, tl, type Ptr, type f32, type i32, type constexpr } from 'kt';
-import { bytesOf, randomTensor } from './common.ts';
+import { bytesOf, nextPowerOf2, randomTensor } from './common.ts';
 
 export const layernorm = kernel(function layernorm(x: Ptr, y: Ptr, w: Ptr, b: Ptr, mean: Ptr<f32>, rstd: Ptr<f32>, stride: i32, N: i32, eps: f32, BLOCK: constexpr) {
   const row = tl.programId(0);
@@ -66,6 +66,15 @@ export const spec = defineSpec({
       row.forEach((q, c) => (y[r * N! + c] = (q - m) * s * wv[c]! + bv[c]!));
     }
     return { y, mean, rstd };
+  },
+  tuning: {
+    spaces: {
+      default: {
+        params: { BLOCK: [256, 512, 1024, 2048, 4096, 8192], numWarps: [1, 2, 4, 8, 16] },
+        // A block no longer than the row needs, and at least one element per thread.
+        where: (c, { values: { N } }) => (c.BLOCK as number) <= Math.max(256, nextPowerOf2(N as number)) && (c.numWarps as number) * 32 <= (c.BLOCK as number),
+      },
+    },
   },
   flops: ({ M, N }) => 8 * M! * N!,
   bytes: ({ M, N }, dtype) => (2 * M! * N! + 2 * N!) * bytesOf(dtype) + 8 * M!,

@@ -2,7 +2,7 @@
 // a BLOCK_M x BLOCK_N tile of C, walking K in steps of BLOCK_K; programs are ordered in groups of GROUP_M rows
 // of tiles so that neighbours reuse the same tiles of A and B from the cache.
 import { cdiv, defineSpec, empty, kernel, tl, type Ptr, type i32, type constexpr } from 'kt';
-import { bytesOf, randomTensor } from './common.ts';
+import { bytesOf, nextPowerOf2, randomTensor } from './common.ts';
 
 export const matmul = kernel(function matmul(
   a: Ptr,
@@ -82,6 +82,54 @@ export const spec = defineSpec({
       }
     }
     return { c: out };
+  },
+  referenceAt: ({ a, b }, { N, K }) => {
+    const [av, bv] = [a.toNumbers(), b.toNumbers()];
+    return {
+      c: (index) => {
+        const [i, j] = [Math.floor(index / N!), index % N!];
+        let sum = 0;
+        for (let k = 0; k < K!; k++) sum += av[i * K! + k]! * bv[k * N! + j]!;
+        return sum;
+      },
+    };
+  },
+  tuning: {
+    spaces: {
+      default: {
+        params: { BLOCK_M: [32, 64, 128, 256], BLOCK_N: [32, 64, 128, 256], BLOCK_K: [16, 32, 64, 128], GROUP_M: [1, 8], numWarps: [2, 4, 8], numStages: [2, 3, 4] },
+        where: (c, { values: { M, N, K }, dtypes: [dtype], device }) => {
+          const [bm, bn, bk, warps, stages] = [c.BLOCK_M, c.BLOCK_N, c.BLOCK_K, c.numWarps, c.numStages] as number[];
+          const threads = warps! * 32;
+          return (
+            // Blocks no larger than the matrix needs (rounded up to a power of two).
+            bm! <= Math.max(32, nextPowerOf2(M as number)) &&
+            bn! <= Math.max(32, nextPowerOf2(N as number)) &&
+            bk! <= Math.max(16, nextPowerOf2(K as number)) &&
+            // Every thread holds part of the accumulator, and no more than registers allow.
+            bm! * bn! >= threads &&
+            (bm! * bn!) / threads <= 128 &&
+            // Each stage of A and B tiles fits in shared memory.
+            (!device || stages! * (bm! + bn!) * bk! * bytesOf(dtype!) <= device.maxSharedPerBlock)
+          );
+        },
+      },
+      // The configs of Triton's matmul tutorial for fp16 (its first eight, and three with BLOCK_K 64 from its
+      // fp8 list): a space of the tutorial's size, for comparing tuning time with Triton's @autotune.
+      triton: [
+        { BLOCK_M: 128, BLOCK_N: 256, BLOCK_K: 64, GROUP_M: 8, numStages: 3, numWarps: 8 },
+        { BLOCK_M: 64, BLOCK_N: 256, BLOCK_K: 32, GROUP_M: 8, numStages: 4, numWarps: 4 },
+        { BLOCK_M: 128, BLOCK_N: 128, BLOCK_K: 32, GROUP_M: 8, numStages: 4, numWarps: 4 },
+        { BLOCK_M: 128, BLOCK_N: 64, BLOCK_K: 32, GROUP_M: 8, numStages: 4, numWarps: 4 },
+        { BLOCK_M: 64, BLOCK_N: 128, BLOCK_K: 32, GROUP_M: 8, numStages: 4, numWarps: 4 },
+        { BLOCK_M: 128, BLOCK_N: 32, BLOCK_K: 32, GROUP_M: 8, numStages: 4, numWarps: 4 },
+        { BLOCK_M: 64, BLOCK_N: 32, BLOCK_K: 32, GROUP_M: 8, numStages: 5, numWarps: 2 },
+        { BLOCK_M: 32, BLOCK_N: 64, BLOCK_K: 32, GROUP_M: 8, numStages: 5, numWarps: 2 },
+        { BLOCK_M: 128, BLOCK_N: 64, BLOCK_K: 64, GROUP_M: 8, numStages: 4, numWarps: 4 },
+        { BLOCK_M: 64, BLOCK_N: 128, BLOCK_K: 64, GROUP_M: 8, numStages: 4, numWarps: 4 },
+        { BLOCK_M: 128, BLOCK_N: 32, BLOCK_K: 64, GROUP_M: 8, numStages: 4, numWarps: 4 },
+      ],
+    },
   },
   // Sums of K products of unit normals grow like sqrt(K): scale the absolute tolerance with it.
   tolerance: (dtype) => ({ f32: { atol: 1e-4, rtol: 1e-4 }, f16: { atol: 5e-2, rtol: 1e-2 }, bf16: { atol: 0.25, rtol: 2e-2 } })[dtype as 'f32'] ?? { atol: 1e-4, rtol: 1e-4 },

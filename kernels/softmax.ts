@@ -1,7 +1,7 @@
 // Row-wise softmax, fused: one program loads a row, and max, exp, sum and divide happen in registers
 // (Triton tutorial 02).
 import { defineSpec, empty, kernel, tl, type Ptr, type i32, type constexpr } from 'kt';
-import { bytesOf, randomTensor } from './common.ts';
+import { bytesOf, nextPowerOf2, randomTensor } from './common.ts';
 
 export const softmax = kernel(function softmax(out: Ptr, inp: Ptr, inRowStride: i32, outRowStride: i32, nCols: i32, BLOCK: constexpr) {
   const row = tl.programId(0);
@@ -13,9 +13,6 @@ export const softmax = kernel(function softmax(out: Ptr, inp: Ptr, inRowStride: 
   const den = tl.sum(num, 0);
   tl.store(out + row * outRowStride + cols, num / den, { mask });
 });
-
-/** The smallest power of two >= n. */
-export const nextPowerOf2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 export const spec = defineSpec({
   name: 'softmax',
@@ -39,6 +36,8 @@ export const spec = defineSpec({
     }
     return { y: out };
   },
+  // BLOCK covers the row, so only the warps that share it are tuned.
+  tuning: { spaces: { default: { params: { numWarps: [1, 2, 4, 8, 16, 32] }, where: (c, { values: { N } }) => (c.numWarps as number) * 32 <= Math.max(32, nextPowerOf2(N as number)) } } },
   flops: ({ M, N }) => 5 * M! * N!,
   bytes: ({ M, N }, dtype) => 2 * M! * N! * bytesOf(dtype),
 });

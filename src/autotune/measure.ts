@@ -16,12 +16,19 @@ export interface Measurement {
 export interface MeasureOptions {
   /** Untimed runs first (default 1): compilation and JIT warm-up stay out of the numbers. */
   warmup?: number;
+  /** Also keep warming up until this much time has gone into untimed runs (clocks and caches settle). */
+  warmupMs?: number;
   /** Timed runs to make at least (default 5). */
   minRuns?: number;
-  /** Timed runs to make at most (default minRuns). */
+  /** Timed runs to make at most (default minRuns, or unbounded when `precision` is given). */
   maxRuns?: number;
   /** Stop adding runs past minRuns once this much time has gone into timed runs (default: no limit). */
   budgetMs?: number;
+  /**
+   * Stop adding runs past minRuns once the median is known this well: the half-width of its approximate 95%
+   * confidence interval, relative to the median (0.01 = within 1%).
+   */
+  precision?: number;
   /** GPU: overwrite a buffer larger than the L2 cache before each run, so no run reads what the last left there. */
   flushL2?: boolean;
 }
@@ -54,44 +61,62 @@ export function summarize(samples: readonly number[]): Measurement {
   };
 }
 
-/** Times `run` (synchronous, e.g. an interpreter launch) with wall-clock time. */
-export function measure(run: () => void, options: MeasureOptions = {}): Measurement {
-  const warmup = options.warmup ?? 1;
+/**
+ * Whether the median of these samples is known to `precision`: the 95% interval of a median is about
+ * 1.57 IQR / sqrt(n) wide (McGill, Tukey and Larsen's notches), taken relative to the median.
+ */
+function medianIsStable(samples: readonly number[], precision: number): boolean {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = quantile(sorted, 0.5);
+  const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+  return median > 0 && (1.57 * iqr) / Math.sqrt(sorted.length) / median <= precision;
+}
+
+/** The shared loop: warm-up, then timed runs until the count, the budget or the precision says stop. */
+function sample(run: () => void, time: () => number, options: MeasureOptions): Measurement {
   const minRuns = Math.max(1, options.minRuns ?? 5);
-  const maxRuns = Math.max(minRuns, options.maxRuns ?? minRuns);
-  for (let i = 0; i < warmup; i++) run();
+  const maxRuns = Math.max(minRuns, options.maxRuns ?? (options.precision === undefined ? minRuns : Infinity));
+  const warmupStart = performance.now();
+  for (let i = 0; i < (options.warmup ?? 1) || performance.now() - warmupStart < (options.warmupMs ?? 0); i++) run();
   const samples: number[] = [];
   let spent = 0;
-  while (samples.length < maxRuns && (samples.length < minRuns || options.budgetMs === undefined || spent < options.budgetMs)) {
-    const t = performance.now();
-    run();
-    const dt = performance.now() - t;
+  for (;;) {
+    if (samples.length >= maxRuns) break;
+    if (samples.length >= minRuns) {
+      if (options.budgetMs !== undefined && spent >= options.budgetMs) break;
+      if (options.precision !== undefined && medianIsStable(samples, options.precision)) break;
+      if (options.budgetMs === undefined && options.precision === undefined) break;
+    }
+    const dt = time();
     samples.push(dt);
     spent += dt;
   }
   return summarize(samples);
 }
 
+/** Times `run` (synchronous, e.g. an interpreter launch) with wall-clock time. */
+export function measure(run: () => void, options: MeasureOptions = {}): Measurement {
+  return sample(run, () => {
+    const t = performance.now();
+    run();
+    return performance.now() - t;
+  }, options);
+}
+
 /** Times `run` (which launches GPU work) with GPU events: the GPU time from before its first launch to after its last. */
 export function measureGpu(run: () => void, options: MeasureOptions = {}): Measurement {
-  const warmup = options.warmup ?? 1;
-  const minRuns = Math.max(1, options.minRuns ?? 5);
-  const maxRuns = Math.max(minRuns, options.maxRuns ?? minRuns);
-  for (let i = 0; i < warmup; i++) run();
-  synchronize();
   const [start, end] = [new GpuEvent(), new GpuEvent()];
   try {
-    const samples: number[] = [];
-    let spent = 0;
-    while (samples.length < maxRuns && (samples.length < minRuns || options.budgetMs === undefined || spent < options.budgetMs)) {
+    const warmed = (): void => {
+      run();
+      synchronize();
+    };
+    return sample(warmed, () => {
       if (options.flushL2) flushL2();
       start.record();
       run();
-      const dt = end.record().elapsedSince(start);
-      samples.push(dt);
-      spent += dt;
-    }
-    return summarize(samples);
+      return end.record().elapsedSince(start);
+    }, options);
   } finally {
     start.destroy();
     end.destroy();

@@ -1,10 +1,11 @@
-// The kt command line: run, list, compile, doctor.
+// The kt command line: run, tune, list, compile, doctor.
 import chalk from 'chalk';
 import yargs from 'yargs';
 import { CompileError } from '../compiler/diagnostics.ts';
 import { PtxasError } from '../compiler/gpu/ptxas.ts';
 import { KernelRuntimeError } from '../interp/memory.ts';
 import { CudaError, NoGpuError } from '../runtime/cuda.ts';
+import { strategies } from '../autotune/strategies.ts';
 import { UsageError } from './args.ts';
 
 async function guard(f: () => Promise<number>): Promise<number> {
@@ -50,6 +51,47 @@ export async function main(argv: readonly string[]): Promise<number> {
       async (a) => {
         const { runCommand } = await import('./run.ts');
         action = () => runCommand({ target: a.target!, kernel: a.kernel, interpret: a.interpret, check: a.check, size: a.size, dtype: a.dtype, config: a.config, seed: a.seed, repeat: a.repeat });
+      },
+    )
+    .command(
+      'tune <target> [kernel]',
+      "tune a kernel spec: sweep its tuning space, measure each config, remember the best (kt run then uses it)",
+      (y) =>
+        y
+          .positional('target', { type: 'string', describe: 'a library kernel (matmul, softmax, layernorm) or a .ts file', demandOption: true })
+          .positional('kernel', { type: 'string', describe: 'which spec of the file, if it has several' })
+          .option('size', { type: 'string', array: true, default: [], describe: 'sizes, e.g. M=4096,N=4096,K=4096 or M=N=K=2**12' })
+          .option('dtype', { type: 'string', describe: 'element dtype (f32, f16, bf16, ...)' })
+          .option('config', { alias: 'c', type: 'string', array: true, default: [], describe: 'hold parameters at these values, e.g. -c GROUP_M=8' })
+          .option('space', { type: 'string', default: 'default', describe: "which of the spec's tuning spaces" })
+          .option('strategy', { type: 'string', describe: `search strategy: ${Object.values(strategies).map((st) => `${st.name} (${st.description})`).join('; ')}; default exhaustive up to 64 configs, else guided` })
+          .option('budget', { type: 'string', describe: 'how much to measure: a count of configs (40), a time (30s, 2m) or both (40,30s)' })
+          .option('interpret', { type: 'boolean', default: false, describe: 'tune on the CPU interpreter (the default without a GPU)' })
+          .option('force', { type: 'boolean', default: false, describe: 'measure every config again, ignoring cached results' })
+          .option('show', { type: 'boolean', default: false, describe: 'print the cached tuning results for the spec and stop' })
+          .option('out', { type: 'string', describe: 'directory for the JSON report and SVG chart (default: beside the tuning cache)' })
+          .option('seed', { type: 'number', default: 0, describe: 'seed of the inputs and of randomised strategies' })
+          .example('$0 tune matmul --size M=N=K=4096 --dtype f16', '')
+          .example('$0 tune matmul --interpret --size M=N=K=128 --budget 12', '')
+          .example('$0 tune matmul --show', ''),
+      async (a) => {
+        const { tuneCommand } = await import('./tune.ts');
+        action = () =>
+          tuneCommand({
+            target: a.target!,
+            kernel: a.kernel,
+            size: a.size,
+            dtype: a.dtype,
+            config: a.config,
+            space: a.space,
+            strategy: a.strategy,
+            budget: a.budget,
+            interpret: a.interpret,
+            force: a.force,
+            show: a.show,
+            out: a.out,
+            seed: a.seed,
+          });
       },
     )
     .command(
@@ -110,7 +152,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         action = doctorCommand;
       },
     )
-    .demandCommand(1, 'give a command: run, list, compile or doctor')
+    .demandCommand(1, 'give a command: run, tune, list, compile or doctor')
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;

@@ -6,8 +6,10 @@ import { measure, measureGpu, type Measurement } from '../autotune/measure.ts';
 import { compare, type Comparison } from '../runtime/compare.ts';
 import { gpu, gpuUnavailableReason, synchronize } from '../runtime/gpu.ts';
 import { Random, Tensor } from '../runtime/tensor.ts';
-import { UsageError, parseConfig, parseSizes } from './args.ts';
-import { loadTarget, pickSpec } from './target.ts';
+import { formatConfig } from '../autotune/report.ts';
+import { tunedSpecConfig } from '../autotune/spec-tuning.ts';
+import { UsageError, parseConfig } from './args.ts';
+import { loadTarget, pickSpec, specProblemArgs } from './target.ts';
 
 export type Backend = 'gpu' | 'interpreter';
 
@@ -124,20 +126,18 @@ export function report(r: RunResult): string {
 export async function runCommand(args: RunArgs): Promise<number> {
   const target = await loadTarget(args.target);
   const spec = pickSpec(target, args.kernel);
-  const given = await parseSizes(args.size);
-  for (const k of Object.keys(given)) {
-    if (!(k in spec.sizes)) throw new UsageError(`${spec.name} has no size '${k}'`, `its sizes are ${Object.keys(spec.sizes).join(', ')}`);
-  }
-  const dtype = (args.dtype ?? spec.dtypes[0]) as DTypeName;
-  if (!spec.dtypes.includes(dtype)) throw new UsageError(`${spec.name} does not support dtype '${args.dtype}'`, `it supports ${spec.dtypes.join(', ')}`);
-  const config = { ...spec.config, ...(await parseConfig(args.config)) };
+  const { sizes, dtype } = await specProblemArgs(spec, args.size, args.dtype);
+  const overrides = await parseConfig(args.config);
   if (!Number.isInteger(args.repeat) || args.repeat < 0) throw new UsageError(`--repeat must be a non-negative integer, got ${args.repeat}`);
   if (args.check && args.interpret) throw new UsageError('--check compares the GPU with the interpreter; it cannot be combined with --interpret');
   const noGpu = args.interpret ? undefined : gpuUnavailableReason();
   if (args.check && noGpu) throw new UsageError(`--check needs a GPU: ${noGpu}`);
   if (noGpu) console.log(chalk.yellow(`kt: ${noGpu}; running on the CPU interpreter`));
-  const sizes = { ...spec.sizes, ...given };
   const backend: Backend = args.interpret || noGpu ? 'interpreter' : 'gpu';
+  // A config tuned for this problem (kt tune) is used unless the command line sets the config.
+  const tuned = Object.keys(overrides).length ? undefined : tunedSpecConfig(spec, sizes, dtype, backend);
+  if (tuned) console.log(chalk.dim(`using the config tuned by kt tune: ${formatConfig(tuned)}`));
+  const config = { ...spec.config, ...(tuned ?? overrides) };
   const result = runSpec(spec, sizes, dtype, config, { backend, seed: args.seed, repeat: args.repeat });
   console.log(report(result));
   if (!args.check) return result.passed ? 0 : 1;

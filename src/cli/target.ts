@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Kernel } from '../dsl/kernel.ts';
-import type { KernelSpec } from '../dsl/spec.ts';
-import { UsageError } from './args.ts';
+import type { DTypeName } from '../compiler/semantic/dtype.ts';
+import type { KernelSpec, Sizes } from '../dsl/spec.ts';
+import { UsageError, parseSizes } from './args.ts';
 
 export const libraryDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../kernels');
 
@@ -72,4 +73,15 @@ export function pickSpec(t: LoadedTarget, name: string | undefined): KernelSpec 
   const found = t.specs.find((s) => s.name === name) ?? t.specs.find((s) => s.kernels.some((k) => k.definition.name === name));
   if (!found) throw new UsageError(`no spec or kernel named '${name}' in ${t.file}`, `it has ${t.specs.map((s) => s.name).join(', ')}`);
   return found;
+}
+
+/** The sizes (the spec's defaults with `--size` over them) and dtype a command line asks of a spec. */
+export async function specProblemArgs(spec: KernelSpec, size: readonly string[], dtypeArg: string | undefined): Promise<{ sizes: Sizes; dtype: DTypeName }> {
+  const given = await parseSizes(size);
+  for (const k of Object.keys(given)) {
+    if (!(k in spec.sizes)) throw new UsageError(`${spec.name} has no size '${k}'`, `its sizes are ${Object.keys(spec.sizes).join(', ')}`);
+  }
+  const dtype = (dtypeArg ?? spec.dtypes[0]) as DTypeName;
+  if (!spec.dtypes.includes(dtype)) throw new UsageError(`${spec.name} does not support dtype '${dtypeArg}'`, `it supports ${spec.dtypes.join(', ')}`);
+  return { sizes: { ...spec.sizes, ...given }, dtype };
 }

@@ -254,13 +254,17 @@ export class KernelDefinition {
   /** Time spent compiling specialisations of this kernel, in milliseconds. */
   compileMs = 0;
 
+  /**
+   * `functionName` is the declared function's name ('' for an anonymous function expression) and `site` where
+   * kernel() was called; together they find the source.
+   */
   constructor(
-    private readonly fn: (...args: never[]) => unknown,
-    private readonly site: { file: string; line: number } | undefined,
+    readonly functionName: string,
+    readonly site: { readonly file: string; readonly line: number } | undefined,
   ) {}
 
   private requireSite(): { file: string; line: number } {
-    if (!this.site) throw new CompileError(`kt could not find where kernel '${this.fn.name || '(anonymous)'}' was declared`, undefined, 'declare kernels in .ts files loaded through tsx (npx tsx, npx kt)');
+    if (!this.site) throw new CompileError(`kt could not find where kernel '${this.functionName || '(anonymous)'}' was declared`, undefined, 'declare kernels in .ts files loaded through tsx (npx tsx, npx kt)');
     return this.site;
   }
 
@@ -268,9 +272,9 @@ export class KernelDefinition {
   source(): ResolvedFunction {
     if (!this.fnCache) {
       const site = this.requireSite();
-      const found = loadSource(site.file).findKernelFunction(site.line, this.fn.name);
+      const found = loadSource(site.file).findKernelFunction(site.line, this.functionName);
       if (!found) {
-        throw new CompileError(`kt could not find the source of kernel '${this.fn.name || '(anonymous)'}' in ${site.file}`, undefined, 'pass a function expression or the name of a function declared at the top level of that file to kernel()');
+        throw new CompileError(`kt could not find the source of kernel '${this.functionName || '(anonymous)'}' in ${site.file}`, undefined, 'pass a function expression or the name of a function declared at the top level of that file to kernel()');
       }
       this.fnCache = found;
     }
@@ -281,7 +285,7 @@ export class KernelDefinition {
   signature(): KernelSignature {
     if (this.sig) return this.sig;
     const site = this.requireSite();
-    const key = cacheKey('signature', site.file, fileHash(site.file) ?? '', String(site.line), this.fn.name);
+    const key = cacheKey('signature', site.file, fileHash(site.file) ?? '', String(site.line), this.functionName);
     const cached = readEntry('signatures', key, isSignatureEntry);
     if (cached) {
       this.sig = {
@@ -523,7 +527,7 @@ export class KernelDefinition {
   /** The optimised IR for a specialisation, from the disk cache if its sources are unchanged. */
   private compileCached(specKey: string, bindings: readonly ArgBinding[]): CompiledIr {
     const site = this.requireSite();
-    const key = cacheKey('ir', site.file, fileHash(site.file) ?? '', String(site.line), this.fn.name, specKey);
+    const key = cacheKey('ir', site.file, fileHash(site.file) ?? '', String(site.line), this.functionName, specKey);
     const entry = readEntry('ir', key, isIrEntry);
     if (entry && entry.deps.every((d) => fileHash(d.file) === d.hash)) {
       try {
@@ -626,7 +630,7 @@ export interface Kernel {
  */
 export function kernel<F extends (...args: never[]) => unknown>(fn: F): Kernel {
   if (typeof fn !== 'function') throw new TypeError('kernel() takes a function');
-  const definition = new KernelDefinition(fn, callSite());
+  const definition = new KernelDefinition(fn.name, callSite());
   const launch = (grid: Grid, ...args: unknown[]): void => definition.launch(grid, args);
   return Object.assign(launch, { definition });
 }

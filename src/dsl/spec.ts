@@ -4,6 +4,7 @@
 import type { DTypeName } from '../compiler/semantic/dtype.ts';
 import type { Random, Tensor } from '../runtime/tensor.ts';
 import type { KernelDefinition } from './kernel.ts';
+import type { PruneHook, SpaceDefinition } from '../autotune/space.ts';
 
 export type Sizes = Record<string, number>;
 export type Config = Record<string, number | boolean | string>;
@@ -38,12 +39,25 @@ export interface KernelSpec<I extends Record<string, Tensor> = Record<string, Te
   launch(inputs: I, sizes: Sizes, config: Config): void;
   /** The expected contents of each output tensor, computed in plain TypeScript. */
   reference(inputs: I, sizes: Sizes): Record<string, Expected>;
+  /**
+   * Expected values of single output elements (by flat index), for sizes where the whole reference takes too
+   * long: the tuner checks each candidate on a sample of elements with it. One function per output.
+   */
+  referenceAt?(inputs: I, sizes: Sizes): Record<string, (flatIndex: number) => number>;
+  /** Tuning spaces by name (`kt tune --space NAME`); `default` is the one used unless another is named. */
+  readonly tuning?: TuningSpaces;
   /** Tolerance for outputs of `dtype` (the default depends on the dtype's precision). */
   tolerance?(dtype: DTypeName): Tolerance;
   /** Floating-point operations for these sizes (for throughput reports). */
   flops?(sizes: Sizes): number;
   /** Bytes read and written for these sizes and dtype. */
   bytes?(sizes: Sizes, dtype: DTypeName): number;
+}
+
+export interface TuningSpaces {
+  readonly spaces: Readonly<Record<string, SpaceDefinition>> & { readonly default: SpaceDefinition };
+  /** Drops configs before any is compiled. */
+  readonly prune?: PruneHook;
 }
 
 /** Declares a spec with its input type checked. */

@@ -122,6 +122,11 @@ const kernelFaults: Record<string, string> = {
   CUDA_ERROR_LAUNCH_TIMEOUT: 'the kernel ran too long (a loop that never ends?)',
 };
 
+/** Whether an error is a kernel fault, after which the process's GPU context is unusable. */
+export function isKernelFault(e: unknown): boolean {
+  return e instanceof CudaError && Object.hasOwn(kernelFaults, e.errorName);
+}
+
 /** Like check(), but a fault from an earlier kernel is attributed to it, with advice. */
 export function checkAfterKernels(code: unknown, doing: string): void {
   if (code === 0) return;

@@ -161,6 +161,13 @@ export class Tensor {
     else new Uint8Array(to).set(new Uint8Array(from));
   }
 
+  /** A copy of this tensor's whole storage on the same device (1-D), to restore it later with copyStorageFrom. */
+  storageSnapshot(): Tensor {
+    const copy = empty([storageBytes(this.storage) / this.dtype.bytes], this.dtype, this.isCuda ? 'cuda' : 'cpu');
+    copy.copyStorageFrom(this);
+    return copy;
+  }
+
   /** Frees a GPU tensor's memory now (views of it become unusable); does nothing for a CPU tensor. */
   dispose(): void {
     if (this.storage instanceof DeviceAllocation) this.storage.free();

@@ -1,0 +1,111 @@
+// A tuning target made of a launch: `launch(config)` runs the kernels with a config on fixed tensors (the same
+// buffers for every candidate). Compiling captures the launches the config makes and hands them to the
+// compile pool; checking restores the outputs, runs once and compares with the expected values; timing uses
+// GPU events (with L2 flushes) on the GPU and wall-clock time on the interpreter.
+import type { Config, Expected, Tolerance } from '../dsl/spec.ts';
+import { captureLaunches } from '../dsl/kernel.ts';
+import { compare } from '../runtime/compare.ts';
+import { gpu, synchronize } from '../runtime/gpu.ts';
+import type { Tensor } from '../runtime/tensor.ts';
+import { compileJobFor } from './compile-job.ts';
+import type { CompilePool } from './compile-pool.ts';
+import { measure, measureGpu, type Measurement, type MeasureOptions } from './measure.ts';
+import type { RecordIdentity } from './records.ts';
+import type { ConfigSpace } from './space.ts';
+import type { TuneTarget } from './tuner.ts';
+
+/** Expected values of some elements of an output (by flat index into its contiguous form). */
+export interface SampledExpected {
+  readonly indices: readonly number[];
+  readonly values: readonly number[];
+}
+
+export interface LaunchTargetOptions {
+  readonly identity: RecordIdentity;
+  readonly space: ConfigSpace;
+  readonly backend: 'gpu' | 'interpreter';
+  /** Launches the kernels with a config (asynchronously on the GPU). */
+  readonly launch: (config: Config) => void;
+  /** The tensors a run writes, by name, with what they must hold afterwards. */
+  readonly outputs: Readonly<Record<string, { readonly tensor: Tensor; readonly expected: Expected | SampledExpected }>>;
+  readonly tolerance: (dtype: string) => Tolerance;
+  /** Tensors set to zero before every run (accumulating kernels: Triton's reset_to_zero). */
+  readonly resetToZero?: readonly Tensor[];
+  /** Tensors put back to their contents before tuning after every run (in-place kernels: restore_value). */
+  readonly restoreValue?: readonly Tensor[];
+  readonly pool: CompilePool;
+}
+
+/** How long a candidate is timed: Triton's do_bench spends 25 ms warming up and 100 ms repeating. */
+export const gpuTiming: MeasureOptions = { warmupMs: 25, minRuns: 5, budgetMs: 100, precision: 0.005, flushL2: true };
+export const interpreterTiming: MeasureOptions = { warmup: 0, minRuns: 3, budgetMs: 1000, precision: 0.02 };
+
+const isSampled = (e: Expected | SampledExpected): e is SampledExpected => !('length' in e) && Array.isArray((e as SampledExpected).indices);
+
+/** Compares sampled elements, as compare() does whole outputs; undefined when they all agree. */
+function compareSampled(name: string, out: Tensor, expected: SampledExpected, tol: Tolerance): string | undefined {
+  const got = out.cpu().contiguous().toArray() as ArrayLike<number>;
+  let bad = 0;
+  let first = '';
+  expected.indices.forEach((index, i) => {
+    const g = Number(got[index]);
+    const w = expected.values[i]!;
+    const ok = Number.isNaN(w) || Number.isNaN(g) ? Number.isNaN(w) && Number.isNaN(g) : !Number.isFinite(w) || !Number.isFinite(g) ? g === w : Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w);
+    if (!ok && bad++ === 0) first = `element ${index}: got ${g}, expected ${w}`;
+  });
+  return bad ? `${name}: ${bad} of ${expected.indices.length} sampled elements differ (${first})` : undefined;
+}
+
+/** A target for the tuner; dispose() frees the snapshots it keeps of the outputs. */
+export function launchTarget(o: LaunchTargetOptions): TuneTarget & { dispose(): void } {
+  const onGpu = o.backend === 'gpu';
+  const gpuTarget = onGpu ? gpu().info.target : undefined;
+  // Every check starts from the outputs' contents before tuning, so a config that writes nothing cannot pass on
+  // what the previous one left.
+  const restored = new Map<Tensor, Tensor>();
+  for (const t of [...Object.values(o.outputs).map((x) => x.tensor), ...(o.restoreValue ?? [])]) restored.set(t, t.storageSnapshot());
+  const prepare = (restoreOutputs: boolean): void => {
+    for (const [t, snapshot] of restored) if (restoreOutputs || o.restoreValue?.includes(t)) t.copyStorageFrom(snapshot);
+    for (const t of o.resetToZero ?? []) t.fill(0);
+  };
+  const run = (config: Config): void => {
+    prepare(false);
+    o.launch(config);
+  };
+  return {
+    identity: o.identity,
+    space: o.space,
+    async compile(config) {
+      const launches = captureLaunches(() => o.launch(config));
+      const outcomes = await Promise.all(launches.map((l) => o.pool.compile(compileJobFor(l, gpuTarget))));
+      return outcomes.reduce((t, x) => t + x.ms, 0);
+    },
+    check(config) {
+      prepare(true);
+      o.launch(config);
+      if (onGpu) synchronize();
+      const problems: string[] = [];
+      for (const [name, { tensor, expected }] of Object.entries(o.outputs)) {
+        const tol = o.tolerance(tensor.dtype.name);
+        if (isSampled(expected)) {
+          const p = compareSampled(name, tensor, expected, tol);
+          if (p) problems.push(p);
+          continue;
+        }
+        const c = compare(tensor.cpu(), expected, tol, 1);
+        if (!c.passed) {
+          const m = c.first[0]!;
+          problems.push(`${name}: ${c.mismatches} of ${c.total} elements differ ([${m.index.join(', ')}]: got ${m.got}, expected ${m.want})`);
+        }
+      }
+      return problems.length ? `wrong answer: ${problems.join('; ')}` : undefined;
+    },
+    measure(config): Measurement {
+      const once = (): void => run(config);
+      return onGpu ? measureGpu(once, gpuTiming) : measure(once, interpreterTiming);
+    },
+    dispose() {
+      for (const snapshot of restored.values()) snapshot.dispose();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// What a tuning run reports: a table sorted by time (with throughput from the spec's FLOPs or bytes), the
+// excluded configs with their reasons, a JSON file with every measurement, and an SVG chart of the
+// candidates' throughput that opens in a browser.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../dsl/spec.ts';
+import type { ExcludedResult, MeasuredResult } from './records.ts';
+import type { TuneOutcome } from './tuner.ts';
+
+/** How a config's time converts to throughput: the problem's FLOPs and/or bytes. */
+export interface Work {
+  readonly flops?: number;
+  readonly bytes?: number;
+}
+
+/** The parameters whose values differ between configs (the others are shown once, as fixed). */
+export function varyingParams(configs: readonly Config[]): string[] {
+  const names = [...new Set(configs.flatMap((c) => Object.keys(c)))];
+  return names.filter((n) => new Set(configs.map((c) => String(c[n]))).size > 1);
+}
+
+export function formatConfig(config: Config, names: readonly string[] = Object.keys(config)): string {
+  return names.map((n) => `${n}=${String(config[n])}`).join(' ');
+}
+
+/** A throughput unit for this work, scaled to the fastest time (TFLOP/s for a big matmul, MFLOP/s for a small one). */
+export function throughputUnit(work: Work, bestMs: number): { unit: string; perMs: (ms: number) => number } | undefined {
+  const total = work.flops ?? work.bytes;
+  if (!total) return undefined;
+  const base = work.flops ? 'FLOP/s' : 'B/s';
+  const rate = (ms: number): number => (total / ms) * 1000;
+  const [prefix, scale] = ([['T', 1e12], ['G', 1e9], ['M', 1e6], ['K', 1e3]] as const).find(([, f]) => rate(bestMs) >= f) ?? ['', 1];
+  return { unit: `${prefix}${base}`, perMs: (ms) => rate(ms) / scale };
+}
+
+const measured = (o: TuneOutcome): MeasuredResult[] =>
+  o.results.filter((r): r is MeasuredResult & { cached: boolean } => r.status === 'ok').sort((a, b) => a.medianMs - b.medianMs);
+const excluded = (o: TuneOutcome): ExcludedResult[] => o.results.filter((r): r is ExcludedResult & { cached: boolean } => r.status === 'excluded');
+
+function pad(cells: readonly string[][], rightAligned: ReadonlySet<number>): string[] {
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  return cells.map((r) => r.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** The result table: measured configs sorted by time, then the excluded ones with their reasons. */
+export function resultTable(o: TuneOutcome, work: Work): string {
+  const lines: string[] = [];
+  const all = o.results.map((r) => r.config);
+  const names = varyingParams(all);
+  const fixed = all.length ? Object.keys(all[0]!).filter((n) => !names.includes(n)) : [];
+  if (fixed.length) lines.push(`fixed: ${formatConfig(all[0]!, fixed)}`);
+  const ok = measured(o);
+  if (ok.length) {
+    const best = ok[0]!.medianMs;
+    const tu = throughputUnit(work, best);
+    const unit = tu?.unit;
+    const rows = [['#', 'config', 'median ms', 'spread', ...(unit ? [unit] : []), '% of best', 'runs', '']];
+    ok.forEach((r, i) => {
+      const tp = tu && { value: tu.perMs(r.medianMs) };
+      const cached = (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : '';
+      rows.push([String(i + 1), formatConfig(r.config, names), r.medianMs.toFixed(4), `±${(r.spread * 100).toFixed(1)}%`, ...(tp ? [tp.value.toFixed(2)] : []), `${((best / r.medianMs) * 100).toFixed(1)}%`, String(r.runs), cached]);
+    });
+    const right = new Set([0, 2, 3, ...(unit ? [4, 5, 6] : [4, 5])]);
+    lines.push(...pad(rows, right));
+  } else lines.push('no config ran correctly');
+  const bad = excluded(o);
+  if (bad.length) {
+    lines.push('', `excluded (${bad.length}):`);
+    for (const r of bad) lines.push(`  ${formatConfig(r.config, names)}  [${r.stage}] ${r.reason}`);
+  }
+  return lines.join('\n');
+}
+
+export interface ReportFiles {
+  readonly json: string;
+  readonly svg: string;
+}
+
+/** The JSON report: the problem, the timing split, and every result. */
+export function reportJson(o: TuneOutcome, work: Work, extra: Record<string, unknown> = {}): unknown {
+  return {
+    identity: o.identity,
+    strategy: o.strategy,
+    spaceSize: o.spaceSize,
+    timing: o.timing,
+    ...extra,
+    best: o.best ?? null,
+    work,
+    results: o.results.map((r) => ({ ...r, ...(r.status === 'ok' ? { flopsPerSecond: work.flops ? (work.flops / r.medianMs) * 1000 : null, bytesPerSecond: work.bytes ? (work.bytes / r.medianMs) * 1000 : null } : {}) })),
+  };
+}
+
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A horizontal bar chart of every measured config's throughput (or speed relative to the best), best first. */
+export function reportSvg(o: TuneOutcome, work: Work, title: string): string {
+  const ok = measured(o);
+  const names = varyingParams(o.results.map((r) => r.config));
+  const tu = ok.length ? throughputUnit(work, ok[0]!.medianMs) : undefined;
+  const unit = tu?.unit ?? '% of best';
+  const value = (r: MeasuredResult): number => tu?.perMs(r.medianMs) ?? (ok[0]!.medianMs / r.medianMs) * 100;
+  const max = ok.length ? Math.max(...ok.map(value)) : 1;
+  const labels = ok.map((r) => formatConfig(r.config, names));
+  const labelWidth = Math.min(520, 40 + 7 * Math.max(10, ...labels.map((l) => l.length)));
+  const barWidth = 460;
+  const rowHeight = 18;
+  const top = 56;
+  const bad = excluded(o);
+  const height = top + ok.length * rowHeight + 30 + (bad.length ? 20 + bad.length * 15 : 0);
+  const width = labelWidth + barWidth + 120;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="monospace" font-size="12">`);
+  parts.push(`<rect width="100%" height="100%" fill="white"/>`);
+  parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">${escapeXml(title)}</text>`);
+  parts.push(`<text x="10" y="40" fill="#555">${escapeXml(`${ok.length} configs measured, ${bad.length} excluded; bars: ${unit}, best first`)}</text>`);
+  ok.forEach((r, i) => {
+    const y = top + i * rowHeight;
+    const v = value(r);
+    const w = Math.max(1, (v / max) * barWidth);
+    const fill = i === 0 ? '#2a9d3a' : '#4a78c2';
+    parts.push(`<text x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeXml(labels[i]!)}</text>`);
+    parts.push(`<rect x="${labelWidth}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowHeight - 4}" fill="${fill}"><title>${escapeXml(`${r.medianMs.toFixed(4)} ms ±${(r.spread * 100).toFixed(1)}% over ${r.runs} runs`)}</title></rect>`);
+    parts.push(`<text x="${labelWidth + w + 6}" y="${y + 13}">${escapeXml(`${v.toFixed(2)} (${r.medianMs.toFixed(3)} ms)`)}</text>`);
+  });
+  if (bad.length) {
+    let y = top + ok.length * rowHeight + 30;
+    parts.push(`<text x="10" y="${y}" font-weight="bold">excluded</text>`);
+    for (const r of bad) {
+      y += 15;
+      parts.push(`<text x="10" y="${y}" fill="#a33">${escapeXml(`${formatConfig(r.config, names)}  [${r.stage}] ${r.reason}`.slice(0, 200))}</text>`);
+    }
+  }
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+/** Writes the JSON report and the SVG chart as `<dir>/<base>.json` and `.svg`. */
+export function writeReports(dir: string, base: string, o: TuneOutcome, work: Work, title: string, extra?: Record<string, unknown>): ReportFiles {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = { json: path.join(dir, `${base}.json`), svg: path.join(dir, `${base}.svg`) };
+  fs.writeFileSync(files.json, JSON.stringify(reportJson(o, work, extra), null, 2));
+  fs.writeFileSync(files.svg, reportSvg(o, work, title));
+  return files;
+}

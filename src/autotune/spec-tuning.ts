@@ -1,0 +1,135 @@
+// Tuning a kernel spec (`kt tune`): the spec makes the inputs and the reference once, declares the space,
+// and launches each candidate; results are stored under the spec's name, sizes and dtype, where `kt run` finds
+// the best config for the same problem.
+import os from 'node:os';
+import { fileHash, sha256 } from '../compiler/cache.ts';
+import type { DTypeName } from '../compiler/semantic/dtype.ts';
+import { defaultTolerance, type Config, type Expected, type KernelSpec, type Sizes } from '../dsl/spec.ts';
+import { gpu } from '../runtime/gpu.ts';
+import { Random, type Tensor } from '../runtime/tensor.ts';
+import { CompilePool } from './compile-pool.ts';
+import { launchTarget, type SampledExpected } from './launch-target.ts';
+import { ktVersion, type RecordIdentity } from './records.ts';
+import { launchDefaults, resolveSpace, type ConfigSpace, type ProblemInfo } from './space.ts';
+import { storedBest, tune, type TuneOptions, type TuneOutcome } from './tuner.ts';
+
+export type Backend = 'gpu' | 'interpreter';
+
+/** The device part of a record's identity: the GPU with its compute capability and driver, or the CPU. */
+export function deviceIdentity(backend: Backend): { device: string; driver: string } {
+  if (backend === 'interpreter') return { device: `interpreter on ${os.cpus()[0]?.model.trim() ?? 'an unknown CPU'}`, driver: `node ${process.version}` };
+  const info = gpu().info;
+  return { device: `${info.name} (sm_${info.computeCapability.join('')})`, driver: `CUDA driver ${info.driverVersion}` };
+}
+
+export function specIdentity(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, backend: Backend): RecordIdentity {
+  const files = [...new Set(spec.kernels.map((k) => k.definition.site?.file ?? ''))].sort();
+  return {
+    kernel: spec.name,
+    sourceHash: sha256(files.map((f) => `${f}:${fileHash(f) ?? ''}`).join('\n')),
+    key: { ...sizes },
+    dtypes: [dtype],
+    ...deviceIdentity(backend),
+    kt: ktVersion(),
+  };
+}
+
+export function specProblem(sizes: Sizes, dtype: DTypeName, backend: Backend): ProblemInfo {
+  const device = backend === 'gpu' ? { name: gpu().info.name, maxSharedPerBlock: gpu().info.maxSharedPerBlock } : undefined;
+  return { values: sizes, dtypes: [dtype], device };
+}
+
+/** The spec's named space for a problem, keeping only configs that agree with `fixed` (from `kt tune -c`). */
+export function specSpace(spec: KernelSpec, name: string, problem: ProblemInfo, fixed: Config = {}): ConfigSpace {
+  const tuning = spec.tuning;
+  if (!tuning) throw new RangeError(`spec '${spec.name}' declares no tuning space`);
+  const definition = tuning.spaces[name];
+  if (!definition) throw new RangeError(`spec '${spec.name}' has no tuning space '${name}'; its spaces are ${Object.keys(tuning.spaces).join(', ')}`);
+  let configs = resolveSpace(definition, problem, tuning.prune).configs;
+  // The interpreter runs a program the same way whatever its warps and stages: tune only the rest there.
+  if (!problem.device) configs = configs.map((c) => ({ ...c, ...launchDefaults }));
+  return resolveSpace(
+    configs.filter((c) => Object.entries(fixed).every(([k, v]) => c[k] === v)),
+    problem,
+  );
+}
+
+/** Above this much work the tuner checks a sample of output elements (when the spec can compute single ones). */
+const FULL_REFERENCE_FLOPS = 1e9;
+const SAMPLES_PER_OUTPUT = 2048;
+
+/** What each output must hold: the whole reference, or a sample from referenceAt for large problems. */
+function expectedOutputs(spec: KernelSpec, inputs: Record<string, Tensor>, sizes: Sizes, seed: number): Record<string, Expected | SampledExpected> {
+  const work = spec.flops?.(sizes) ?? 0;
+  if (!spec.referenceAt || work <= FULL_REFERENCE_FLOPS) return spec.reference(inputs, sizes);
+  const at = spec.referenceAt(inputs, sizes);
+  const rng = new Random(seed + 1);
+  const result: Record<string, SampledExpected> = {};
+  for (const [name, element] of Object.entries(at)) {
+    const numel = inputs[name]?.numel ?? 0;
+    const indices = numel <= SAMPLES_PER_OUTPUT ? Array.from({ length: numel }, (_, i) => i) : Array.from({ length: SAMPLES_PER_OUTPUT }, () => Math.floor(rng.next() * numel));
+    result[name] = { indices, values: indices.map(element) };
+  }
+  return result;
+}
+
+export interface SpecTuneRequest {
+  readonly spec: KernelSpec;
+  readonly sizes: Sizes;
+  readonly dtype: DTypeName;
+  readonly backend: Backend;
+  readonly spaceName?: string;
+  /** Parameters held at these values. */
+  readonly fixed?: Config;
+  readonly seed?: number;
+}
+
+export interface SpecTuneOutcome extends TuneOutcome {
+  /** Time spent making the inputs and the expected outputs. */
+  readonly setupMs: number;
+  readonly workers: number | 'in-thread';
+}
+
+/** Tunes a spec for one problem. */
+export async function tuneSpec(request: SpecTuneRequest, options: TuneOptions = {}): Promise<SpecTuneOutcome> {
+  const { spec, sizes, dtype, backend, seed = 0 } = request;
+  const setupStart = performance.now();
+  const problem = specProblem(sizes, dtype, backend);
+  const space = specSpace(spec, request.spaceName ?? 'default', problem, request.fixed);
+  if (!space.size) throw new RangeError(`no config of ${spec.name}'s tuning space '${request.spaceName ?? 'default'}' is legal for ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' ')} ${dtype}`);
+  const hostInputs = spec.inputs(sizes, dtype, new Random(seed));
+  const expected = expectedOutputs(spec, hostInputs, sizes, seed);
+  const inputs = Object.fromEntries(Object.entries(hostInputs).map(([k, t]) => [k, backend === 'gpu' ? t.cuda() : t.clone()]));
+  const outputs = Object.fromEntries(
+    Object.entries(expected).map(([name, want]) => {
+      const tensor = inputs[name];
+      if (!tensor) throw new Error(`spec ${spec.name}: its reference names output '${name}', which is not one of its input tensors`);
+      return [name, { tensor, expected: want }];
+    }),
+  );
+  const pool = new CompilePool();
+  const target = launchTarget({
+    identity: specIdentity(spec, sizes, dtype, backend),
+    space,
+    backend,
+    launch: (config) => spec.launch(inputs, sizes, { ...spec.config, ...config }),
+    outputs,
+    tolerance: (d) => spec.tolerance?.(d as DTypeName) ?? defaultTolerance(d as DTypeName),
+    pool,
+  });
+  const setupMs = performance.now() - setupStart;
+  try {
+    const outcome = await tune(target, options);
+    return { ...outcome, setupMs, workers: pool.threaded ? pool.size : 'in-thread' };
+  } finally {
+    await pool.close();
+    target.dispose();
+    if (backend === 'gpu') for (const t of Object.values(inputs)) t.dispose();
+  }
+}
+
+/** The best stored config of a spec's default space for a problem (for `kt run`), if it was tuned. */
+export function tunedSpecConfig(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, backend: Backend): Config | undefined {
+  if (!spec.tuning) return undefined;
+  return storedBest(specIdentity(spec, sizes, dtype, backend))?.config;
+}

@@ -1,0 +1,221 @@
+// The tuning loop, shared by `kt tune` (specs) and autotune() (kernels in user code): a strategy proposes
+// configs; each new one is compiled (on the worker pool, while earlier ones are measured), run once and
+// checked against the reference, then timed; every result, measured or excluded with its reason, goes into
+// the tuning cache, and configs found there are not measured again.
+import type { Config } from '../dsl/spec.ts';
+import { CompileError } from '../compiler/diagnostics.ts';
+import { PtxasError } from '../compiler/gpu/ptxas.ts';
+import { KernelRuntimeError } from '../interp/memory.ts';
+import { CudaError } from '../runtime/cuda.ts';
+import { isKernelFault } from '../runtime/gpu.ts';
+import { CompileJobError } from './compile-pool.ts';
+import type { Measurement } from './measure.ts';
+import { bestResult, readRecord, storeResults, type ConfigResult, type ExclusionStage, type MeasuredResult, type RecordIdentity } from './records.ts';
+import { configKey, type ConfigSpace } from './space.ts';
+import { strategies, type Budget, type SearchContext } from './strategies.ts';
+
+/** What the tuner needs of a kernel or spec being tuned: its space, and how to compile, check and time a config. */
+export interface TuneTarget {
+  readonly identity: RecordIdentity;
+  readonly space: ConfigSpace;
+  /** Compiles what the config launches; resolves with the compile time in ms (0 when nothing was compiled). */
+  compile(config: Config): Promise<number>;
+  /** Runs the config once on the tuning inputs: undefined when its outputs match the reference, else what differs. */
+  check(config: Config): string | undefined;
+  /** Times the config on the same inputs. */
+  measure(config: Config): Measurement;
+}
+
+export interface TuneProgress {
+  /** Configs settled in this run (measured, excluded, or found in the cache). */
+  readonly done: number;
+  /** How many this run expects to settle (the budget's count, or the space). */
+  readonly total: number;
+  readonly best?: MeasuredResult;
+  readonly elapsedMs: number;
+  /** An estimate of the time left, when there is one. */
+  readonly etaMs?: number;
+}
+
+export interface TuneOptions {
+  /** A name from `strategies` (default: exhaustive for spaces up to 64 configs, guided beyond). */
+  readonly strategy?: string;
+  readonly budget?: Budget;
+  /** Measure every config again, ignoring the cache. */
+  readonly force?: boolean;
+  /** Seed of randomised strategies. */
+  readonly seed?: number;
+  readonly onProgress?: (progress: TuneProgress) => void;
+}
+
+export interface TuneTiming {
+  readonly totalMs: number;
+  /** Compile time summed over the configs (on workers these overlap with each other and with measuring). */
+  readonly compileMs: number;
+  /** Time the tuner's thread waited for compilations to finish. */
+  readonly compileWaitMs: number;
+  readonly checkMs: number;
+  readonly measureMs: number;
+}
+
+export interface TuneOutcome {
+  readonly identity: RecordIdentity;
+  readonly strategy: string;
+  readonly spaceSize: number;
+  /** Every config this run settled, in the order it did, with where its result came from. */
+  readonly results: readonly (ConfigResult & { readonly cached: boolean })[];
+  readonly best?: MeasuredResult;
+  readonly timing: TuneTiming;
+}
+
+/** The GPU context was lost to a faulting config: the results so far are stored; tuning must go on in a new process. */
+export class TuneInterrupted extends Error {
+  constructor(
+    readonly config: Config,
+    readonly fault: Error,
+  ) {
+    super(`config ${configKey(config)} faulted on the GPU (${fault.message.split('\n')[0]}); the GPU context is unusable, so tuning must continue in a new process (the results so far are cached)`);
+    this.name = 'TuneInterrupted';
+  }
+}
+
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+/** Why an error excludes a config, and at which stage. */
+function exclusion(e: unknown, stage: 'compile' | 'run'): { stage: ExclusionStage; reason: string } {
+  if (e instanceof CudaError && (e.errorName === 'KT_OUT_OF_SHARED_MEMORY' || e.errorName === 'KT_OUT_OF_REGISTERS' || e.errorName === 'CUDA_ERROR_OUT_OF_RESOURCES')) {
+    return { stage: 'resources', reason: firstLine(e) };
+  }
+  if (e instanceof PtxasError || (e instanceof CompileJobError && e.name === 'PtxasError')) {
+    const text = e.message;
+    return { stage: /too much (shared|local) data|registers/i.test(text) ? 'resources' : 'compile', reason: firstLine(e) };
+  }
+  if (e instanceof CompileError || e instanceof CompileJobError) return { stage: 'compile', reason: firstLine(e) };
+  if (e instanceof KernelRuntimeError) return { stage: 'run', reason: firstLine(e) };
+  return { stage, reason: firstLine(e) };
+}
+
+/** A seeded generator of uniform numbers in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function defaultStrategy(spaceSize: number): string {
+  return spaceSize <= 64 ? 'exhaustive' : 'guided';
+}
+
+/** The default count budget of a guided search. */
+export const DEFAULT_GUIDED_BUDGET = 40;
+
+/** Tunes a target: settles configs as its strategy asks, stores every new result, and returns them all. */
+export async function tune(target: TuneTarget, options: TuneOptions = {}): Promise<TuneOutcome> {
+  const start = performance.now();
+  const { space, identity } = target;
+  const strategyName = options.strategy ?? defaultStrategy(space.size);
+  const strategy = strategies[strategyName];
+  if (!strategy) throw new RangeError(`unknown tuning strategy '${strategyName}'; the strategies are ${Object.keys(strategies).join(', ')}`);
+  const budget: Budget = options.budget ?? (strategyName === 'exhaustive' ? {} : { configs: DEFAULT_GUIDED_BUDGET });
+  const stored = options.force ? new Map<string, ConfigResult>() : readRecord(identity);
+  const settled = new Map<string, ConfigResult & { cached: boolean }>();
+  // Configs settled, cached or not: a count budget bounds both, so a repeated search retraces itself from the cache.
+  let used = 0;
+  const timing = { compileMs: 0, compileWaitMs: 0, checkMs: 0, measureMs: 0 };
+  const total = Math.min(space.size, budget.configs ?? space.size);
+
+  const exhausted = (): boolean => (budget.configs !== undefined && used >= budget.configs) || (budget.ms !== undefined && performance.now() - start >= budget.ms);
+  const best = (): MeasuredResult | undefined => bestResult(settled.values());
+  const report = (): void => {
+    if (!options.onProgress) return;
+    const elapsedMs = performance.now() - start;
+    const done = settled.size;
+    const byCount = done > 0 && total > done ? (elapsedMs / Math.max(1, done)) * (total - done) : undefined;
+    const byTime = budget.ms !== undefined ? Math.max(0, budget.ms - elapsedMs) : undefined;
+    const etaMs = byCount !== undefined && byTime !== undefined ? Math.min(byCount, byTime) : (byCount ?? byTime);
+    options.onProgress({ done, total: Math.max(total, done), best: best(), elapsedMs, etaMs });
+  };
+
+  const settle = (r: ConfigResult, cached: boolean): void => {
+    settled.set(configKey(r.config), { ...r, cached });
+    if (!cached) storeResults(identity, [r]);
+    report();
+  };
+
+  const runOne = async (config: Config, compiled: Promise<number>): Promise<ConfigResult> => {
+    const measuredAt = new Date().toISOString();
+    const waitStart = performance.now();
+    try {
+      timing.compileMs += await compiled;
+    } catch (e) {
+      return { status: 'excluded', config, ...exclusion(e, 'compile'), measuredAt };
+    } finally {
+      timing.compileWaitMs += performance.now() - waitStart;
+    }
+    let phase = performance.now();
+    try {
+      const wrong = target.check(config);
+      timing.checkMs += performance.now() - phase;
+      if (wrong !== undefined) return { status: 'excluded', config, stage: 'check', reason: wrong, measuredAt };
+      phase = performance.now();
+      const m = target.measure(config);
+      timing.measureMs += performance.now() - phase;
+      return { status: 'ok', config, medianMs: m.medianMs, minMs: m.minMs, maxMs: m.maxMs, spread: m.spread, runs: m.samples.length, measuredAt };
+    } catch (e) {
+      if (isKernelFault(e)) {
+        settle({ status: 'excluded', config, stage: 'run', reason: firstLine(e), measuredAt }, false);
+        throw new TuneInterrupted(config, e as Error);
+      }
+      return { status: 'excluded', config, ...exclusion(e, 'run'), measuredAt };
+    }
+  };
+
+  const evaluate: SearchContext['evaluate'] = async (configs) => {
+    // Compile every new config of the batch at once (the pool runs them in parallel), then settle in order.
+    // Only as many as the count budget can still settle.
+    let room = budget.configs === undefined ? Infinity : budget.configs - used;
+    const pending = configs.map((c) => {
+      const key = configKey(c);
+      if (settled.has(key) || room-- <= 0 || stored.has(key)) return undefined;
+      const p = target.compile(c);
+      p.catch(() => undefined); // settled (and reported) in order below
+      return p;
+    });
+    const costs: (number | undefined)[] = [];
+    for (let i = 0; i < configs.length; i++) {
+      const config = configs[i]!;
+      const key = configKey(config);
+      let r: ConfigResult | undefined = settled.get(key);
+      if (!r && !exhausted()) {
+        used++;
+        const known = stored.get(key);
+        if (known) settle((r = known), true);
+        else settle((r = await runOne(config, pending[i] ?? target.compile(config))), false);
+      }
+      costs.push(r?.status === 'ok' ? r.medianMs : undefined);
+    }
+    return costs;
+  };
+
+  report();
+  await strategy.search({ space, evaluate, exhausted, budget, random: seededRandom(options.seed ?? 0) });
+  return {
+    identity,
+    strategy: strategyName,
+    spaceSize: space.size,
+    results: [...settled.values()],
+    best: best(),
+    timing: { totalMs: performance.now() - start, ...timing },
+  };
+}
+
+/** The best stored config for a problem among a space's configs, without measuring anything. */
+export function storedBest(identity: RecordIdentity, space?: ConfigSpace): MeasuredResult | undefined {
+  const results = readRecord(identity);
+  return bestResult(results.values(), space && new Set(space.configs.map(configKey)));
+}

@@ -1,0 +1,165 @@
+// `kt tune`: sweeps a spec's tuning space for one problem, with a progress bar, a result table, a JSON report
+// and an SVG chart; the results go into the tuning cache, where `kt run` and later tuning runs find them.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import chalk from 'chalk';
+import { listRecords, recordPath, tuneDir, type TuneRecord } from '../autotune/records.ts';
+import { formatConfig, resultTable, varyingParams, writeReports, type Work } from '../autotune/report.ts';
+import { specIdentity, tuneSpec, type Backend } from '../autotune/spec-tuning.ts';
+import { strategies } from '../autotune/strategies.ts';
+import { TuneInterrupted, type TuneProgress } from '../autotune/tuner.ts';
+import type { Budget } from '../autotune/strategies.ts';
+import type { KernelSpec, Sizes } from '../dsl/spec.ts';
+import { gpu, gpuUnavailableReason } from '../runtime/gpu.ts';
+import { UsageError, parseConfig } from './args.ts';
+import { loadTarget, pickSpec, specProblemArgs } from './target.ts';
+
+export interface TuneArgs {
+  target: string;
+  kernel?: string;
+  size: string[];
+  dtype?: string;
+  config: string[];
+  space: string;
+  strategy?: string;
+  budget?: string;
+  interpret: boolean;
+  force: boolean;
+  show: boolean;
+  out?: string;
+  seed: number;
+}
+
+/** Parses `--budget`: a count of configs (`40`), a time (`30s`, `2m`, `500ms`), or both (`40,30s`). */
+export function parseBudget(text: string): Budget {
+  let configs: number | undefined;
+  let ms: number | undefined;
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min)?$/.exec(part);
+    if (!m) throw new UsageError(`bad budget '${part}'`, 'give a count of configs (40), a time (30s, 2m) or both (40,30s)');
+    const n = Number(m[1]);
+    if (!m[2]) {
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`a budget of configs must be a positive integer, got '${part}'`);
+      configs = n;
+    } else ms = n * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60000);
+  }
+  return { configs, ms };
+}
+
+const fmtSeconds = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`);
+const fmtSizes = (sizes: Sizes): string =>
+  Object.entries(sizes)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/** A one-line progress bar on stderr, redrawn in place. */
+function progressBar(): { update(p: TuneProgress): void; clear(): void } {
+  let last = '';
+  return {
+    update(p) {
+      const width = 24;
+      const filled = Math.round((p.done / Math.max(1, p.total)) * width);
+      const best = p.best ? `best ${p.best.medianMs.toFixed(3)} ms (${formatConfig(p.best.config)})` : 'best -';
+      const eta = p.etaMs !== undefined ? `, ~${fmtSeconds(p.etaMs)} left` : '';
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}  ${fmtSeconds(p.elapsedMs)}${eta}  ${best}`;
+      const cols = process.stderr.columns ?? 120;
+      last = line.slice(0, cols - 1);
+      process.stderr.write(`\r\x1b[2K${last}`);
+    },
+    clear() {
+      if (last) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+function work(spec: KernelSpec, sizes: Sizes, dtype: string): Work {
+  return { flops: spec.flops?.(sizes), bytes: spec.bytes?.(sizes, dtype as never) };
+}
+
+/** `kt tune --show`: what the cache holds for a spec. */
+function show(spec: KernelSpec): number {
+  const records = listRecords(spec.name);
+  if (!records.length) {
+    console.log(`no tuning results for ${spec.name} in ${tuneDir()}`);
+    return 0;
+  }
+  for (const { file, record } of records) printRecord(file, record);
+  return 0;
+}
+
+function printRecord(file: string, record: TuneRecord): void {
+  const id = record.identity;
+  const results = Object.values(record.results);
+  const ok = results.filter((r) => r.status === 'ok').sort((a, b) => a.medianMs - b.medianMs);
+  const names = varyingParams(results.map((r) => r.config));
+  console.log(chalk.bold(`${id.kernel}  ${Object.entries(id.key).map(([k, v]) => `${k}=${v}`).join(' ')}  ${id.dtypes.join(',')}  on ${id.device}`));
+  console.log(chalk.dim(`  ${file}  (${id.driver}, kt ${id.kt})`));
+  console.log(`  ${ok.length} measured, ${results.length - ok.length} excluded${ok[0] ? `; best ${ok[0].medianMs.toFixed(4)} ms: ${formatConfig(ok[0].config)}` : ''}`);
+  for (const r of ok.slice(0, 5)) console.log(`    ${r.medianMs.toFixed(4)} ms  ±${(r.spread * 100).toFixed(1)}%  ${formatConfig(r.config, names)}`);
+  if (ok.length > 5) console.log(`    ... ${ok.length - 5} more`);
+}
+
+/** How many times a tuning run restarts itself after GPU faults before giving up. */
+const MAX_RESTARTS = 16;
+
+export async function tuneCommand(args: TuneArgs): Promise<number> {
+  const target = await loadTarget(args.target);
+  const spec = pickSpec(target, args.kernel);
+  if (!spec.tuning) throw new UsageError(`${spec.name} declares no tuning space`, 'add `tuning: { spaces: { default: { params: {...} } } }` to its spec');
+  if (args.show) return show(spec);
+  const { sizes, dtype } = await specProblemArgs(spec, args.size, args.dtype);
+  const fixed = await parseConfig(args.config);
+  if (!(args.space in spec.tuning.spaces)) throw new UsageError(`${spec.name} has no tuning space '${args.space}'`, `its spaces are ${Object.keys(spec.tuning.spaces).join(', ')}`);
+  if (args.strategy !== undefined && !(args.strategy in strategies)) throw new UsageError(`unknown strategy '${args.strategy}'`, `the strategies are ${Object.keys(strategies).join(', ')}`);
+  const budget = args.budget === undefined ? undefined : parseBudget(args.budget);
+  const noGpu = args.interpret ? undefined : gpuUnavailableReason();
+  if (noGpu) console.log(chalk.yellow(`kt: ${noGpu}; tuning on the CPU interpreter`));
+  const backend: Backend = args.interpret || noGpu ? 'interpreter' : 'gpu';
+  const where = backend === 'gpu' ? `GPU (${gpu().info.name})` : 'interpreter';
+  console.log(chalk.bold(`tuning ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on the ${where}`));
+
+  const bar = process.stdout.isTTY && process.stderr.isTTY ? progressBar() : undefined;
+  let outcome;
+  try {
+    outcome = await tuneSpec(
+      { spec, sizes, dtype, backend, spaceName: args.space, fixed, seed: args.seed },
+      { strategy: args.strategy, budget, force: args.force, seed: args.seed, onProgress: bar && ((p) => bar.update(p)) },
+    );
+  } catch (e) {
+    bar?.clear();
+    if (!(e instanceof TuneInterrupted)) throw e;
+    // The faulting config is recorded as excluded; a fresh process (and GPU context) goes on from the cache.
+    const restarts = Number(process.env['KT_TUNE_RESTARTS'] ?? 0);
+    console.log(chalk.yellow(`${e.message}\nrestarting the sweep in a new process (${restarts + 1} of at most ${MAX_RESTARTS})`));
+    if (restarts >= MAX_RESTARTS) return 1;
+    const resumed = args.force ? process.argv.slice(1).filter((a) => a !== '--force') : process.argv.slice(1);
+    const child = spawnSync(process.execPath, [...process.execArgv, ...resumed], { stdio: 'inherit', env: { ...process.env, KT_TUNE_RESTARTS: String(restarts + 1) } });
+    return child.status ?? 1;
+  }
+  bar?.clear();
+
+  const w = work(spec, sizes, dtype);
+  console.log(resultTable(outcome, w));
+  const t = outcome.timing;
+  const cached = outcome.results.filter((r) => r.cached).length;
+  const fresh = outcome.results.length - cached;
+  const workers = outcome.workers === 'in-thread' ? 'in this thread' : `on ${outcome.workers} worker thread${outcome.workers === 1 ? '' : 's'}`;
+  console.log('');
+  console.log(
+    `${outcome.strategy} search over ${outcome.spaceSize} configs: ${fresh} measured, ${cached} from the cache, in ${fmtSeconds(t.totalMs)} ` +
+      `(setup ${fmtSeconds(outcome.setupMs)}; compile ${fmtSeconds(t.compileMs)} ${workers}, waited for ${fmtSeconds(t.compileWaitMs)}; check ${fmtSeconds(t.checkMs)}; measure ${fmtSeconds(t.measureMs)})`,
+  );
+  const identity = specIdentity(spec, sizes, dtype, backend);
+  const base = `${spec.name}-${fmtSizes(sizes).replace(/[=,]/g, (c) => (c === '=' ? '' : '-'))}-${dtype}-${backend}`;
+  const dir = args.out ? path.resolve(args.out) : path.join(tuneDir(), 'reports');
+  const title = `kt tune ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on ${identity.device}`;
+  const files = writeReports(dir, base, outcome, w, title, { setupMs: outcome.setupMs, workers: outcome.workers, record: recordPath(identity) });
+  console.log(`report: ${files.json}\nchart:  ${files.svg}`);
+  if (!outcome.best) {
+    console.log(chalk.red.bold('no config ran correctly'));
+    return 1;
+  }
+  console.log(chalk.green.bold(`best: ${formatConfig(outcome.best.config)}  ${outcome.best.medianMs.toFixed(4)} ms`));
+  console.log(chalk.dim(`kt run ${args.target}${args.kernel ? ` ${args.kernel}` : ''} --size ${fmtSizes(sizes)} --dtype ${dtype} now uses it`));
+  return 0;
+}
