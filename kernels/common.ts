@@ -1,13 +1,13 @@
 // Helpers shared by the library's specs.
-import { Random, tensor, type DTypeSpec, type Tensor, toDType } from 'kt';
+import { Random, randn, tensor, type DTypeSpec, type Tensor, toDType } from 'kt';
 
 /** A 1-D or shaped tensor of random values: normal floats, or small integers for integer dtypes. */
 export function randomTensor(shape: number | readonly number[], dtype: DTypeSpec, rng: Random, scale = 1): Tensor {
   const dims = typeof shape === 'number' ? [shape] : shape;
-  const n = dims.reduce((a, b) => a * b, 1);
   const d = toDType(dtype);
-  const values = Array.from({ length: n }, () => (d.isFloat ? rng.normal() * scale : Math.floor(rng.next() * 200) - 100));
-  return tensor(values, { dtype: d, shape: dims });
+  if (d.isFloat) return randn(dims, { dtype: d, rng, scale });
+  const n = dims.reduce((a, b) => a * b, 1);
+  return tensor(Array.from({ length: n }, () => Math.floor(rng.next() * 200) - 100), { dtype: d, shape: dims });
 }
 
 export function bytesOf(dtype: DTypeSpec): number {

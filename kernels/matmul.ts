@@ -84,7 +84,7 @@ export const spec = defineSpec({
     return { c: out };
   },
   referenceAt: ({ a, b }, { N, K }) => {
-    const [av, bv] = [a.toNumbers(), b.toNumbers()];
+    const [av, bv] = [a.toArray() as Float32Array | Float64Array, b.toArray() as Float32Array | Float64Array];
     return {
       c: (index) => {
         const [i, j] = [Math.floor(index / N!), index % N!];

@@ -389,21 +389,31 @@ export class Random {
   next(): number {
     return (this.nextUint32() * 2 ** 21 + (this.nextUint32() >>> 11)) / 2 ** 53;
   }
-  /** Standard normal (Box-Muller). */
+  private spare: number | undefined;
+  /** Standard normal (Box-Muller, which makes two at a time: the second is kept for the next call). */
   normal(): number {
-    const u = 1 - this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    const spare = this.spare;
+    if (spare !== undefined) {
+      this.spare = undefined;
+      return spare;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - this.next()));
+    const theta = 2 * Math.PI * this.next();
+    this.spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
   }
 }
 
 export interface RandomOptions {
   dtype?: DTypeSpec;
   seed?: number;
+  /** Draw from this generator instead of a new one seeded with `seed`. */
+  rng?: Random;
 }
 
 /** Uniform values in [0, 1) (integers dtypes: [0, 2^bits) or [low, high) with randint). */
 export function rand(shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
-  const rng = new Random(options.seed);
+  const rng = options.rng ?? new Random(options.seed);
   const t = empty(shape, options.dtype ?? 'f32');
   if (!t.dtype.isFloat) throw new TypeError(`rand makes floating-point tensors; use randint for ${t.dtype.name}`);
   const raw = t.data as unknown as unknown[];
@@ -411,20 +421,21 @@ export function rand(shape: readonly number[] | number, options: RandomOptions =
   return t;
 }
 
-/** Standard normal values. */
-export function randn(shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
-  const rng = new Random(options.seed);
+/** Standard normal values (times `scale`). */
+export function randn(shape: readonly number[] | number, options: RandomOptions & { scale?: number } = {}): Tensor {
+  const rng = options.rng ?? new Random(options.seed);
+  const scale = options.scale ?? 1;
   const t = empty(shape, options.dtype ?? 'f32');
   if (!t.dtype.isFloat) throw new TypeError(`randn makes floating-point tensors, not ${t.dtype.name}`);
   const raw = t.data as unknown as unknown[];
-  for (let i = 0; i < t.numel; i++) raw[i] = encodeValue(t.dtype, rng.normal());
+  for (let i = 0; i < t.numel; i++) raw[i] = encodeValue(t.dtype, rng.normal() * scale);
   return t;
 }
 
 /** Uniform integers in [low, high). */
 export function randint(low: number, high: number, shape: readonly number[] | number, options: RandomOptions = {}): Tensor {
   if (!(high > low)) throw new RangeError(`randint needs high > low, got [${low}, ${high})`);
-  const rng = new Random(options.seed);
+  const rng = options.rng ?? new Random(options.seed);
   const t = empty(shape, options.dtype ?? 'i32');
   const raw = t.data as unknown as unknown[];
   for (let i = 0; i < t.numel; i++) raw[i] = encodeValue(t.dtype, low + Math.floor(rng.next() * (high - low)));
