@@ -3,6 +3,8 @@ export { tl } from './dsl/tl.ts';
 export type { LoadOptions, StoreOptions, AtomicOptions, RangeOptions } from './dsl/tl.ts';
 export type { Tile, Mask, Value, Ptr, constexpr, i1, i8, i16, i32, i64, u8, u16, u32, u64, f16, bf16, f32, f64, DTypeLike } from './dsl/types.ts';
 export { kernel, KernelDefinition, resolveGrid, type Kernel, type Grid, type LaunchOptions, type Specialization } from './dsl/kernel.ts';
+export { autotune, type AutotuneOptions, type TunedKernel } from './dsl/autotune.ts';
+export type { SpaceDefinition, ProductSpace, ProblemInfo, PruneHook } from './autotune/space.ts';
 export { Tensor, tensor, empty, zeros, full, rand, randn, randint, arange, toDType, Random, type DTypeSpec, type Device } from './runtime/tensor.ts';
 export { synchronize, gpuAvailable, GpuStream, GpuEvent, type GpuInfo } from './runtime/gpu.ts';
 export { CudaError, NoGpuError } from './runtime/cuda.ts';
@@ -15,4 +17,4 @@ export { KernelRuntimeError } from './interp/memory.ts';
 export function cdiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }
-export { defineSpec, defaultTolerance, type KernelSpec, type Sizes, type Config, type Tolerance, type Expected } from './dsl/spec.ts';
+export { defineSpec, defaultTolerance, type KernelSpec, type Sizes, type Config, type Tolerance, type Expected, type TuningSpaces } from './dsl/spec.ts';

@@ -1,8 +1,10 @@
 // A pool of worker threads that compile tuning candidates while the tuner's thread measures others. Compiling
 // (the frontend, the GPU passes, PTX and ptxas) needs no GPU, so the workers fill kt's disk caches and the
-// tuner's thread later only loads what they made. Where workers cannot start, jobs run in this thread.
+// tuner's thread later only loads what they made. The pool is synchronous to use (the first launch of an
+// autotuned kernel tunes before it returns): start() hands a job to a worker at once, and wait() blocks on a
+// shared signal, reading replies with receiveMessageOnPort. Where workers cannot run, jobs compile in this thread.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { runCompileJob, type CompileJob } from './compile-job.ts';
 
 export interface CompileOutcome {
@@ -18,19 +20,17 @@ export class CompileJobError extends Error {
   }
 }
 
-interface Pending {
-  readonly id: number;
-  readonly job: CompileJob;
-  readonly resolve: (o: CompileOutcome) => void;
-  readonly reject: (e: Error) => void;
-}
+type Reply = { id: number; ms: number; error?: { name: string; message: string }; fatal?: string };
 
 interface Slot {
   readonly worker: Worker;
-  busy?: Pending;
+  readonly port: MessagePort;
+  /** Jobs sent to this worker and not yet answered, in order. */
+  readonly outstanding: Set<number>;
 }
 
-type Reply = { id: number; ms: number; error?: { name: string; message: string } };
+/** How long wait() lets a compilation run before it gives up on the worker (a crashed worker never answers). */
+const WORKER_TIMEOUT_MS = 10 * 60_000;
 
 /** The number of compile workers by default: the cores but one (the tuner's thread measures), at most 8. */
 export function defaultWorkerCount(): number {
@@ -41,25 +41,64 @@ export function defaultWorkerCount(): number {
 
 export class CompilePool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Pending[] = [];
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly jobs = new Map<number, CompileJob>();
+  private readonly replies = new Map<number, Reply>();
   private nextId = 0;
   private broken?: string;
-  private closing = false;
 
-  /** `size` 0 compiles in the calling thread, when compile() is called. */
+  /** `size` 0 compiles in the calling thread, when wait() is called. */
   constructor(readonly size: number = defaultWorkerCount()) {}
 
-  /** Whether jobs run on worker threads (false once workers failed to start). */
+  /** Whether jobs run on worker threads (false once workers failed). */
   get threaded(): boolean {
     return this.size > 0 && this.broken === undefined;
   }
 
-  compile(job: CompileJob): Promise<CompileOutcome> {
-    if (!this.threaded) return Promise.resolve(this.compileHere(job));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, resolve, reject });
-      this.dispatch();
-    });
+  /** Why workers could not be used, if they could not. */
+  get failure(): string | undefined {
+    return this.broken;
+  }
+
+  /** Starts a job on the least busy worker (starting another worker while all are busy); returns its ticket. */
+  start(job: CompileJob): number {
+    const id = this.nextId++;
+    this.jobs.set(id, job);
+    if (!this.threaded) return id;
+    let slot = this.slots.reduce<Slot | undefined>((a, s) => (!a || s.outstanding.size < a.outstanding.size ? s : a), undefined);
+    if ((!slot || slot.outstanding.size > 0) && this.slots.length < this.size) slot = this.spawn() ?? slot;
+    if (!slot) return id;
+    slot.outstanding.add(id);
+    slot.port.postMessage({ id, job });
+    return id;
+  }
+
+  /** Waits for a job (compiling it here if no worker has it) and returns its outcome; throws its error. */
+  wait(ticket: number): CompileOutcome {
+    const job = this.jobs.get(ticket);
+    if (!job) throw new RangeError(`compile pool: no job ${ticket}`);
+    const deadline = performance.now() + WORKER_TIMEOUT_MS;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      this.drain();
+      const reply = this.replies.get(ticket);
+      if (reply) {
+        this.replies.delete(ticket);
+        this.jobs.delete(ticket);
+        if (reply.error) throw new CompileJobError(reply.error.name, reply.error.message);
+        return { ms: reply.ms };
+      }
+      const owner = this.slots.find((s) => s.outstanding.has(ticket));
+      if (!owner) {
+        this.jobs.delete(ticket);
+        return this.compileHere(job);
+      }
+      if (performance.now() > deadline) {
+        this.abandon(`a compile worker did not answer within ${WORKER_TIMEOUT_MS / 1000} s`);
+        continue;
+      }
+      Atomics.wait(this.signal, 0, seen, 1000);
+    }
   }
 
   private compileHere(job: CompileJob): CompileOutcome {
@@ -68,61 +107,44 @@ export class CompilePool {
     return { ms: performance.now() - start };
   }
 
-  private dispatch(): void {
-    while (this.queue.length) {
-      let slot = this.slots.find((s) => !s.busy);
-      if (!slot && this.slots.length < this.size) slot = this.spawn();
-      if (!slot) return;
-      const p = this.queue.shift()!;
-      slot.busy = p;
-      slot.worker.postMessage({ id: p.id, job: p.job });
-    }
-  }
-
-  private spawn(): Slot {
-    const worker = new Worker(new URL('./compile-worker.js', import.meta.url), { env: process.env });
-    const slot: Slot = { worker };
-    worker.on('message', (r: Reply) => {
-      const p = slot.busy;
-      slot.busy = undefined;
-      if (p && p.id === r.id) {
-        if (r.error) p.reject(new CompileJobError(r.error.name, r.error.message));
-        else p.resolve({ ms: r.ms });
-      }
-      this.dispatch();
-    });
-    worker.on('error', (e) => this.fail(slot, e));
-    worker.on('exit', (code) => {
-      if (code !== 0 && !this.closing) this.fail(slot, new Error(`a compile worker exited with code ${code}`));
-    });
-    this.slots.push(slot);
-    return slot;
-  }
-
-  /** A worker died: its job and any queued ones compile in this thread from now on. */
-  private fail(slot: Slot, e: Error): void {
-    this.broken ??= e.message;
-    const i = this.slots.indexOf(slot);
-    if (i >= 0) this.slots.splice(i, 1);
-    const orphans = [...(slot.busy ? [slot.busy] : []), ...this.queue.splice(0)];
-    slot.busy = undefined;
-    for (const p of orphans) {
-      try {
-        p.resolve(this.compileHere(p.job));
-      } catch (err) {
-        p.reject(err as Error);
+  /** Reads every reply that has arrived. */
+  private drain(): void {
+    for (const slot of this.slots) {
+      for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
+        const reply = m.message as Reply;
+        slot.outstanding.delete(reply.id);
+        if (reply.fatal) this.abandon(reply.fatal);
+        else this.replies.set(reply.id, reply);
       }
     }
   }
 
-  /** Why workers could not be used, if they could not. */
-  get failure(): string | undefined {
-    return this.broken;
+  private spawn(): Slot | undefined {
+    try {
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(new URL('./compile-worker.js', import.meta.url), { workerData: { port: port2, signal: this.signal }, transferList: [port2], env: process.env });
+      worker.unref();
+      // An error the worker could not report itself; jobs it held are compiled here by wait().
+      worker.on('error', (e) => this.abandon(`a compile worker failed: ${e.message}`));
+      const slot: Slot = { worker, port: port1, outstanding: new Set() };
+      this.slots.push(slot);
+      return slot;
+    } catch (e) {
+      this.abandon(`compile workers cannot start: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    const workers = this.slots.splice(0).map((s) => s.worker);
-    await Promise.all(workers.map((w) => w.terminate()));
+  /** Gives up on the workers: whatever they held is compiled in this thread by wait(). */
+  private abandon(reason: string): void {
+    this.broken ??= reason;
+    this.close();
+  }
+
+  close(): void {
+    for (const s of this.slots.splice(0)) {
+      s.port.close();
+      void s.worker.terminate();
+    }
   }
 }

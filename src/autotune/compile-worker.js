@@ -1,16 +1,35 @@
-// A compile worker thread: loads kt through tsx (kt is TypeScript) and runs compile jobs one at a time.
-import { parentPort } from 'node:worker_threads';
+// A compile worker thread: loads kt through tsx (kt is TypeScript) and runs compile jobs in the order they
+// arrive on its port. Each reply is followed by a bump of the shared signal, which wakes a tuner blocked in
+// CompilePool.wait().
+import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
-register();
-const { runCompileJob } = await import('./compile-job.ts');
+const { port, signal } = workerData;
+const wake = () => {
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+};
+let runCompileJob;
+let loadError;
+try {
+  register();
+  ({ runCompileJob } = await import('./compile-job.ts'));
+} catch (e) {
+  loadError = e;
+}
 
-parentPort.on('message', ({ id, job }) => {
+port.on('message', ({ id, job }) => {
   const start = performance.now();
-  try {
-    runCompileJob(job);
-    parentPort.postMessage({ id, ms: performance.now() - start });
-  } catch (e) {
-    parentPort.postMessage({ id, ms: performance.now() - start, error: { name: e?.name ?? 'Error', message: e?.message ?? String(e) } });
+  let reply;
+  if (loadError) reply = { id, ms: 0, fatal: `a compile worker could not load kt: ${loadError?.message ?? loadError}` };
+  else {
+    try {
+      runCompileJob(job);
+      reply = { id, ms: performance.now() - start };
+    } catch (e) {
+      reply = { id, ms: performance.now() - start, error: { name: e?.name ?? 'Error', message: e?.message ?? String(e) } };
+    }
   }
+  port.postMessage(reply);
+  wake();
 });

@@ -26,13 +26,18 @@ export interface LaunchTargetOptions {
   readonly backend: 'gpu' | 'interpreter';
   /** Launches the kernels with a config (asynchronously on the GPU). */
   readonly launch: (config: Config) => void;
-  /** The tensors a run writes, by name, with what they must hold afterwards. */
-  readonly outputs: Readonly<Record<string, { readonly tensor: Tensor; readonly expected: Expected | SampledExpected }>>;
+  /**
+   * The tensors to check after a run, by name, with what they must hold then. Called once, before the first
+   * check: a tuning run whose results all come from the cache never computes a reference.
+   */
+  readonly outputs: () => Readonly<Record<string, { readonly tensor: Tensor; readonly expected: Expected | SampledExpected }>>;
   readonly tolerance: (dtype: string) => Tolerance;
   /** Tensors set to zero before every run (accumulating kernels: Triton's reset_to_zero). */
   readonly resetToZero?: readonly Tensor[];
   /** Tensors put back to their contents before tuning after every run (in-place kernels: restore_value). */
   readonly restoreValue?: readonly Tensor[];
+  /** Tensors put back to their contents before tuning once it ends, so that trial runs leave no trace. */
+  readonly preserve?: readonly Tensor[];
   readonly pool: CompilePool;
 }
 
@@ -56,14 +61,21 @@ function compareSampled(name: string, out: Tensor, expected: SampledExpected, to
   return bad ? `${name}: ${bad} of ${expected.indices.length} sampled elements differ (${first})` : undefined;
 }
 
-/** A target for the tuner; dispose() frees the snapshots it keeps of the outputs. */
-export function launchTarget(o: LaunchTargetOptions): TuneTarget & { dispose(): void } {
+/** A target for the tuner; finish() puts the preserved tensors back and frees the snapshots it keeps. */
+export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): void } {
   const onGpu = o.backend === 'gpu';
   const gpuTarget = onGpu ? gpu().info.target : undefined;
   // Every check starts from the outputs' contents before tuning, so a config that writes nothing cannot pass on
   // what the previous one left.
+  let outputs: ReturnType<LaunchTargetOptions['outputs']> | undefined;
   const restored = new Map<Tensor, Tensor>();
-  for (const t of [...Object.values(o.outputs).map((x) => x.tensor), ...(o.restoreValue ?? [])]) restored.set(t, t.storageSnapshot());
+  const prepareOutputs = (): NonNullable<typeof outputs> => {
+    if (outputs) return outputs;
+    for (const t of [...(o.restoreValue ?? []), ...(o.preserve ?? [])]) if (!restored.has(t)) restored.set(t, t.storageSnapshot());
+    outputs = o.outputs();
+    for (const { tensor } of Object.values(outputs)) if (!restored.has(tensor)) restored.set(tensor, tensor.storageSnapshot());
+    return outputs;
+  };
   const prepare = (restoreOutputs: boolean): void => {
     for (const [t, snapshot] of restored) if (restoreOutputs || o.restoreValue?.includes(t)) t.copyStorageFrom(snapshot);
     for (const t of o.resetToZero ?? []) t.fill(0);
@@ -75,17 +87,17 @@ export function launchTarget(o: LaunchTargetOptions): TuneTarget & { dispose(): 
   return {
     identity: o.identity,
     space: o.space,
-    async compile(config) {
-      const launches = captureLaunches(() => o.launch(config));
-      const outcomes = await Promise.all(launches.map((l) => o.pool.compile(compileJobFor(l, gpuTarget))));
-      return outcomes.reduce((t, x) => t + x.ms, 0);
+    compile(config) {
+      const tickets = captureLaunches(() => o.launch(config)).map((l) => o.pool.start(compileJobFor(l, gpuTarget)));
+      return () => tickets.reduce((t, ticket) => t + o.pool.wait(ticket).ms, 0);
     },
     check(config) {
+      const checked = prepareOutputs();
       prepare(true);
       o.launch(config);
       if (onGpu) synchronize();
       const problems: string[] = [];
-      for (const [name, { tensor, expected }] of Object.entries(o.outputs)) {
+      for (const [name, { tensor, expected }] of Object.entries(checked)) {
         const tol = o.tolerance(tensor.dtype.name);
         if (isSampled(expected)) {
           const p = compareSampled(name, tensor, expected, tol);
@@ -104,8 +116,13 @@ export function launchTarget(o: LaunchTargetOptions): TuneTarget & { dispose(): 
       const once = (): void => run(config);
       return onGpu ? measureGpu(once, gpuTiming) : measure(once, interpreterTiming);
     },
-    dispose() {
+    finish() {
+      for (const t of o.preserve ?? []) {
+        const snapshot = restored.get(t);
+        if (snapshot) t.copyStorageFrom(snapshot);
+      }
       for (const snapshot of restored.values()) snapshot.dispose();
+      restored.clear();
     },
   };
 }

@@ -14,11 +14,11 @@ export interface Budget {
 export interface SearchContext {
   readonly space: ConfigSpace;
   /**
-   * Measures configs (the tuner may compile some while it measures others) and resolves to each one's cost in
+   * Measures configs (the tuner may compile some while it measures others) and returns each one's cost in
    * milliseconds, lower is better: undefined for a config that was excluded (it failed to compile, gave a wrong
    * answer, ...) or that was not measured because the budget ran out.
    */
-  evaluate(configs: readonly Config[]): Promise<readonly (number | undefined)[]>;
+  evaluate(configs: readonly Config[]): readonly (number | undefined)[];
   /** Whether the budget is spent: a strategy stops asking once it is. */
   exhausted(): boolean;
   readonly budget: Budget;
@@ -29,7 +29,7 @@ export interface SearchContext {
 export interface Strategy {
   readonly name: string;
   readonly description: string;
-  search(context: SearchContext): Promise<void>;
+  search(context: SearchContext): void;
 }
 
 /**
@@ -82,11 +82,11 @@ class Costs {
   }
 
   /** Measures the configs not seen yet as one batch. */
-  async measure(configs: readonly Config[]): Promise<void> {
+  measure(configs: readonly Config[]): void {
     if (this.context.exhausted()) return;
     const fresh = [...new Map(configs.filter((c) => !this.has(c)).map((c) => [configKey(c), c])).values()];
     if (fresh.length === 0) return;
-    const costs = await this.context.evaluate(fresh);
+    const costs = this.context.evaluate(fresh);
     fresh.forEach((c, i) => this.known.set(configKey(c), costs[i]));
   }
 }
@@ -94,21 +94,21 @@ class Costs {
 const exhaustive: Strategy = {
   name: 'exhaustive',
   description: 'measure every config of the space, in order',
-  async search(context) {
+  search(context) {
     const { configs } = context.space;
-    for (let i = 0; i < configs.length && !context.exhausted(); i += BATCH) await context.evaluate(configs.slice(i, i + BATCH));
+    for (let i = 0; i < configs.length && !context.exhausted(); i += BATCH) context.evaluate(configs.slice(i, i + BATCH));
   },
 };
 
 const random: Strategy = {
   name: 'random',
   description: 'measure configs drawn at random until the budget is spent',
-  async search(context) {
+  search(context) {
     const draw = randomOrder(context.space.configs, context.random);
     while (!context.exhausted()) {
       const batch = take(draw, BATCH);
       if (batch.length === 0) return;
-      await context.evaluate(batch);
+      context.evaluate(batch);
     }
   },
 };
@@ -116,12 +116,12 @@ const random: Strategy = {
 const guided: Strategy = {
   name: 'guided',
   description: 'measure a random sample, then walk from the best configs to neighbours that are faster',
-  async search(context) {
+  search(context) {
     const { space } = context;
     const costs = new Costs(context);
     const draw = randomOrder(space.configs, context.random);
     const starts = take(draw, guidedSamples(context.budget));
-    await costs.measure(starts);
+    costs.measure(starts);
     // Configs that a walk has stood on: a walk started from one would retrace the rest of that walk.
     const used = new Set<string>();
     // A coarse first step crosses the space in a few moves; halving then homes in.
@@ -140,7 +140,7 @@ const guided: Strategy = {
     // Pattern search: from the centre, try the configs a step away along each dimension, move to the fastest
     // one that is faster, and halve the step when none is. Every move lowers the cost and every halving
     // shortens the step, so a walk ends.
-    const walk = async (start: Config): Promise<void> => {
+    const walk = (start: Config): void => {
       let centre = start;
       let cost = costs.get(start)!;
       let step = firstStep;
@@ -152,8 +152,8 @@ const guided: Strategy = {
           const c = point(move);
           return c && costs.get(c);
         };
-        const fastest = async (moves: readonly (readonly number[])[]) => {
-          await costs.measure(moves.map(point).filter((c) => c !== undefined));
+        const fastest = (moves: readonly (readonly number[])[]) => {
+          costs.measure(moves.map(point).filter((c) => c !== undefined));
           let best: readonly number[] | undefined;
           let bestCost = cost;
           for (const m of moves) {
@@ -164,7 +164,7 @@ const guided: Strategy = {
         };
         // Per dimension, the move down and the move up.
         const axes = at.map((_, d) => [-step, step].map((offset) => at.map((_, i) => (i === d ? offset : 0))));
-        let move = await fastest(axes.flat());
+        let move = fastest(axes.flat());
         if (move) {
           // Parameters often act independently: taking every dimension's faster move at once saves the walk
           // a move per dimension.
@@ -173,7 +173,7 @@ const guided: Strategy = {
           const moves = axes.map((pair) => pair.filter(faster).sort(byCost)[0]).filter((m) => m !== undefined);
           if (moves.length > 1) {
             const combined = moves.reduce((sum, m) => sum.map((x, i) => x + m[i]!));
-            move = (await fastest([move, combined])) ?? move;
+            move = (fastest([move, combined])) ?? move;
           }
         } else {
           // Constraints such as a shared-memory limit cut the space along diagonals, and the best config often
@@ -183,7 +183,7 @@ const guided: Strategy = {
           const diagonals = blocked.flatMap((b) =>
             axes.filter((_, d) => b[d] === 0).flat().map((m) => b.map((x, i) => x + m[i]!)),
           );
-          move = await fastest(diagonals);
+          move = fastest(diagonals);
         }
         if (move) {
           centre = point(move)!;
@@ -196,7 +196,7 @@ const guided: Strategy = {
     while (!context.exhausted()) {
       const start = nextStart();
       if (start) {
-        await walk(start);
+        walk(start);
         continue;
       }
       // Every sampled config has been walked from or is excluded: sample one more config never measured.
@@ -204,7 +204,7 @@ const guided: Strategy = {
       while (fresh && costs.has(fresh)) fresh = draw();
       if (!fresh) return;
       starts.push(fresh);
-      await costs.measure([fresh]);
+      costs.measure([fresh]);
     }
   },
 };

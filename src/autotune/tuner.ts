@@ -18,8 +18,11 @@ import { strategies, type Budget, type SearchContext } from './strategies.ts';
 export interface TuneTarget {
   readonly identity: RecordIdentity;
   readonly space: ConfigSpace;
-  /** Compiles what the config launches; resolves with the compile time in ms (0 when nothing was compiled). */
-  compile(config: Config): Promise<number>;
+  /**
+   * Starts compiling what the config launches (on the worker pool); the function it returns waits for that and
+   * returns the compile time in ms, or throws the compile error.
+   */
+  compile(config: Config): () => number;
   /** Runs the config once on the tuning inputs: undefined when its outputs match the reference, else what differs. */
   check(config: Config): string | undefined;
   /** Times the config on the same inputs. */
@@ -115,7 +118,7 @@ export function defaultStrategy(spaceSize: number): string {
 export const DEFAULT_GUIDED_BUDGET = 40;
 
 /** Tunes a target: settles configs as its strategy asks, stores every new result, and returns them all. */
-export async function tune(target: TuneTarget, options: TuneOptions = {}): Promise<TuneOutcome> {
+export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome {
   const start = performance.now();
   const { space, identity } = target;
   const strategyName = options.strategy ?? defaultStrategy(space.size);
@@ -147,11 +150,11 @@ export async function tune(target: TuneTarget, options: TuneOptions = {}): Promi
     report();
   };
 
-  const runOne = async (config: Config, compiled: Promise<number>): Promise<ConfigResult> => {
+  const runOne = (config: Config, compiled: () => number): ConfigResult => {
     const measuredAt = new Date().toISOString();
     const waitStart = performance.now();
     try {
-      timing.compileMs += await compiled;
+      timing.compileMs += compiled();
     } catch (e) {
       return { status: 'excluded', config, ...exclusion(e, 'compile'), measuredAt };
     } finally {
@@ -175,16 +178,25 @@ export async function tune(target: TuneTarget, options: TuneOptions = {}): Promi
     }
   };
 
-  const evaluate: SearchContext['evaluate'] = async (configs) => {
-    // Compile every new config of the batch at once (the pool runs them in parallel), then settle in order.
+  /** Starts a compilation; a config whose launch cannot even be captured fails when it is waited for. */
+  const startCompile = (config: Config): (() => number) => {
+    try {
+      return target.compile(config);
+    } catch (e) {
+      return () => {
+        throw e;
+      };
+    }
+  };
+
+  const evaluate: SearchContext['evaluate'] = (configs) => {
+    // Start compiling every new config of the batch (the pool runs them in parallel), then settle in order.
     // Only as many as the count budget can still settle.
     let room = budget.configs === undefined ? Infinity : budget.configs - used;
     const pending = configs.map((c) => {
       const key = configKey(c);
       if (settled.has(key) || room-- <= 0 || stored.has(key)) return undefined;
-      const p = target.compile(c);
-      p.catch(() => undefined); // settled (and reported) in order below
-      return p;
+      return startCompile(c);
     });
     const costs: (number | undefined)[] = [];
     for (let i = 0; i < configs.length; i++) {
@@ -195,7 +207,7 @@ export async function tune(target: TuneTarget, options: TuneOptions = {}): Promi
         used++;
         const known = stored.get(key);
         if (known) settle((r = known), true);
-        else settle((r = await runOne(config, pending[i] ?? target.compile(config))), false);
+        else settle((r = runOne(config, pending[i] ?? startCompile(config))), false);
       }
       costs.push(r?.status === 'ok' ? r.medianMs : undefined);
     }
@@ -203,7 +215,7 @@ export async function tune(target: TuneTarget, options: TuneOptions = {}): Promi
   };
 
   report();
-  await strategy.search({ space, evaluate, exhausted, budget, random: seededRandom(options.seed ?? 0) });
+  strategy.search({ space, evaluate, exhausted, budget, random: seededRandom(options.seed ?? 0) });
   return {
     identity,
     strategy: strategyName,

@@ -121,7 +121,7 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
   const bar = process.stdout.isTTY && process.stderr.isTTY ? progressBar() : undefined;
   let outcome;
   try {
-    outcome = await tuneSpec(
+    outcome = tuneSpec(
       { spec, sizes, dtype, backend, spaceName: args.space, fixed, seed: args.seed },
       { strategy: args.strategy, budget, force: args.force, seed: args.seed, onProgress: bar && ((p) => bar.update(p)) },
     );

@@ -97,7 +97,7 @@ function forceInterpreter(): boolean {
 }
 
 /** Where a launch runs: on the GPU when its tensors are GPU tensors (unless KT_INTERPRET=1), else on the interpreter. */
-function runsOnGpu(runtime: readonly KernelArgValue[], params: readonly KernelParam[], kernelName: string): boolean {
+export function runsOnGpu(runtime: readonly KernelArgValue[], params: readonly KernelParam[], kernelName: string): boolean {
   let cuda: number | undefined;
   let host: number | undefined;
   runtime.forEach((v, i) => {
@@ -121,22 +121,28 @@ function runsOnGpu(runtime: readonly KernelArgValue[], params: readonly KernelPa
 const runtimeParamNames = (params: readonly KernelParam[]): string[] => params.filter((p) => p.kind !== 'constexpr').map((p) => p.name);
 
 /**
- * Runs an interpreter launch on GPU tensors (KT_INTERPRET=1): their storage is copied to the host (one copy per
- * allocation, so views stay views of one buffer), and copied back once the launch is done.
+ * Host copies of the tensors among `values` (GPU tensors, and CPU ones too when `all`): one copy per storage, so
+ * that views stay views of one buffer; other values are passed through. `copies` pairs each original with its copy.
  */
-function stagedOnHost(values: readonly KernelArgValue[], run: (hostValues: KernelArgValue[]) => void): void {
-  const copies = new Map<unknown, { device: Tensor; host: ArrayBuffer }>();
+export function copiesOnHost(values: readonly unknown[], all: boolean): { hostValues: unknown[]; copies: { original: Tensor; host: ArrayBuffer }[] } {
+  const copies = new Map<unknown, { original: Tensor; host: ArrayBuffer }>();
   const hostValues = values.map((v) => {
-    if (!(v instanceof Tensor) || !v.isCuda) return v;
+    if (!(v instanceof Tensor) || (!v.isCuda && !all)) return v;
     let c = copies.get(v.storage);
     if (!c) {
-      c = { device: v, host: v.cpu().buffer };
+      c = { original: v, host: v.isCuda ? v.cpu().buffer : v.buffer.slice(0) };
       copies.set(v.storage, c);
     }
     return new Tensor(v.dtype, v.shape, c.host, v.strides, v.offset);
   });
-  run(hostValues);
-  for (const { device, host } of copies.values()) device.copyStorageFrom(new Tensor(device.dtype, [host.byteLength / device.dtype.bytes], host));
+  return { hostValues, copies: [...copies.values()] };
+}
+
+/** Runs an interpreter launch on GPU tensors (KT_INTERPRET=1): on host copies, copied back once it is done. */
+function stagedOnHost(values: readonly KernelArgValue[], run: (hostValues: KernelArgValue[]) => void): void {
+  const { hostValues, copies } = copiesOnHost(values, false);
+  run(hostValues as KernelArgValue[]);
+  for (const { original, host } of copies) original.copyStorageFrom(new Tensor(original.dtype, [host.byteLength / original.dtype.bytes], host));
 }
 
 export interface BoundLaunch {

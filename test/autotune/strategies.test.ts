@@ -29,7 +29,7 @@ function fakeTuner(s: ConfigSpace, cost: (config: Config) => number | undefined,
     random: mulberry32(seed),
     budget: budget === Infinity ? {} : { configs: budget },
     exhausted: () => measured.size >= budget,
-    async evaluate(configs) {
+    evaluate(configs) {
       expect(measured.size, 'asked after the budget was spent').toBeLessThan(budget);
       batches.push([...configs]);
       return configs.map((c) => {
@@ -75,17 +75,17 @@ test('every strategy has its name and a one-line description', () => {
   }
 });
 
-test('exhaustive measures every config once, in the space order, and finds the global optimum', async () => {
+test('exhaustive measures every config once, in the space order, and finds the global optimum', () => {
   const s = space({ a: [1, 2, 3, 4, 5, 6], b: [1, 2, 3, 4, 5, 6] }, (c) => (c.a as number) + (c.b as number) !== 7);
   const tuner = fakeTuner(s, (c) => 1 + ((c.a as number) - 3) ** 2 + ((c.b as number) - 5) ** 2);
-  await strategies.exhaustive!.search(tuner.context);
+  strategies.exhaustive!.search(tuner.context);
   expect(tuner.asked()).toEqual(s.configs.map(configKey));
   expect(tuner.best()!.cost).toBe(1);
 });
 
-test('random stays within the budget and never asks for a config twice', async () => {
+test('random stays within the budget and never asks for a config twice', () => {
   const tuner = fakeTuner(big, quadratic(big, [3, 4, 1, 2]), 40, 7);
-  await strategies.random!.search(tuner.context);
+  strategies.random!.search(tuner.context);
   expect(tuner.measured.size).toBe(40);
   const asked = tuner.asked();
   expect(new Set(asked).size).toBe(asked.length);
@@ -101,17 +101,17 @@ describe('guided', () => {
     [9, 2, 0, 3],
     [12, 7, 1, 2],
   ];
-  test.each([1, 2, 3, 42, 1234])('finds the exact optimum of a smooth 4096-config space within 40 configs, the default budget (seed %i)', async (seed) => {
+  test.each([1, 2, 3, 42, 1234])('finds the exact optimum of a smooth 4096-config space within 40 configs, the default budget (seed %i)', (seed) => {
     for (const opt of optima) {
       const tuner = fakeTuner(big, quadratic(big, opt), 40, seed);
-      await strategies.guided!.search(tuner.context);
+      strategies.guided!.search(tuner.context);
       expect(tuner.best()!.cost, `optimum at ${opt}`).toBe(1);
       const asked = tuner.asked();
       expect(new Set(asked).size).toBe(asked.length);
     }
   });
 
-  test('finds the best legal config of a space with holes and excluded configs', async () => {
+  test('finds the best legal config of a space with holes and excluded configs', () => {
     // The unconstrained optimum (12, 12) is illegal, and so is everything on or beyond the diagonal a + b = 20,
     // which puts the best legal configs on the diagonal's inside edge; some of them fail to run.
     const s = space({ a: [...Array(16).keys()], b: [...Array(16).keys()], c: [0, 1, 2, 3, 4, 5, 6, 7] }, (c) => (c.a as number) + (c.b as number) < 20);
@@ -121,19 +121,19 @@ describe('guided', () => {
     for (const c of s.configs) best = Math.min(best, cost(c) ?? Infinity);
     for (const seed of [1, 2, 3, 4, 5]) {
       const tuner = fakeTuner(s, cost, 60, seed);
-      await strategies.guided!.search(tuner.context);
+      strategies.guided!.search(tuner.context);
       expect(tuner.best()!.cost).toBe(best);
     }
   });
 
-  test('keeps restarting until the budget is spent, then covers a small space completely', async () => {
+  test('keeps restarting until the budget is spent, then covers a small space completely', () => {
     const s = space({ a: [1, 2, 3, 4, 5, 6, 7, 8], b: [1, 2, 3, 4, 5, 6, 7, 8] });
     const bumpy = (c: Config) => Math.sin(3 * (c.a as number)) * Math.cos(2 * (c.b as number));
     const limited = fakeTuner(s, bumpy, 30, 9);
-    await strategies.guided!.search(limited.context);
+    strategies.guided!.search(limited.context);
     expect(limited.measured.size).toBe(30);
     const unlimited = fakeTuner(s, bumpy, Infinity, 9);
-    await strategies.guided!.search(unlimited.context);
+    strategies.guided!.search(unlimited.context);
     expect(unlimited.measured.size).toBe(s.size);
     const asked = unlimited.asked();
     expect(new Set(asked).size).toBe(asked.length);
@@ -141,42 +141,42 @@ describe('guided', () => {
 });
 
 describe.each(names)('%s', (name) => {
-  test('ends on a space of one config', async () => {
+  test('ends on a space of one config', () => {
     const s = space({ a: [1] });
     const tuner = fakeTuner(s, () => 2);
-    await strategies[name]!.search(tuner.context);
+    strategies[name]!.search(tuner.context);
     expect(tuner.asked()).toEqual([configKey(s.configs[0]!)]);
   });
 
-  test('uses up a small space of numbers, booleans and strings without repeating', async () => {
+  test('uses up a small space of numbers, booleans and strings without repeating', () => {
     const s = space({ a: [1, 2, 3], b: [true, false], c: ['x', 'y', 'z'] });
     const tuner = fakeTuner(s, (c) => (c.a as number) + (c.b ? 1 : 0) + ['x', 'y', 'z'].indexOf(c.c as string), Infinity, 3);
-    await strategies[name]!.search(tuner.context);
+    strategies[name]!.search(tuner.context);
     expect([...tuner.asked()].sort()).toEqual(s.configs.map(configKey).sort());
   });
 
-  test('ends on a space where every config is excluded, having tried each once', async () => {
+  test('ends on a space where every config is excluded, having tried each once', () => {
     const s = space({ a: [1, 2, 3, 4, 5, 6, 7], b: [1, 2, 3, 4, 5] }, (c) => c.a !== c.b);
     const tuner = fakeTuner(s, () => undefined);
-    await strategies[name]!.search(tuner.context);
+    strategies[name]!.search(tuner.context);
     expect([...tuner.asked()].sort()).toEqual(s.configs.map(configKey).sort());
   });
 
-  test('stops when the budget runs out in the middle of a batch', async () => {
+  test('stops when the budget runs out in the middle of a batch', () => {
     const tuner = fakeTuner(big, quadratic(big, [8, 8, 2, 2]), 5, 11);
-    await strategies[name]!.search(tuner.context);
+    strategies[name]!.search(tuner.context);
     // fakeTuner fails the test if anything is asked after the budget is spent.
     expect(tuner.measured.size).toBe(5);
     expect(tuner.batches.flat().length).toBeGreaterThanOrEqual(5);
   });
 
-  test('is deterministic for a seed', async () => {
-    const run = async (seed: number) => {
+  test('is deterministic for a seed', () => {
+    const run = (seed: number) => {
       const tuner = fakeTuner(big, quadratic(big, [4, 13, 3, 0]), 45, seed);
-      await strategies[name]!.search(tuner.context);
+      strategies[name]!.search(tuner.context);
       return tuner.asked();
     };
-    expect(await run(5)).toEqual(await run(5));
-    if (name !== 'exhaustive') expect(await run(5)).not.toEqual(await run(6));
+    expect(run(5)).toEqual(run(5));
+    if (name !== 'exhaustive') expect(run(5)).not.toEqual(run(6));
   });
 });
