@@ -5,6 +5,7 @@ import type { ArgBinding } from '../compiler/frontend/codegen.ts';
 import { dtypeByName, pointerTo, type DType } from '../compiler/semantic/dtype.ts';
 import { KType, deserializeConstexpr, serializeConstexpr, type SerializedConst } from '../compiler/semantic/values.ts';
 import type { ArgFact } from '../compiler/passes/specialize-arguments.ts';
+import { loadSource } from '../compiler/frontend/source.ts';
 import { KernelDefinition, argumentFacts, type CapturedLaunch } from '../dsl/kernel.ts';
 
 type SerializedBinding = { readonly constexpr: SerializedConst } | { readonly dtype: string; readonly pointer: boolean };
@@ -50,4 +51,9 @@ export function runCompileJob(job: CompileJob): void {
   const definition = new KernelDefinition(job.kernel.name, { file: job.kernel.file, line: job.kernel.line });
   const specialization = definition.specialize(job.bindings.map(deserializeBinding));
   if (job.gpu) specialization.gpu(job.gpu.facts, job.gpu);
+}
+
+/** Readies a worker for jobs on a kernel file: loads the TypeScript parser and parses the file. */
+export function warmUp(file: string): void {
+  loadSource(file);
 }

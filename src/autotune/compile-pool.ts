@@ -44,6 +44,8 @@ export class CompilePool {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly jobs = new Map<number, CompileJob>();
   private readonly replies = new Map<number, Reply>();
+  /** Warm-up messages in flight: their replies are dropped. */
+  private readonly warming = new Set<number>();
   private nextId = 0;
   private broken?: string;
 
@@ -58,6 +60,24 @@ export class CompilePool {
   /** Why workers could not be used, if they could not. */
   get failure(): string | undefined {
     return this.broken;
+  }
+
+  /**
+   * Starts `workers` workers now (up to the pool's size) and has each parse the kernel files, so that the first
+   * jobs find them ready; meanwhile the caller can prepare inputs.
+   */
+  warmUp(files: readonly string[], workers: number): void {
+    if (!this.threaded) return;
+    while (this.slots.length < Math.min(this.size, workers)) {
+      const slot = this.spawn();
+      if (!slot) return;
+      for (const file of files) {
+        const id = this.nextId++;
+        this.warming.add(id);
+        slot.outstanding.add(id);
+        slot.port.postMessage({ id, warm: file });
+      }
+    }
   }
 
   /** Starts a job on the least busy worker (starting another worker while all are busy); returns its ticket. */
@@ -114,7 +134,7 @@ export class CompilePool {
         const reply = m.message as Reply;
         slot.outstanding.delete(reply.id);
         if (reply.fatal) this.abandon(reply.fatal);
-        else this.replies.set(reply.id, reply);
+        else if (!this.warming.delete(reply.id)) this.replies.set(reply.id, reply);
       }
     }
   }

@@ -9,8 +9,8 @@ import { gpu } from '../runtime/gpu.ts';
 import { Random, type Tensor } from '../runtime/tensor.ts';
 import { CompilePool } from './compile-pool.ts';
 import { launchTarget, type SampledExpected } from './launch-target.ts';
-import { ktVersion, type RecordIdentity } from './records.ts';
-import { launchDefaults, resolveSpace, type ConfigSpace, type ProblemInfo } from './space.ts';
+import { ktVersion, readRecord, type RecordIdentity } from './records.ts';
+import { configKey, launchDefaults, resolveSpace, type ConfigSpace, type ProblemInfo } from './space.ts';
 import { storedBest, tune, type TuneOptions, type TuneOutcome } from './tuner.ts';
 
 export type Backend = 'gpu' | 'interpreter';
@@ -22,8 +22,10 @@ export function deviceIdentity(backend: Backend): { device: string; driver: stri
   return { device: `${info.name} (sm_${info.computeCapability.join('')})`, driver: `CUDA driver ${info.driverVersion}` };
 }
 
+const kernelFiles = (spec: KernelSpec): string[] => [...new Set(spec.kernels.flatMap((k) => (k.definition.site ? [k.definition.site.file] : [])))].sort();
+
 export function specIdentity(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, backend: Backend): RecordIdentity {
-  const files = [...new Set(spec.kernels.map((k) => k.definition.site?.file ?? ''))].sort();
+  const files = kernelFiles(spec);
   return {
     kernel: spec.name,
     sourceHash: sha256(files.map((f) => `${f}:${fileHash(f) ?? ''}`).join('\n')),
@@ -52,6 +54,13 @@ export function specSpace(spec: KernelSpec, name: string, problem: ProblemInfo, 
     configs.filter((c) => Object.entries(fixed).every(([k, v]) => c[k] === v)),
     problem,
   );
+}
+
+/** A generator whose every draw is 0 (normal() too), for placeholder inputs: the spec's shapes without the cost of its randomness. */
+class ZeroRandom extends Random {
+  override nextUint32(): number {
+    return 0;
+  }
 }
 
 /** Above this much work the tuner checks a sample of output elements (when the spec can compute single ones). */
@@ -85,7 +94,7 @@ export interface SpecTuneRequest {
 }
 
 export interface SpecTuneOutcome extends TuneOutcome {
-  /** Time spent making the inputs (the reference is computed with the first check). */
+  /** Time spent resolving the space and making the inputs (the reference is computed with the first check). */
   readonly setupMs: number;
   readonly workers: number | 'in-thread';
 }
@@ -97,34 +106,56 @@ export function tuneSpec(request: SpecTuneRequest, options: TuneOptions = {}): S
   const problem = specProblem(sizes, dtype, backend);
   const space = specSpace(spec, request.spaceName ?? 'default', problem, request.fixed);
   if (!space.size) throw new RangeError(`no config of ${spec.name}'s tuning space '${request.spaceName ?? 'default'}' is legal for ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' ')} ${dtype}`);
-  const hostInputs = spec.inputs(sizes, dtype, new Random(seed));
-  const inputs = Object.fromEntries(Object.entries(hostInputs).map(([k, t]) => [k, backend === 'gpu' ? t.cuda() : t.clone()]));
+  const identity = specIdentity(spec, sizes, dtype, backend);
+  const pool = new CompilePool();
+  // Unless the cache has every config, the workers load the compiler and parse the kernels while this thread
+  // makes the inputs.
+  const stored = readRecord(identity);
+  if (options.force || space.configs.some((c) => !stored.has(configKey(c)))) pool.warmUp(kernelFiles(spec), space.size);
+  let setupMs = performance.now() - setupStart;
+  // Inputs are made when the first config is checked: a run answered from the cache needs none.
+  let made: { host: Record<string, Tensor>; inputs: Record<string, Tensor> } | undefined;
+  const inputs = (): Record<string, Tensor> => {
+    if (!made) {
+      const start = performance.now();
+      const host = spec.inputs(sizes, dtype, new Random(seed));
+      made = { host, inputs: Object.fromEntries(Object.entries(host).map(([k, t]) => [k, backend === 'gpu' ? t.cuda() : t.clone()])) };
+      setupMs += performance.now() - start;
+    }
+    return made.inputs;
+  };
   const outputs = (): Record<string, { tensor: Tensor; expected: Expected | SampledExpected }> =>
     Object.fromEntries(
-      Object.entries(expectedOutputs(spec, hostInputs, sizes, seed)).map(([name, expected]) => {
-        const tensor = inputs[name];
+      Object.entries(expectedOutputs(spec, (inputs(), made!.host), sizes, seed)).map(([name, expected]) => {
+        const tensor = inputs()[name];
         if (!tensor) throw new Error(`spec ${spec.name}: its reference names output '${name}', which is not one of its input tensors`);
         return [name, { tensor, expected }];
       }),
     );
-  const pool = new CompilePool();
+  // Compilation needs only the launches' arguments' dtypes, shapes and alignment: it captures launches on
+  // placeholder inputs (the spec's, with every random draw 0, which are quick to make), so that the workers
+  // compile while the real inputs are made.
+  let placeholders: Record<string, Tensor> | undefined;
   const target = launchTarget({
-    identity: specIdentity(spec, sizes, dtype, backend),
+    identity,
     space,
     backend,
-    launch: (config) => spec.launch(inputs, sizes, { ...spec.config, ...config }),
+    launch: (config) => spec.launch(inputs(), sizes, { ...spec.config, ...config }),
+    compileLaunch: (config) => {
+      placeholders ??= made?.host ?? spec.inputs(sizes, dtype, new ZeroRandom());
+      spec.launch(placeholders, sizes, { ...spec.config, ...config });
+    },
     outputs,
     tolerance: (d) => spec.tolerance?.(d as DTypeName) ?? defaultTolerance(d as DTypeName),
     pool,
   });
-  const setupMs = performance.now() - setupStart;
   try {
     const outcome = tune(target, options);
     return { ...outcome, setupMs, workers: pool.threaded ? pool.size : 'in-thread' };
   } finally {
     pool.close();
     target.finish();
-    if (backend === 'gpu') for (const t of Object.values(inputs)) t.dispose();
+    if (backend === 'gpu') for (const t of Object.values(made?.inputs ?? {})) t.dispose();
   }
 }
 

@@ -130,6 +130,7 @@ export function autotune(options: AutotuneOptions, k: Kernel): TunedKernel {
     };
     const launch = (config: Config): void => k(grid, ...positional, { ...named, ...config });
     const pool = new CompilePool();
+    if (site) pool.warmUp([site.file], space.size);
     const target = launchTarget({
       identity,
       space,

@@ -33,7 +33,10 @@ export interface KernelSpec<I extends Record<string, Tensor> = Record<string, Te
   readonly dtypes: readonly DTypeName[];
   /** Default compile-time configuration (block sizes and such), overridable with `kt run -c NAME=value`. */
   readonly config: Config;
-  /** Makes the inputs (and output buffers) for sizes and dtype, from `rng`. */
+  /**
+   * Makes the inputs (and output buffers) for sizes and dtype, from `rng`. Their shapes and dtypes must not
+   * depend on the random draws: the tuner compiles on placeholders made with a generator that draws only 0.
+   */
   inputs(sizes: Sizes, dtype: DTypeName, rng: Random): I;
   /** Launches the kernel(s) on the inputs. */
   launch(inputs: I, sizes: Sizes, config: Config): void;

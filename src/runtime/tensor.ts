@@ -237,6 +237,10 @@ export class Tensor {
     const decode = this.dtype === dtypes.f16 ? f16FromBits : this.dtype === dtypes.bf16 ? bf16FromBits : undefined;
     if (decode) {
       const out = new Float32Array(n);
+      if (this.isContiguous) {
+        for (let i = 0, j = this.offset; i < n; i++, j++) out[i] = decode(raw[j] as number);
+        return out;
+      }
       let i = 0;
       for (const j of this.indices()) out[i++] = decode(raw[j] as number);
       return out;
@@ -250,6 +254,22 @@ export class Tensor {
   /** The values as plain numbers (64-bit integers converted, possibly losing precision). */
   toNumbers(): number[] {
     return Array.from(this.toArray() as ArrayLike<number | bigint>, (v) => Number(v));
+  }
+
+  /** The values at these flat (row-major) indices, as numbers: reads only those elements (of a host copy, on the GPU). */
+  valuesAt(flatIndices: readonly number[]): number[] {
+    if (this.isCuda) return this.cpu().valuesAt(flatIndices);
+    const raw = storageArray(this.dtype, this.buffer) as ArrayLike<number | bigint>;
+    const decode = this.dtype === dtypes.f16 ? f16FromBits : this.dtype === dtypes.bf16 ? bf16FromBits : Number;
+    return flatIndices.map((flat) => {
+      let offset = this.offset;
+      let rest = flat;
+      for (let d = this.ndim - 1; d >= 0; d--) {
+        offset += (rest % this.shape[d]!) * this.strides[d]!;
+        rest = Math.floor(rest / this.shape[d]!);
+      }
+      return decode(raw[offset] as number);
+    });
   }
 
   /** A view with another shape (the tensor must be contiguous). */
@@ -427,8 +447,9 @@ export function randn(shape: readonly number[] | number, options: RandomOptions 
   const scale = options.scale ?? 1;
   const t = empty(shape, options.dtype ?? 'f32');
   if (!t.dtype.isFloat) throw new TypeError(`randn makes floating-point tensors, not ${t.dtype.name}`);
-  const raw = t.data as unknown as unknown[];
-  for (let i = 0; i < t.numel; i++) raw[i] = encodeValue(t.dtype, rng.normal() * scale);
+  const raw = t.data as unknown as number[];
+  const encode = t.dtype === dtypes.f16 ? f16ToBits : t.dtype === dtypes.bf16 ? bf16ToBits : (x: number) => x;
+  for (let i = 0; i < t.numel; i++) raw[i] = encode(rng.normal() * scale);
   return t;
 }
 
