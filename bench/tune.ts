@@ -44,7 +44,7 @@ const rows = [
   ['case', 'kt', 'Triton', 'kt / Triton'],
   [`tune fp16 matmul ${size}^3, ${(spec.tuning!.spaces['triton'] as readonly unknown[]).length} configs, cold`, s(cold.ms), s(triton.tune_s * 1000), (cold.ms / (triton.tune_s * 1000)).toFixed(3)],
   ['  kt: inside the tuner (compile+check+measure)', s(t.totalMs), '', ''],
-  ['  kt: of which making the inputs', s(report.setupMs), '', ''],
+  ['  kt: inputs and reference (while compiling)', s(t.prepareMs), '', ''],
   ['  kt: compile summed over workers / waited for', `${s(t.compileMs)} / ${s(t.compileWaitMs)}`, '', ''],
   ['  kt: check / measure', `${s(t.checkMs)} / ${s(t.measureMs)}`, '', ''],
   ['kt tune again (warm cache), whole command', s(warm.ms), '', ''],

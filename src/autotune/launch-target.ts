@@ -96,6 +96,9 @@ export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): v
       const tickets = captureLaunches(() => (o.compileLaunch ?? o.launch)(config)).map((l) => o.pool.start(compileJobFor(l, gpuTarget)));
       return () => tickets.reduce((t, ticket) => t + o.pool.wait(ticket).ms, 0);
     },
+    prepare() {
+      prepareOutputs();
+    },
     check(config) {
       const checked = prepareOutputs();
       prepare(true);

@@ -94,15 +94,12 @@ export interface SpecTuneRequest {
 }
 
 export interface SpecTuneOutcome extends TuneOutcome {
-  /** Time spent resolving the space and making the inputs (the reference is computed with the first check). */
-  readonly setupMs: number;
   readonly workers: number | 'in-thread';
 }
 
 /** Tunes a spec for one problem. */
 export function tuneSpec(request: SpecTuneRequest, options: TuneOptions = {}): SpecTuneOutcome {
   const { spec, sizes, dtype, backend, seed = 0 } = request;
-  const setupStart = performance.now();
   const problem = specProblem(sizes, dtype, backend);
   const space = specSpace(spec, request.spaceName ?? 'default', problem, request.fixed);
   if (!space.size) throw new RangeError(`no config of ${spec.name}'s tuning space '${request.spaceName ?? 'default'}' is legal for ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' ')} ${dtype}`);
@@ -112,15 +109,12 @@ export function tuneSpec(request: SpecTuneRequest, options: TuneOptions = {}): S
   // makes the inputs.
   const stored = readRecord(identity);
   if (options.force || space.configs.some((c) => !stored.has(configKey(c)))) pool.warmUp(kernelFiles(spec), space.size);
-  let setupMs = performance.now() - setupStart;
-  // Inputs are made when the first config is checked: a run answered from the cache needs none.
+  // Inputs are made once the first compilations are under way: a run answered from the cache needs none.
   let made: { host: Record<string, Tensor>; inputs: Record<string, Tensor> } | undefined;
   const inputs = (): Record<string, Tensor> => {
     if (!made) {
-      const start = performance.now();
       const host = spec.inputs(sizes, dtype, new Random(seed));
       made = { host, inputs: Object.fromEntries(Object.entries(host).map(([k, t]) => [k, backend === 'gpu' ? t.cuda() : t.clone()])) };
-      setupMs += performance.now() - start;
     }
     return made.inputs;
   };
@@ -151,7 +145,7 @@ export function tuneSpec(request: SpecTuneRequest, options: TuneOptions = {}): S
   });
   try {
     const outcome = tune(target, options);
-    return { ...outcome, setupMs, workers: pool.threaded ? pool.size : 'in-thread' };
+    return { ...outcome, workers: pool.threaded ? pool.size : 'in-thread' };
   } finally {
     pool.close();
     target.finish();

@@ -23,6 +23,11 @@ export interface TuneTarget {
    * returns the compile time in ms, or throws the compile error.
    */
   compile(config: Config): () => number;
+  /**
+   * Makes what checking needs (inputs, the reference), called once while the first compilations run; check()
+   * makes it otherwise.
+   */
+  prepare?(): void;
   /** Runs the config once on the tuning inputs: undefined when its outputs match the reference, else what differs. */
   check(config: Config): string | undefined;
   /** Times the config on the same inputs. */
@@ -57,6 +62,8 @@ export interface TuneTiming {
   readonly compileMs: number;
   /** Time the tuner's thread waited for compilations to finish. */
   readonly compileWaitMs: number;
+  /** Time spent making the inputs and the reference (while the first compilations ran). */
+  readonly prepareMs: number;
   readonly checkMs: number;
   readonly measureMs: number;
 }
@@ -129,7 +136,8 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
   const settled = new Map<string, ConfigResult & { cached: boolean }>();
   // Configs settled, cached or not: a count budget bounds both, so a repeated search retraces itself from the cache.
   let used = 0;
-  const timing = { compileMs: 0, compileWaitMs: 0, checkMs: 0, measureMs: 0 };
+  const timing = { compileMs: 0, compileWaitMs: 0, prepareMs: 0, checkMs: 0, measureMs: 0 };
+  let prepared = false;
   const total = Math.min(space.size, budget.configs ?? space.size);
 
   const exhausted = (): boolean => (budget.configs !== undefined && used >= budget.configs) || (budget.ms !== undefined && performance.now() - start >= budget.ms);
@@ -152,6 +160,12 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
 
   const runOne = (config: Config, compiled: () => number): ConfigResult => {
     const measuredAt = new Date().toISOString();
+    if (!prepared) {
+      prepared = true;
+      const start = performance.now();
+      target.prepare?.();
+      timing.prepareMs += performance.now() - start;
+    }
     const waitStart = performance.now();
     try {
       timing.compileMs += compiled();

@@ -147,13 +147,13 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
   console.log('');
   console.log(
     `${outcome.strategy} search over ${outcome.spaceSize} configs: ${fresh} measured, ${cached} from the cache, in ${fmtSeconds(t.totalMs)} ` +
-      `(setup ${fmtSeconds(outcome.setupMs)}; compile ${fmtSeconds(t.compileMs)} ${workers}, waited for ${fmtSeconds(t.compileWaitMs)}; check ${fmtSeconds(t.checkMs)}; measure ${fmtSeconds(t.measureMs)})`,
+      `(compile ${fmtSeconds(t.compileMs)} ${workers}, waited for ${fmtSeconds(t.compileWaitMs)}; inputs and reference ${fmtSeconds(t.prepareMs)}; check ${fmtSeconds(t.checkMs)}; measure ${fmtSeconds(t.measureMs)})`,
   );
   const identity = specIdentity(spec, sizes, dtype, backend);
   const base = `${spec.name}-${fmtSizes(sizes).replace(/[=,]/g, (c) => (c === '=' ? '' : '-'))}-${dtype}-${backend}`;
   const dir = args.out ? path.resolve(args.out) : path.join(tuneDir(), 'reports');
   const title = `kt tune ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on ${identity.device}`;
-  const files = writeReports(dir, base, outcome, w, title, { setupMs: outcome.setupMs, workers: outcome.workers, record: recordPath(identity) });
+  const files = writeReports(dir, base, outcome, w, title, { workers: outcome.workers, record: recordPath(identity) });
   console.log(`report: ${files.json}\nchart:  ${files.svg}`);
   if (!outcome.best) {
     console.log(chalk.red.bold('no config ran correctly'));
