@@ -84,12 +84,21 @@ export const spec = defineSpec({
     return { c: out };
   },
   referenceAt: ({ a, b }, { N, K }) => {
-    const [av, bv] = [a.toArray() as Float32Array | Float64Array, b.toArray() as Float32Array | Float64Array];
+    // Rows of A and columns of B are read as elements are asked for, and kept: a sample of some rows times some
+    // columns reads only those.
+    const rows = new Map<number, number[]>();
+    const cols = new Map<number, number[]>();
+    const lineOf = (cache: Map<number, number[]>, i: number, t: typeof a, at: (k: number) => number): number[] => {
+      let line = cache.get(i);
+      if (!line) cache.set(i, (line = t.valuesAt(Array.from({ length: K! }, (_, k) => at(k)))));
+      return line;
+    };
     return {
       c: (index) => {
         const [i, j] = [Math.floor(index / N!), index % N!];
+        const [row, col] = [lineOf(rows, i, a, (k) => i * K! + k), lineOf(cols, j, b, (k) => k * N! + j)];
         let sum = 0;
-        for (let k = 0; k < K!; k++) sum += av[i * K! + k]! * bv[k * N! + j]!;
+        for (let k = 0; k < K!; k++) sum += row[k]! * col[k]!;
         return sum;
       },
     };

@@ -32,11 +32,14 @@ interface Slot {
 /** How long wait() lets a compilation run before it gives up on the worker (a crashed worker never answers). */
 const WORKER_TIMEOUT_MS = 10 * 60_000;
 
-/** The number of compile workers by default: the cores but one (the tuner's thread measures), at most 8. */
+/**
+ * The number of compile workers by default (KT_TUNE_WORKERS overrides it): half the logical cores (often one per
+ * physical core), at most 8, so that the tuner's own thread, which makes inputs and measures, keeps a core.
+ */
 export function defaultWorkerCount(): number {
   const fromEnv = process.env['KT_TUNE_WORKERS'];
   if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv);
-  return Math.max(1, Math.min(8, os.availableParallelism() - 1));
+  return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / 2)));
 }
 
 export class CompilePool {

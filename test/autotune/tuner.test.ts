@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { autotune, cdiv, empty, tensor, type Config } from 'kt';
+import { Random, autotune, cdiv, empty, tensor, type Config } from 'kt';
 import { summarize } from '../../src/autotune/measure.ts';
 import { readRecord, recordPath, storeResults, type RecordIdentity } from '../../src/autotune/records.ts';
 import { configKey, resolveSpace } from '../../src/autotune/space.ts';
@@ -182,4 +182,13 @@ describe('the tuning engine', () => {
     fs.writeFileSync(recordPath(identity('damaged')), JSON.stringify({ format: 1, identity: identity('damaged'), results: { x: { status: 'ok' } } }));
     expect(readRecord(identity('damaged')).size).toBe(0);
   });
+});
+
+test("a spec's referenceAt agrees with its reference (what the tuner checks large problems with)", async () => {
+  const { spec } = await import('../../kernels/matmul.ts');
+  const sizes = { M: 37, N: 29, K: 45 };
+  const inputs = spec.inputs(sizes, 'f16', new Random(3));
+  const full = spec.reference(inputs, sizes)['c'] as Float64Array;
+  const at = spec.referenceAt!(inputs, sizes)['c']!;
+  for (let i = 0; i < full.length; i++) expect(at(i)).toBeCloseTo(full[i]!, 9);
 });
