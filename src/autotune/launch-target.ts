@@ -4,7 +4,7 @@
 // GPU events (with L2 flushes) on the GPU and wall-clock time on the interpreter.
 import type { Config, Expected, Tolerance } from '../dsl/spec.ts';
 import { captureLaunches } from '../dsl/kernel.ts';
-import { compare } from '../runtime/compare.ts';
+import { compare, compareAt, isSampled, type SampledExpected } from '../runtime/compare.ts';
 import { gpu, synchronize } from '../runtime/gpu.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { compileJobFor } from './compile-job.ts';
@@ -13,12 +13,6 @@ import { measure, measureGpu, type Measurement, type MeasureOptions } from './me
 import type { RecordIdentity } from './records.ts';
 import type { ConfigSpace } from './space.ts';
 import type { TuneTarget } from './tuner.ts';
-
-/** Expected values of some elements of an output (by flat row-major index). */
-export interface SampledExpected {
-  readonly indices: readonly number[];
-  readonly values: readonly number[];
-}
 
 export interface LaunchTargetOptions {
   readonly identity: RecordIdentity;
@@ -49,22 +43,6 @@ export interface LaunchTargetOptions {
 /** How long a candidate is timed: Triton's do_bench spends 25 ms warming up and 100 ms repeating. */
 export const gpuTiming: MeasureOptions = { warmupMs: 25, minRuns: 5, budgetMs: 100, precision: 0.005, flushL2: true };
 export const interpreterTiming: MeasureOptions = { warmup: 0, minRuns: 3, budgetMs: 1000, precision: 0.02 };
-
-const isSampled = (e: Expected | SampledExpected): e is SampledExpected => !('length' in e) && Array.isArray((e as SampledExpected).indices);
-
-/** Compares sampled elements, as compare() does whole outputs; undefined when they all agree. */
-function compareSampled(name: string, out: Tensor, expected: SampledExpected, tol: Tolerance): string | undefined {
-  const got = out.valuesAt(expected.indices);
-  let bad = 0;
-  let first = '';
-  expected.indices.forEach((index, i) => {
-    const g = got[i]!;
-    const w = expected.values[i]!;
-    const ok = Number.isNaN(w) || Number.isNaN(g) ? Number.isNaN(w) && Number.isNaN(g) : !Number.isFinite(w) || !Number.isFinite(g) ? g === w : Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w);
-    if (!ok && bad++ === 0) first = `element ${index}: got ${g}, expected ${w}`;
-  });
-  return bad ? `${name}: ${bad} of ${expected.indices.length} sampled elements differ (${first})` : undefined;
-}
 
 /** A target for the tuner; finish() puts the preserved tensors back and frees the snapshots it keeps. */
 export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): void } {
@@ -107,15 +85,10 @@ export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): v
       const problems: string[] = [];
       for (const [name, { tensor, expected }] of Object.entries(checked)) {
         const tol = o.tolerance(tensor.dtype.name);
-        if (isSampled(expected)) {
-          const p = compareSampled(name, tensor, expected, tol);
-          if (p) problems.push(p);
-          continue;
-        }
-        const c = compare(tensor.cpu(), expected, tol, 1);
+        const c = isSampled(expected) ? compareAt(tensor, expected, tol, 1) : compare(tensor.cpu(), expected, tol, 1);
         if (!c.passed) {
           const m = c.first[0]!;
-          problems.push(`${name}: ${c.mismatches} of ${c.total} elements differ ([${m.index.join(', ')}]: got ${m.got}, expected ${m.want})`);
+          problems.push(`${name}: ${c.mismatches} of ${c.total} ${isSampled(expected) ? 'sampled ' : ''}elements differ ([${m.index.join(', ')}]: got ${m.got}, expected ${m.want})`);
         }
       }
       return problems.length ? `wrong answer: ${problems.join('; ')}` : undefined;

@@ -23,11 +23,15 @@ export function formatConfig(config: Config, names: readonly string[] = Object.k
   return names.map((n) => `${n}=${String(config[n])}`).join(' ');
 }
 
-/** A throughput unit for this work, scaled to the fastest time (TFLOP/s for a big matmul, MFLOP/s for a small one). */
+/**
+ * A throughput unit for this work, scaled to the fastest time (TFLOP/s for a big matmul, MFLOP/s for a small
+ * one): FLOP/s where the work does many operations per byte, else bytes per second (softmax, layernorm).
+ */
 export function throughputUnit(work: Work, bestMs: number): { unit: string; perMs: (ms: number) => number } | undefined {
-  const total = work.flops ?? work.bytes;
+  const byFlops = work.flops !== undefined && work.flops > 0 && (!work.bytes || work.flops / work.bytes >= 10);
+  const total = byFlops ? work.flops : work.bytes;
   if (!total) return undefined;
-  const base = work.flops ? 'FLOP/s' : 'B/s';
+  const base = byFlops ? 'FLOP/s' : 'B/s';
   const rate = (ms: number): number => (total / ms) * 1000;
   const [prefix, scale] = ([['T', 1e12], ['G', 1e9], ['M', 1e6], ['K', 1e3]] as const).find(([, f]) => rate(bestMs) >= f) ?? ['', 1];
   return { unit: `${prefix}${base}`, perMs: (ms) => rate(ms) / scale };

@@ -4,11 +4,12 @@
 import os from 'node:os';
 import { fileHash, sha256 } from '../compiler/cache.ts';
 import type { DTypeName } from '../compiler/semantic/dtype.ts';
-import { defaultTolerance, type Config, type Expected, type KernelSpec, type Sizes } from '../dsl/spec.ts';
+import { defaultTolerance, expectedOutputs, type Config, type Expected, type KernelSpec, type Sizes } from '../dsl/spec.ts';
+import type { SampledExpected } from '../runtime/compare.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { Random, type Tensor } from '../runtime/tensor.ts';
 import { CompilePool } from './compile-pool.ts';
-import { launchTarget, type SampledExpected } from './launch-target.ts';
+import { launchTarget } from './launch-target.ts';
 import { ktVersion, readRecord, type RecordIdentity } from './records.ts';
 import { configKey, launchDefaults, resolveSpace, type ConfigSpace, type ProblemInfo } from './space.ts';
 import { storedBest, tune, type TuneOptions, type TuneOutcome } from './tuner.ts';
@@ -61,41 +62,6 @@ class ZeroRandom extends Random {
   override nextUint32(): number {
     return 0;
   }
-}
-
-/** Above this much work the tuner checks a sample of output elements (when the spec can compute single ones). */
-const FULL_REFERENCE_FLOPS = 1e9;
-const SAMPLES_PER_OUTPUT = 2048;
-
-/**
- * Flat indices of a sample of an output's elements: all of them when few, else every combination of some
- * random rows and columns (of its last two dimensions), so that a reference computed element by element
- * (a row of A times a column of B) reuses its rows and columns.
- */
-function sampleIndices(shape: readonly number[], rng: Random): number[] {
-  const numel = shape.reduce((a, b) => a * b, 1);
-  if (numel <= SAMPLES_PER_OUTPUT) return Array.from({ length: numel }, (_, i) => i);
-  const pick = (count: number, of: number): number[] => Array.from({ length: count }, () => Math.floor(rng.next() * of));
-  const cols = shape.length >= 2 ? shape[shape.length - 1]! : 1;
-  const rows = numel / cols;
-  const side = Math.ceil(Math.sqrt(SAMPLES_PER_OUTPUT));
-  if (cols < side || rows < side) return pick(SAMPLES_PER_OUTPUT, numel);
-  const [r, c] = [pick(side, rows), pick(side, cols)];
-  return r.flatMap((i) => c.map((j) => i * cols + j));
-}
-
-/** What each output must hold: the whole reference, or a sample from referenceAt for large problems. */
-function expectedOutputs(spec: KernelSpec, inputs: Record<string, Tensor>, sizes: Sizes, seed: number): Record<string, Expected | SampledExpected> {
-  const work = spec.flops?.(sizes) ?? 0;
-  if (!spec.referenceAt || work <= FULL_REFERENCE_FLOPS) return spec.reference(inputs, sizes);
-  const at = spec.referenceAt(inputs, sizes);
-  const rng = new Random(seed + 1);
-  const result: Record<string, SampledExpected> = {};
-  for (const [name, element] of Object.entries(at)) {
-    const indices = sampleIndices(inputs[name]?.shape ?? [], rng);
-    result[name] = { indices, values: indices.map(element) };
-  }
-  return result;
 }
 
 export interface SpecTuneRequest {

@@ -2,7 +2,8 @@
 // sizes and dtype, how to launch, a plain TypeScript reference, tolerances, and the work done (FLOPs, bytes).
 // The CLI (`kt run`), the tests, the benchmarks and the tuner all read specs.
 import type { DTypeName } from '../compiler/semantic/dtype.ts';
-import type { Random, Tensor } from '../runtime/tensor.ts';
+import type { SampledExpected } from '../runtime/compare.ts';
+import { Random, type Tensor } from '../runtime/tensor.ts';
 import type { KernelDefinition } from './kernel.ts';
 import type { PruneHook, SpaceDefinition } from '../autotune/space.ts';
 
@@ -82,4 +83,42 @@ export function defaultTolerance(dtype: DTypeName): Tolerance {
     default:
       return { atol: 0, rtol: 0 };
   }
+}
+
+/** Above this much work a sample of output elements is checked (when the spec can compute single ones). */
+const FULL_REFERENCE_FLOPS = 1e9;
+const SAMPLES_PER_OUTPUT = 2048;
+
+/**
+ * Flat indices of a sample of an output's elements: all of them when few, else every combination of some
+ * random rows and columns (of its last two dimensions), so that a reference computed element by element
+ * (a row of A times a column of B) reuses its rows and columns.
+ */
+function sampleIndices(shape: readonly number[], rng: Random): number[] {
+  const numel = shape.reduce((a, b) => a * b, 1);
+  if (numel <= SAMPLES_PER_OUTPUT) return Array.from({ length: numel }, (_, i) => i);
+  const pick = (count: number, of: number): number[] => Array.from({ length: count }, () => Math.floor(rng.next() * of));
+  const cols = shape.length >= 2 ? shape[shape.length - 1]! : 1;
+  const rows = numel / cols;
+  const side = Math.ceil(Math.sqrt(SAMPLES_PER_OUTPUT));
+  if (cols < side || rows < side) return pick(SAMPLES_PER_OUTPUT, numel);
+  const [r, c] = [pick(side, rows), pick(side, cols)];
+  return r.flatMap((i) => c.map((j) => i * cols + j));
+}
+
+/**
+ * What each output must hold: the whole reference, or for large problems a sample from referenceAt (`kt run` and
+ * the tuner check with it).
+ */
+export function expectedOutputs(spec: KernelSpec, inputs: Record<string, Tensor>, sizes: Sizes, seed: number): Record<string, Expected | SampledExpected> {
+  const work = spec.flops?.(sizes) ?? 0;
+  if (!spec.referenceAt || work <= FULL_REFERENCE_FLOPS) return spec.reference(inputs, sizes);
+  const at = spec.referenceAt(inputs, sizes);
+  const rng = new Random(seed + 1);
+  const result: Record<string, SampledExpected> = {};
+  for (const [name, element] of Object.entries(at)) {
+    const indices = sampleIndices(inputs[name]?.shape ?? [], rng);
+    result[name] = { indices, values: indices.map(element) };
+  }
+  return result;
 }

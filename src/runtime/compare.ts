@@ -29,6 +29,35 @@ function unravel(i: number, shape: readonly number[]): number[] {
   return idx;
 }
 
+/** Expected values of some elements of an output (by flat row-major index): for outputs too large to check whole. */
+export interface SampledExpected {
+  readonly indices: readonly number[];
+  readonly values: readonly number[];
+}
+
+export const isSampled = (e: Expected | SampledExpected): e is SampledExpected => !('length' in e) && Array.isArray((e as SampledExpected).indices);
+
+const close = (g: number, w: number, tol: Tolerance): boolean =>
+  Number.isNaN(w) || Number.isNaN(g) ? Number.isNaN(w) && Number.isNaN(g) : !Number.isFinite(w) || !Number.isFinite(g) ? g === w : Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w);
+
+/** Compares the sampled elements only (reading only them), as compare() does whole outputs. */
+export function compareAt(out: Tensor, expected: SampledExpected, tol: Tolerance, keep = 10): Comparison {
+  const got = out.valuesAt(expected.indices);
+  let mismatches = 0;
+  let maxAbs = 0;
+  let maxRel = 0;
+  const first: Mismatch[] = [];
+  expected.indices.forEach((index, i) => {
+    const [g, w] = [got[i]!, expected.values[i]!];
+    if (Number.isFinite(g) && Number.isFinite(w)) {
+      maxAbs = Math.max(maxAbs, Math.abs(g - w));
+      if (w !== 0) maxRel = Math.max(maxRel, Math.abs(g - w) / Math.abs(w));
+    }
+    if (!close(g, w, tol) && mismatches++ < keep) first.push({ index: unravel(index, out.shape), got: g, want: w });
+  });
+  return { total: expected.indices.length, mismatches, maxAbsError: maxAbs, maxRelError: maxRel, first, passed: mismatches === 0 };
+}
+
 export function compare(out: Tensor, expected: Expected, tol: Tolerance, keep = 10): Comparison {
   const got = out.toArray() as ArrayLike<number | bigint>;
   if (got.length !== expected.length) throw new RangeError(`output has ${got.length} elements but ${expected.length} are expected`);
@@ -39,16 +68,12 @@ export function compare(out: Tensor, expected: Expected, tol: Tolerance, keep = 
   for (let i = 0; i < got.length; i++) {
     const g = Number(got[i]);
     const w = Number(expected[i]);
-    let ok: boolean;
-    if (Number.isNaN(w) || Number.isNaN(g)) ok = Number.isNaN(w) && Number.isNaN(g);
-    else if (!Number.isFinite(w) || !Number.isFinite(g)) ok = g === w;
-    else {
+    if (Number.isFinite(w) && Number.isFinite(g)) {
       const err = Math.abs(g - w);
       maxAbs = Math.max(maxAbs, err);
       if (w !== 0) maxRel = Math.max(maxRel, err / Math.abs(w));
-      ok = err <= tol.atol + tol.rtol * Math.abs(w);
     }
-    if (!ok) {
+    if (!close(g, w, tol)) {
       mismatches++;
       if (first.length < keep) first.push({ index: unravel(i, out.shape), got: g, want: w });
     }
