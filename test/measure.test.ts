@@ -25,3 +25,25 @@ test('measure warms up, then makes between minRuns and maxRuns timed runs within
   expect(short.samples.length).toBeGreaterThanOrEqual(2);
   expect(short.samples.length).toBeLessThan(20);
 });
+
+test('measure warms up for a time, and stops once the median is known to the precision asked', () => {
+  let calls = 0;
+  const steady = () => {
+    calls++;
+    const end = performance.now() + 1;
+    while (performance.now() < end);
+  };
+  const m = measure(steady, { warmup: 0, warmupMs: 20, minRuns: 5, budgetMs: 1000, precision: 0.05 });
+  // About 20 warm-up runs of 1 ms each, then few timed runs: equal times give a tight median quickly.
+  expect(calls - m.samples.length).toBeGreaterThanOrEqual(15);
+  expect(m.samples.length).toBeLessThan(100);
+  let i = 0;
+  const noisy = () => {
+    const end = performance.now() + (i++ % 2 ? 0.2 : 2);
+    while (performance.now() < end);
+  };
+  const n = measure(noisy, { warmup: 0, minRuns: 3, budgetMs: 60, precision: 0.001 });
+  // Widely spread times never reach 0.1%: the budget ends it.
+  expect(n.samples.length).toBeGreaterThan(10);
+  expect(n.samples.reduce((a, b) => a + b, 0)).toBeLessThan(200);
+});

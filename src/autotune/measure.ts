@@ -1,6 +1,6 @@
-// Timing of repeated runs: warm-up, repetitions until a time budget or a count, and robust statistics.
-// `kt run --repeat`, the benchmarks and (later) the tuner all time launches through this. GPU work is
-// asynchronous: measureGpu times it with events recorded around each run.
+// Timing of repeated runs: warm-up (by count and by time), repetitions until a count, a time budget or a
+// stable median, and robust statistics. `kt run --repeat`, the benchmarks and the tuner all time launches
+// through this. GPU work is asynchronous: measureGpu times it with events recorded around each run.
 import { GpuEvent, allocate, fillDevice, synchronize, type DeviceAllocation } from '../runtime/gpu.ts';
 
 export interface Measurement {
