@@ -36,7 +36,7 @@ const WORKER_TIMEOUT_MS = 10 * 60_000;
  * The number of compile workers by default (KT_TUNE_WORKERS overrides it): half the logical cores (often one per
  * physical core), at most 8, so that the tuner's own thread, which makes inputs and measures, keeps a core.
  */
-export function defaultWorkerCount(): number {
+function defaultWorkerCount(): number {
   const fromEnv = process.env['KT_TUNE_WORKERS'];
   if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv);
   return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / 2)));

@@ -41,8 +41,8 @@ export interface LaunchTargetOptions {
 }
 
 /** How long a candidate is timed: Triton's do_bench spends 25 ms warming up and 100 ms repeating. */
-export const gpuTiming: MeasureOptions = { warmupMs: 25, minRuns: 5, budgetMs: 100, precision: 0.005, flushL2: true };
-export const interpreterTiming: MeasureOptions = { warmup: 0, minRuns: 3, budgetMs: 1000, precision: 0.02 };
+const gpuTiming: MeasureOptions = { warmupMs: 25, minRuns: 5, budgetMs: 100, precision: 0.005, flushL2: true };
+const interpreterTiming: MeasureOptions = { warmup: 0, minRuns: 3, budgetMs: 1000, precision: 0.02 };
 
 /** A target for the tuner; finish() puts the preserved tensors back and frees the snapshots it keeps. */
 export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): void } {

@@ -81,7 +81,7 @@ export interface ReportFiles {
 }
 
 /** The JSON report: the problem, the timing split, and every result. */
-export function reportJson(o: TuneOutcome, work: Work, extra: Record<string, unknown> = {}): unknown {
+function reportJson(o: TuneOutcome, work: Work, extra: Record<string, unknown> = {}): unknown {
   return {
     identity: o.identity,
     strategy: o.strategy,
@@ -97,7 +97,7 @@ export function reportJson(o: TuneOutcome, work: Work, extra: Record<string, unk
 const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A horizontal bar chart of every measured config's throughput (or speed relative to the best), best first. */
-export function reportSvg(o: TuneOutcome, work: Work, title: string): string {
+function reportSvg(o: TuneOutcome, work: Work, title: string): string {
   const ok = measured(o);
   const names = varyingParams(o.results.map((r) => r.config));
   const tu = ok.length ? throughputUnit(work, ok[0]!.medianMs) : undefined;

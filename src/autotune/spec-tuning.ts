@@ -37,13 +37,13 @@ export function specIdentity(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, b
   };
 }
 
-export function specProblem(sizes: Sizes, dtype: DTypeName, backend: Backend): ProblemInfo {
+function specProblem(sizes: Sizes, dtype: DTypeName, backend: Backend): ProblemInfo {
   const device = backend === 'gpu' ? { name: gpu().info.name, maxSharedPerBlock: gpu().info.maxSharedPerBlock } : undefined;
   return { values: sizes, dtypes: [dtype], device };
 }
 
 /** The spec's named space for a problem, keeping only configs that agree with `fixed` (from `kt tune -c`). */
-export function specSpace(spec: KernelSpec, name: string, problem: ProblemInfo, fixed: Config = {}): ConfigSpace {
+function specSpace(spec: KernelSpec, name: string, problem: ProblemInfo, fixed: Config = {}): ConfigSpace {
   const tuning = spec.tuning;
   if (!tuning) throw new RangeError(`spec '${spec.name}' declares no tuning space`);
   const definition = tuning.spaces[name];
@@ -77,6 +77,8 @@ export interface SpecTuneRequest {
 
 export interface SpecTuneOutcome extends TuneOutcome {
   readonly workers: number | 'in-thread';
+  /** Why compilation moved into the tuner's thread, if worker threads failed. */
+  readonly workerFailure?: string;
 }
 
 /** Tunes a spec for one problem. */
@@ -127,7 +129,7 @@ export function tuneSpec(request: SpecTuneRequest, options: TuneOptions = {}): S
   });
   try {
     const outcome = tune(target, options);
-    return { ...outcome, workers: pool.threaded ? pool.size : 'in-thread' };
+    return { ...outcome, workers: pool.threaded ? pool.size : 'in-thread', workerFailure: pool.failure };
   } finally {
     pool.close();
     target.finish();

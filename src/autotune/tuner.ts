@@ -106,7 +106,7 @@ function exclusion(e: unknown, stage: 'compile' | 'run'): { stage: ExclusionStag
 }
 
 /** A seeded generator of uniform numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -117,12 +117,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function defaultStrategy(spaceSize: number): string {
+function defaultStrategy(spaceSize: number): string {
   return spaceSize <= 64 ? 'exhaustive' : 'guided';
 }
 
 /** The default count budget of a guided search. */
-export const DEFAULT_GUIDED_BUDGET = 40;
+const DEFAULT_GUIDED_BUDGET = 40;
 
 /** Tunes a target: settles configs as its strategy asks, stores every new result, and returns them all. */
 export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome {

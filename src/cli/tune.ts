@@ -149,6 +149,7 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
     `${outcome.strategy} search over ${outcome.spaceSize} configs: ${fresh} measured, ${cached} from the cache, in ${fmtSeconds(t.totalMs)} ` +
       `(compile ${fmtSeconds(t.compileMs)} ${workers}, waited for ${fmtSeconds(t.compileWaitMs)}; inputs and reference ${fmtSeconds(t.prepareMs)}; check ${fmtSeconds(t.checkMs)}; measure ${fmtSeconds(t.measureMs)})`,
   );
+  if (outcome.workerFailure) console.log(chalk.yellow(`note: compiled in this thread: ${outcome.workerFailure}`));
   const identity = specIdentity(spec, sizes, dtype, backend);
   const base = `${spec.name}-${fmtSizes(sizes).replace(/[=,]/g, (c) => (c === '=' ? '' : '-'))}-${dtype}-${backend}`;
   const dir = args.out ? path.resolve(args.out) : path.join(tuneDir(), 'reports');
