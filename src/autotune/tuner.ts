@@ -8,6 +8,7 @@ import { PtxasError } from '../compiler/gpu/ptxas.ts';
 import { KernelRuntimeError } from '../interp/memory.ts';
 import { CudaError } from '../runtime/cuda.ts';
 import { isKernelFault } from '../runtime/gpu.ts';
+import { Random } from '../runtime/tensor.ts';
 import { CompileJobError } from './compile-pool.ts';
 import type { Measurement } from './measure.ts';
 import { bestResult, readRecord, storeResults, type ConfigResult, type ExclusionStage, type MeasuredResult, type RecordIdentity } from './records.ts';
@@ -103,18 +104,6 @@ function exclusion(e: unknown, stage: 'compile' | 'run'): { stage: ExclusionStag
   if (e instanceof CompileError || e instanceof CompileJobError) return { stage: 'compile', reason: firstLine(e) };
   if (e instanceof KernelRuntimeError) return { stage: 'run', reason: firstLine(e) };
   return { stage, reason: firstLine(e) };
-}
-
-/** A seeded generator of uniform numbers in [0, 1) (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function defaultStrategy(spaceSize: number): string {
@@ -229,7 +218,8 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
   };
 
   report();
-  strategy.search({ space, evaluate, exhausted, budget, random: seededRandom(options.seed ?? 0) });
+  const rng = new Random(options.seed ?? 0);
+  strategy.search({ space, evaluate, exhausted, budget, random: () => rng.next() });
   return {
     identity,
     strategy: strategyName,

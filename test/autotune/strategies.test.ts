@@ -1,17 +1,13 @@
 import { describe, expect, test } from 'vitest';
+import { Random } from '../../src/runtime/tensor.ts';
 import type { Config } from '../../src/dsl/spec.ts';
 import { configKey, resolveSpace, type ConfigSpace, type ProductSpace } from '../../src/autotune/space.ts';
 import { strategies, type SearchContext } from '../../src/autotune/strategies.ts';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The seeded uniform draws the tuner gives strategies. */
+function seeded(seed: number): () => number {
+  const rng = new Random(seed);
+  return () => rng.next();
 }
 
 const space = (params: ProductSpace['params'], where?: ProductSpace['where']): ConfigSpace =>
@@ -26,7 +22,7 @@ function fakeTuner(s: ConfigSpace, cost: (config: Config) => number | undefined,
   const batches: Config[][] = [];
   const context: SearchContext = {
     space: s,
-    random: mulberry32(seed),
+    random: seeded(seed),
     budget: budget === Infinity ? {} : { configs: budget },
     exhausted: () => measured.size >= budget,
     evaluate(configs) {
