@@ -5,7 +5,7 @@
 // the record itself is replaced atomically (written aside, then renamed), and a damaged record is ignored.
 import fs from 'node:fs';
 import path from 'node:path';
-import { cacheDir, ktFingerprint, sha256 } from '../compiler/cache.ts';
+import { cacheDir, ktFingerprint, readJsonFile, sha256, writeFileAtomically } from '../compiler/cache.ts';
 import type { Config } from '../dsl/spec.ts';
 import { configKey } from './space.ts';
 
@@ -83,20 +83,7 @@ function isRecord(v: unknown): v is TuneRecord {
 }
 
 /** Reads a record file; undefined when missing, unreadable or damaged (a damaged one is then re-measured). */
-function readRecordFile(file: string): TuneRecord | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const v: unknown = JSON.parse(text);
-    return isRecord(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const readRecordFile = (file: string): TuneRecord | undefined => readJsonFile(file, isRecord).value;
 
 /** The stored results for a problem, by config key (empty when there are none). */
 export function readRecord(identity: RecordIdentity): Map<string, ConfigResult> {
@@ -150,9 +137,7 @@ export function storeResults(identity: RecordIdentity, results: readonly ConfigR
     withLock(file, () => {
       const merged: Record<string, ConfigResult> = { ...readRecordFile(file)?.results };
       for (const r of results) merged[configKey(r.config)] = r;
-      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ format: 1, identity, results: merged } satisfies TuneRecord, null, 1));
-      fs.renameSync(tmp, file);
+      writeFileAtomically(file, JSON.stringify({ format: 1, identity, results: merged } satisfies TuneRecord, null, 1));
     });
   } catch (e) {
     if (!warned) {

@@ -65,38 +65,32 @@ function entryPath(kind: string, key: string): string {
   return path.join(cacheDir(), kind, `${key}.json`);
 }
 
-/** Reads an entry; undefined when missing or damaged (a damaged entry is removed). */
-export function readEntry<T>(kind: string, key: string, valid: (v: unknown) => v is T): T | undefined {
-  const file = entryPath(kind, key);
+/**
+ * Reads a JSON file: its value when it parses and passes `valid`; undefined when it cannot be read, and also
+ * when it is damaged, which `damaged` then says.
+ */
+export function readJsonFile<T>(file: string, valid: (v: unknown) => v is T): { value?: T; damaged: boolean } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return undefined;
+    return { damaged: false };
   }
   try {
     const v: unknown = JSON.parse(text);
-    if (valid(v)) return v;
+    if (valid(v)) return { value: v, damaged: false };
   } catch {
     // fall through: damaged
   }
-  try {
-    fs.unlinkSync(file);
-  } catch {
-    // another process may have replaced or removed it already
-  }
-  return undefined;
+  return { damaged: true };
 }
 
-let warned = false;
-
-/** Writes an entry atomically; the cache is best-effort, so a failure is reported once and otherwise ignored. */
-export function writeEntry(kind: string, key: string, value: unknown): void {
-  const file = entryPath(kind, key);
+/** Replaces a file atomically: writes a temporary file beside it, then renames it over (throws on failure). */
+export function writeFileAtomically(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify(value));
+    fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
   } catch (e) {
     try {
@@ -104,6 +98,31 @@ export function writeEntry(kind: string, key: string, value: unknown): void {
     } catch {
       // nothing was written
     }
+    throw e;
+  }
+}
+
+/** Reads an entry; undefined when missing or damaged (a damaged entry is removed). */
+export function readEntry<T>(kind: string, key: string, valid: (v: unknown) => v is T): T | undefined {
+  const file = entryPath(kind, key);
+  const { value, damaged } = readJsonFile(file, valid);
+  if (damaged) {
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // another process may have replaced or removed it already
+    }
+  }
+  return value;
+}
+
+let warned = false;
+
+/** Writes an entry atomically; the cache is best-effort, so a failure is reported once and otherwise ignored. */
+export function writeEntry(kind: string, key: string, value: unknown): void {
+  try {
+    writeFileAtomically(entryPath(kind, key), JSON.stringify(value));
+  } catch (e) {
     if (!warned) {
       warned = true;
       console.warn(`kt: cannot write the compilation cache in ${cacheDir()} (${(e as Error).message}); set KT_CACHE_DIR to a writable directory`);
