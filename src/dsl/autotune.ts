@@ -22,7 +22,7 @@ import type { KernelArgValue } from '../interp/interpreter.ts';
 import { KernelRuntimeError } from '../interp/memory.ts';
 import { gpu } from '../runtime/gpu.ts';
 import { Tensor } from '../runtime/tensor.ts';
-import { copiesOnHost, runsOnGpu, type Grid, type Kernel, type KernelDefinition } from './kernel.ts';
+import { copiesOnHost, runsOnGpu, splitArguments, type Grid, type Kernel, type KernelDefinition } from './kernel.ts';
 import { defaultTolerance, type Config, type Tolerance } from './spec.ts';
 
 export interface AutotuneOptions {
@@ -64,7 +64,6 @@ export interface TunedKernel {
   readonly tuned: ReadonlyMap<string, TuneOutcome>;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 function checkTolerance(dtype: DTypeName): Tolerance {
   const t = defaultTolerance(dtype);
@@ -89,8 +88,7 @@ export function autotune(options: AutotuneOptions, k: Kernel): TunedKernel {
 
   /** Splits a call's arguments into positional ones and named ones, and finds the key's values. */
   const keyOf = (args: readonly unknown[]): { positional: unknown[]; named: Record<string, unknown>; key: string; values: Record<string, string | number | boolean> } => {
-    const positional = [...args];
-    const named = positional.length && isPlainObject(positional[positional.length - 1]) ? { ...(positional.pop() as Record<string, unknown>) } : {};
+    const { positional, named } = splitArguments(args);
     const params = definition.params;
     const values: Record<string, string | number | boolean> = {};
     for (const name of options.key) {

@@ -169,6 +169,13 @@ function callSite(): { file: string; line: number } | undefined {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
+/** A launch's arguments: the positional ones, and the named ones in a trailing plain object (copied). */
+export function splitArguments(args: readonly unknown[]): { positional: unknown[]; named: Record<string, unknown> } {
+  const positional = [...args];
+  const named = positional.length && isPlainObject(positional[positional.length - 1]) ? { ...(positional.pop() as Record<string, unknown>) } : {};
+  return { positional, named };
+}
+
 function constexprOf(v: unknown): Constexpr | undefined {
   if (typeof v === 'number') return new Constexpr(v, !Number.isInteger(v));
   if (typeof v === 'boolean' || typeof v === 'bigint' || typeof v === 'string' || v === null || v instanceof DType || v instanceof PointerDType) return new Constexpr(v as ConstValue);
@@ -435,8 +442,7 @@ export class KernelDefinition {
   bind(args: readonly unknown[]): BoundLaunch {
     const sig = this.signature();
     const params = sig.params;
-    const positional = [...args];
-    const named = positional.length && isPlainObject(positional[positional.length - 1]) ? (positional.pop() as Record<string, unknown>) : {};
+    const { positional, named } = splitArguments(args);
     const error = (msg: string, hint?: string, p?: KernelParam): Error => new CompileError(`kernel '${sig.name}': ${msg}`, p ? p.span : sig.span, hint);
     if (positional.length > params.length) {
       throw error(`takes ${params.length} arguments (${params.map((p) => p.name).join(', ')}), got ${positional.length}`);
