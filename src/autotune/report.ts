@@ -23,6 +23,14 @@ export function formatConfig(config: Config, names: readonly string[] = Object.k
   return names.map((n) => `${n}=${String(config[n])}`).join(' ');
 }
 
+/** The SI prefix that writes `value` with 1 to 3 digits before the point (up to P): 1.7e6 -> M, 1e6. */
+export function siPrefix(value: number): { prefix: string; scale: number } {
+  const prefixes = ['', 'K', 'M', 'G', 'T', 'P'];
+  let i = 0;
+  while (i < prefixes.length - 1 && value >= 1000 ** (i + 1)) i++;
+  return { prefix: prefixes[i]!, scale: 1000 ** i };
+}
+
 /**
  * A throughput unit for this work, scaled to the fastest time (TFLOP/s for a big matmul, MFLOP/s for a small
  * one): FLOP/s where the work does many operations per byte, else bytes per second (softmax, layernorm).
@@ -33,7 +41,7 @@ export function throughputUnit(work: Work, bestMs: number): { unit: string; perM
   if (!total) return undefined;
   const base = byFlops ? 'FLOP/s' : 'B/s';
   const rate = (ms: number): number => (total / ms) * 1000;
-  const [prefix, scale] = ([['T', 1e12], ['G', 1e9], ['M', 1e6], ['K', 1e3]] as const).find(([, f]) => rate(bestMs) >= f) ?? ['', 1];
+  const { prefix, scale } = siPrefix(rate(bestMs));
   return { unit: `${prefix}${base}`, perMs: (ms) => rate(ms) / scale };
 }
 

@@ -6,7 +6,7 @@ import { measure, measureGpu, type Measurement } from '../autotune/measure.ts';
 import { compare, compareAt, isSampled, type Comparison } from '../runtime/compare.ts';
 import { gpu, gpuUnavailableReason, synchronize } from '../runtime/gpu.ts';
 import { Random, Tensor } from '../runtime/tensor.ts';
-import { formatConfig } from '../autotune/report.ts';
+import { formatConfig, siPrefix } from '../autotune/report.ts';
 import { tunedSpecConfig } from '../autotune/spec-tuning.ts';
 import { UsageError, parseConfig } from './args.ts';
 import { loadTarget, pickSpec, specProblemArgs } from './target.ts';
@@ -87,14 +87,8 @@ const exp = (x: number): string => x.toExponential(2);
 
 /** A rate with an SI prefix: 1.7e6 FLOP/s -> "1.70 MFLOP/s". */
 function rate(perSecond: number, unit: string): string {
-  const prefixes = ['', 'K', 'M', 'G', 'T', 'P'];
-  let v = perSecond;
-  let i = 0;
-  while (v >= 1000 && i < prefixes.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(2)} ${prefixes[i]}${unit}/s`;
+  const { prefix, scale } = siPrefix(perSecond);
+  return `${(perSecond / scale).toFixed(2)} ${prefix}${unit}/s`;
 }
 
 function throughput(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, ms: number): string {
