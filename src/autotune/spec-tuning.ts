@@ -37,9 +37,13 @@ export function specIdentity(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, b
   };
 }
 
+/** The device limits constraints see: the GPU's, or none on the interpreter. */
+export function problemDevice(backend: Backend): ProblemInfo['device'] {
+  return backend === 'gpu' ? { name: gpu().info.name, maxSharedPerBlock: gpu().info.maxSharedPerBlock } : undefined;
+}
+
 function specProblem(sizes: Sizes, dtype: DTypeName, backend: Backend): ProblemInfo {
-  const device = backend === 'gpu' ? { name: gpu().info.name, maxSharedPerBlock: gpu().info.maxSharedPerBlock } : undefined;
-  return { values: sizes, dtypes: [dtype], device };
+  return { values: sizes, dtypes: [dtype], device: problemDevice(backend) };
 }
 
 /** The spec's named space for a problem, keeping only configs that agree with `fixed` (from `kt tune -c`). */

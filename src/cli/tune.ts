@@ -5,7 +5,7 @@ import path from 'node:path';
 import chalk from 'chalk';
 import { listRecords, recordPath, tuneDir, type TuneRecord } from '../autotune/records.ts';
 import { formatConfig, resultTable, varyingParams, writeReports, type Work } from '../autotune/report.ts';
-import { specIdentity, tuneSpec, type Backend } from '../autotune/spec-tuning.ts';
+import { tuneSpec, type Backend } from '../autotune/spec-tuning.ts';
 import { strategies } from '../autotune/strategies.ts';
 import { TuneInterrupted, type TuneProgress } from '../autotune/tuner.ts';
 import type { Budget } from '../autotune/strategies.ts';
@@ -150,7 +150,7 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
       `(compile ${fmtSeconds(t.compileMs)} ${workers}, waited for ${fmtSeconds(t.compileWaitMs)}; inputs and reference ${fmtSeconds(t.prepareMs)}; check ${fmtSeconds(t.checkMs)}; measure ${fmtSeconds(t.measureMs)})`,
   );
   if (outcome.workerFailure) console.log(chalk.yellow(`note: compiled in this thread: ${outcome.workerFailure}`));
-  const identity = specIdentity(spec, sizes, dtype, backend);
+  const identity = outcome.identity;
   const base = `${spec.name}-${fmtSizes(sizes).replace(/[=,]/g, (c) => (c === '=' ? '' : '-'))}-${dtype}-${backend}`;
   const dir = args.out ? path.resolve(args.out) : path.join(tuneDir(), 'reports');
   const title = `kt tune ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on ${identity.device}`;
