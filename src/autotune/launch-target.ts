@@ -59,13 +59,9 @@ export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): v
     for (const { tensor } of Object.values(outputs)) if (!restored.has(tensor)) restored.set(tensor, tensor.storageSnapshot());
     return outputs;
   };
-  const prepare = (restoreOutputs: boolean): void => {
+  const restoreBeforeRun = (restoreOutputs: boolean): void => {
     for (const [t, snapshot] of restored) if (restoreOutputs || o.restoreValue?.includes(t)) t.copyStorageFrom(snapshot);
     for (const t of o.resetToZero ?? []) t.fill(0);
-  };
-  const run = (config: Config): void => {
-    prepare(false);
-    o.launch(config);
   };
   return {
     identity: o.identity,
@@ -79,7 +75,7 @@ export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): v
     },
     check(config) {
       const checked = prepareOutputs();
-      prepare(true);
+      restoreBeforeRun(true);
       o.launch(config);
       if (onGpu) synchronize();
       const problems: string[] = [];
@@ -94,7 +90,10 @@ export function launchTarget(o: LaunchTargetOptions): TuneTarget & { finish(): v
       return problems.length ? `wrong answer: ${problems.join('; ')}` : undefined;
     },
     measure(config): Measurement {
-      const once = (): void => run(config);
+      const once = (): void => {
+        restoreBeforeRun(false);
+        o.launch(config);
+      };
       return onGpu ? measureGpu(once, gpuTiming) : measure(once, interpreterTiming);
     },
     finish() {
