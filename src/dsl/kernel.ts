@@ -6,6 +6,7 @@
 //   add([cdiv(n, 1024)], x, y, out, n, { BLOCK: 1024 });
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callerOutside } from './call-site.ts';
 import { cacheKey, fileHash, readEntry, writeEntry } from '../compiler/cache.ts';
 import { CompileError, type SourceSpan } from '../compiler/diagnostics.ts';
 import { compileToIr, type CompiledIr, type CompileOptions } from '../compiler/compile.ts';
@@ -152,18 +153,6 @@ export interface BoundLaunch {
   /** Every parameter by name, for grid functions. */
   readonly meta: Record<string, unknown>;
   readonly options: LaunchOptions;
-}
-
-function callSite(): { file: string; line: number } | undefined {
-  const stack = new Error().stack ?? '';
-  for (const frame of stack.split('\n').slice(1)) {
-    const m = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?\s*$/.exec(frame.trim());
-    if (!m) continue;
-    const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-    if (file.startsWith('node:') || file.startsWith(ktSourceDir + path.sep) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
-    return { file, line: Number(m[2]) };
-  }
-  return undefined;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -642,7 +631,7 @@ export interface Kernel {
  */
 export function kernel<F extends (...args: never[]) => unknown>(fn: F): Kernel {
   if (typeof fn !== 'function') throw new TypeError('kernel() takes a function');
-  const definition = new KernelDefinition(fn.name, callSite());
+  const definition = new KernelDefinition(fn.name, callerOutside(ktSourceDir, kernel));
   const launch = (grid: Grid, ...args: unknown[]): void => definition.launch(grid, args);
   return Object.assign(launch, { definition });
 }

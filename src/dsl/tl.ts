@@ -157,7 +157,12 @@ export const tl = {
   umulhi: (x: Value, y: Value): Tile => stub('umulhi'),
 
   // ---- reductions and scans ----
-  /** Sum along `axis` (all elements when axis is omitted); narrow integers sum in 32 bits. */
+  /**
+   * Sum along `axis` (all elements when axis is omitted). As in Triton, the result keeps the input's dtype except
+   * that integers narrower than 32 bits sum in i32/u32. f16 and bf16 are added in f32 and the total is rounded
+   * once (on every tier, so the interpreter and the GPU agree: a sum of 1024 bf16 ones is 1024). A given `dtype`
+   * is the accumulation and the result dtype.
+   */
   sum: ((input: Value, axisOrOptions?: Axis | (ReduceOptions & { dtype?: DType }), keepDims?: boolean): Tile => stub('sum')) as {
     (input: Value, options?: ReduceOptions & { dtype?: DType }): Tile;
     (input: Value, axis: Axis, keepDims?: boolean, dtype?: DType): Tile;
@@ -188,9 +193,12 @@ export const tl = {
     (input: Value, axis: Axis, combineFn: (a: any, b: any) => Value, options?: { keepDims?: boolean }): Tile;
     (input: readonly Value[], axis: Axis, combineFn: (...args: any[]) => readonly Value[], options?: { keepDims?: boolean }): Tile[];
   },
-  /** Inclusive prefix sum along `axis` (default 0). */
+  /**
+   * Inclusive prefix sum along `axis` (default 0). Result dtypes as in Triton: bf16 gives f32, integers narrower
+   * than 32 bits give i32/u32, others keep their dtype; f16 is added in f32 and each prefix rounded once.
+   */
   cumsum: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType }, reverse?: boolean): Tile => stub('cumsum'),
-  /** Inclusive prefix product along `axis` (default 0). */
+  /** Inclusive prefix product along `axis` (default 0): bf16 gives f32 (as in Triton); f16 multiplies in f32, rounding each prefix once. */
   cumprod: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType }, reverse?: boolean): Tile => stub('cumprod'),
   /** Inclusive scan along `axis` with `combineFn`, a top-level associative function. */
   associativeScan: ((input: Value | readonly Value[], axis: number, combineFn: (...args: any[]) => any, options?: { reverse?: boolean }): any => stub('associativeScan')) as {
@@ -247,7 +255,11 @@ export const tl = {
   maxConstancy: (input: Value, values: number | readonly number[]): Tile => stub('maxConstancy'),
 
   // ---- loops ----
-  /** A loop range: for (const i of tl.range(start, end, step)). Bounds may be run-time values. */
+  /**
+   * A loop range: for (const i of tl.range(start, end, step)), with Python's meaning: a negative step counts down
+   * while i > end; a step of 0 is a compile error (a run-time step of 0 runs no iteration). Bounds may be
+   * run-time values.
+   */
   range: ((...args: (number | RangeOptions)[]): Iterable<number> => stub('range')) as {
     (end: number, options?: RangeOptions): Iterable<number>;
     (start: number, end: number, options?: RangeOptions): Iterable<number>;

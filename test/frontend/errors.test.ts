@@ -272,6 +272,54 @@ describe('helpers and options', () => {
   });
 });
 
+describe('arguments Triton refuses, which must not compute something else', () => {
+  test('expandDims with an axis out of range', () => {
+    const k = kernel(function expandFar(x: Ptr) {
+      const v = tl.expandDims(tl.arange(0, 8), -3); // @expandfar
+      tl.store(x + tl.arange(0, 8), tl.reshape(v, [8]));
+    });
+    expectError(() => k([1], x8()), 'expandfar', '-3', /axis -3 is out of range: expandDims of a rank-1 value to rank 2 takes axes from -2 to 1/);
+  });
+
+  test('expandDims with one axis twice', () => {
+    const k = kernel(function expandTwice(x: Ptr) {
+      const v = tl.expandDims(tl.arange(0, 8), [0, 0]); // @expandtwice
+      tl.store(x + tl.arange(0, 8), tl.reshape(v, [8]));
+    });
+    expectError(() => k([1], x8()), 'expandtwice', '[0, 0]', /expandDims got the same axis twice/);
+  });
+
+  test('a float as a random seed', () => {
+    const k = kernel(function floatSeed(x: Ptr, seed: number) {
+      tl.store(x + tl.arange(0, 8), tl.rand(seed, tl.arange(0, 8))); // @floatseed
+    });
+    expectError(() => k([1], x8(), 2.3), 'floatseed', 'tl.rand(seed', /the seed must be an integer, got f32/);
+  });
+
+  test('a tensor as a random seed', () => {
+    const k = kernel(function tensorSeed(x: Ptr, seed: Ptr) {
+      tl.store(x + tl.arange(0, 8), tl.randint(seed, tl.arange(0, 8))); // @tensorseed
+    });
+    expectError(() => k([1], x8(), x8()), 'tensorseed', 'tl.randint(seed', /the seed must be an integer, got .*ptr/);
+  });
+
+  test('a tl.range step of 0', () => {
+    const k = kernel(function stepZero(x: Ptr) {
+      let s = 0;
+      for (const i of tl.range(0, 8, 0)) s += i; // @stepzero
+      tl.store(x, s);
+    });
+    expectError(() => k([1], x8()), 'stepzero', '0)) s', /tl\.range's step is 0/);
+  });
+
+  test('a fractional constant for an integer tile', () => {
+    const k = kernel(function fractionalInt(x: Ptr) {
+      tl.store(x + tl.arange(0, 8), tl.full([8], 2.7, tl.int32)); // @fracint
+    });
+    expectError(() => k([1], x8()), 'fracint', 'tl.full(', /2\.7 is not an integer, so it cannot be a i32 constant/);
+  });
+});
+
 function badHelper(v: number) {
   return v + tl.arange(0, 4); // @inhelper
 }

@@ -346,7 +346,10 @@ const builtins: Record<string, BuiltinDef> = {
         let x = c.value('input');
         const axes = c.ints('axis');
         const rank = x.type.shape.length + axes.length;
+        // As Triton: each axis names a dimension of the result (-rank <= axis < rank), and no two the same one.
+        for (const a of axes) if (a < -rank || a >= rank) c.error('axis', `axis ${a} is out of range: expandDims of a rank-${x.type.shape.length} value to rank ${rank} takes axes from ${-rank} to ${rank - 1}`);
         const norm = axes.map((a) => (a < 0 ? a + rank : a)).sort((p, q) => p - q);
+        if (new Set(norm).size !== norm.length) c.error('axis', `expandDims got the same axis twice ([${axes.join(', ')}] names dimensions [${norm.join(', ')}])`, 'give each new dimension once');
         for (const a of norm) x = c.cg.s.expandDims(x, a);
         return x;
       }),

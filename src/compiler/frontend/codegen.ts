@@ -513,8 +513,45 @@ export class Codegen {
         attrs[irName] = v.value;
       }
     }
-    this.countedLoop(st, iv, args[0] ?? st, lb, ub, step, st.statement, attrs);
+    const boundsNode = args[0] ?? st;
+    if (step instanceof Constexpr) {
+      const sv = step.value;
+      if ((typeof sv === 'number' || typeof sv === 'bigint') && Number(sv) === 0) throw this.error(args[2] ?? iterable, `tl.${kind}'s step is 0: the loop would never end`, 'give a positive or negative step');
+      if ((typeof sv === 'number' || typeof sv === 'bigint') && Number(sv) < 0) {
+        // As Python's range and Triton: with a negative step the loop counts down from start while i > end.
+        // scf.for counts up, so it runs over (end, start] by -step and the body sees i = start + end - j.
+        const [lbT, ubT] = this.at(boundsNode, () => this.loopBounds(boundsNode, [lb, ub, new Constexpr(1)]));
+        const down = (j: TValue): TValue => this.s.sub(this.s.add(lbT, ubT), j);
+        this.countedLoop(st, iv, boundsNode, ub, lb, new Constexpr(typeof sv === 'bigint' ? -sv : -sv), st.statement, attrs, down);
+        return 'none';
+      }
+      this.countedLoop(st, iv, boundsNode, lb, ub, step, st.statement, attrs);
+      return 'none';
+    }
+    // A run-time step may have either sign: count iterations (Python's rule) and derive i from the count.
+    const [lbT, ubT, stepT] = this.at(boundsNode, () => this.loopBounds(boundsNode, [lb, ub, step]));
+    const trips = this.at(boundsNode, () => this.tripCount(lbT, ubT, stepT));
+    const at = (j: TValue): TValue => this.s.add(lbT, this.s.mul(j, stepT));
+    this.countedLoop(st, iv, boundsNode, new Constexpr(0), trips, new Constexpr(1), st.statement, attrs, at);
     return 'none';
+  }
+
+  /**
+   * Iterations of Python's range(lb, ub, step) for a step of either sign known only at run time:
+   * cdiv(ub - lb, step) when it is positive, cdiv(lb - ub, -step) when negative, 0 for an empty range or a
+   * zero step (which run-time values cannot report).
+   */
+  private tripCount(lb: TValue, ub: TValue, step: TValue): TValue {
+    const s = this.s;
+    const t = lb.type.dtype;
+    const zero = s.constant(0, t);
+    const one = s.constant(1, t);
+    const up = s.compare('>', step, zero);
+    const span = s.where(up, s.sub(ub, lb), s.sub(lb, ub));
+    const by = s.where(up, step, s.sub(zero, step));
+    const safeBy = s.where(s.compare('==', by, zero), one, by);
+    const n = s.floordiv(s.sub(s.add(span, safeBy), one), safeBy);
+    return s.where(s.logicalOr(s.compare('<=', span, zero), s.compare('==', step, zero)), zero, n);
   }
 
   private forStatement(st: ts.ForStatement): Returns {
@@ -554,12 +591,16 @@ export class Codegen {
     stepV: KValue,
     body: ts.Statement,
     attrs: Record<string, number | boolean>,
+    /** The loop variable the body sees, computed from the scf.for's (when the loop does not count up by step). */
+    ivOf?: (counter: TValue) => TValue,
   ): void {
     const [lb, ub, step] = this.at(boundsNode, () => this.loopBounds(boundsNode, [lbV, ubV, stepV]));
     const carried = this.carriedBindings(body);
-    const visitBody = (iv: TValue): void => {
+    const visitBody = (counter: TValue): void => {
       const saved = this.ctx.scope;
       this.ctx.scope = new Scope(saved);
+      if (!counter.ir.nameHint) counter.ir.nameHint = ivName.text;
+      const iv = ivOf ? this.at(st, () => ivOf(counter)) : counter;
       this.ctx.scope.vars.set(ivName.text, new Binding(ivName.text, iv, false));
       if (!iv.ir.nameHint) iv.ir.nameHint = ivName.text;
       this.ctx.loopDepth++;
@@ -713,7 +754,8 @@ export class Codegen {
     if (TS.isParenthesizedExpression(n) || TS.isAsExpression(n) || TS.isNonNullExpression(n) || TS.isSatisfiesExpression(n) || TS.isTypeAssertionExpression(n)) {
       return this.expr(n.expression);
     }
-    if (TS.isNumericLiteral(n)) return numericLiteral(n.text);
+    // The source text, not `n.text` (which TypeScript normalises: `3.0` becomes "3"): a decimal point or exponent makes a float.
+    if (TS.isNumericLiteral(n)) return numericLiteral(n.getText());
     if (TS.isBigIntLiteral(n)) return new Constexpr(BigInt(n.text.slice(0, -1).replace(/_/g, '')));
     if (n.kind === TS.SyntaxKind.TrueKeyword) return new Constexpr(true);
     if (n.kind === TS.SyntaxKind.FalseKeyword) return new Constexpr(false);

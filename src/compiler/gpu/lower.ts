@@ -813,7 +813,9 @@ export class Lowering {
     const els = op.operands.map((v) => (v.type as TensorType).element);
     const n = inputs.length;
     const out: Value[][] = inputs.map(() => Array(map.numRegs));
-    const combine = (a: Value[], b: Value[]): Value[] => this.combine(region, reverse ? [...b, ...a] : [...a, ...b]);
+    // A reverse scan is the forward scan of the flipped axis (as in Triton): every combine below takes what comes
+    // first in scan order (for a reverse scan, the higher index) as its first operand, in both directions.
+    const combine = (a: Value[], b: Value[]): Value[] => this.combine(region, [...a, ...b]);
     // Lines: one per combination of the other root dimensions' local indices.
     const lines = new Map<string, number[]>();
     for (let r = 0; r < map.numRegs; r++) {

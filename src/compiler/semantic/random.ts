@@ -19,8 +19,11 @@ export function randint4x(s: Semantic, seed: Operand, offsets: Operand, rounds =
   }
   if (!Number.isInteger(rounds) || rounds <= 0) throw new SemanticError(`rounds must be a positive integer, got ${rounds}`);
   const u32 = (x: TValue): TValue => s.cast(x, dtypes.u32, x.type.dtype.bits === 32);
-  const seed64 = s.cast(s.toValue(seed), dtypes.u64);
-  if (seed64.type.isBlock) throw new SemanticError('the seed must be a scalar');
+  const given = s.toValue(seed);
+  // As Triton: the seed is an integer. A float or a pointer would be turned into some integer without a word.
+  if (given.type.isPointer || !given.type.dtype.isInt) throw new SemanticError(`the seed must be an integer, got ${given.type}`, 'pass an integer seed (a float is not rounded for you, a tensor is not read)');
+  if (given.type.isBlock) throw new SemanticError(`the seed must be a scalar integer, got ${given.type}`);
+  const seed64 = s.cast(given, dtypes.u64);
   let k0 = s.cast(s.and(seed64, new Constexpr(0xffffffff)), dtypes.u32);
   let k1 = s.cast(s.and(s.shr(seed64, new Constexpr(32)), new Constexpr(0xffffffff)), dtypes.u32);
   let c0 = u32(offs);

@@ -74,14 +74,23 @@ function sumDType(d: DType, requested: DType | undefined): DType {
   return d;
 }
 
+/**
+ * 16-bit floats accumulate in f32 on every tier, and the result is rounded back once: a sequential sum in bf16
+ * stops growing at 256 (256 + 1 rounds to 256) while a tree of bf16 additions does not, so without this the
+ * interpreter and the GPU would disagree, and both would be far from the true sum.
+ */
+const accumulatesInF32 = (d: DType): boolean => d === dtypes.f16 || d === dtypes.bf16;
 function numeric(x: TValue, what: string): DType {
   if (x.type.isPointer) throw new SemanticError(`${what} of pointers is not supported`);
   return x.type.dtype;
 }
 
+/** Triton's result dtypes (f16 stays f16, bf16 stays bf16, narrow integers widen), accumulated as above. */
 export function sum(s: Semantic, x: TValue, axis: number | null, keepDims: boolean, dtype?: DType): TValue {
-  const v = s.cast(x, sumDType(numeric(x, 'sum'), dtype));
-  return reduce(s, [v], axis, ([a], [b]) => [s.add(a!, b!)], keepDims)[0]!;
+  const out = sumDType(numeric(x, 'sum'), dtype);
+  const acc = accumulatesInF32(out) ? dtypes.f32 : out;
+  const total = reduce(s, [s.cast(x, acc)], axis, ([a], [b]) => [s.add(a!, b!)], keepDims)[0]!;
+  return s.cast(total, out);
 }
 
 export function xorSum(s: Semantic, x: TValue, axis: number | null, keepDims: boolean): TValue {
@@ -134,9 +143,16 @@ export function minMaxWithIndices(s: Semantic, kind: 'max' | 'min', x: TValue, a
   return [value!, index!];
 }
 
+/**
+ * cumsum and cumprod with Triton's result dtypes: bf16 becomes f32 (Triton promotes it), narrow integers widen
+ * to 32 bits for cumsum only, f16 stays f16; f16 accumulates in f32 and each prefix is rounded once. A given
+ * `dtype` is both the accumulation and the result dtype.
+ */
 export function cumulative(s: Semantic, kind: 'sum' | 'prod', x: TValue, axis: number, reverse: boolean, dtype?: DType): TValue {
-  const v = s.cast(x, sumDType(numeric(x, `cum${kind}`), dtype));
+  const d = numeric(x, `cum${kind}`);
+  const promoted = d === dtypes.bf16 ? dtypes.f32 : d;
+  const out = kind === 'sum' ? sumDType(promoted, dtype) : (dtype ?? promoted);
+  const acc = accumulatesInF32(out) ? dtypes.f32 : out;
   const op = kind === 'sum' ? s.add.bind(s) : s.mul.bind(s);
-  return scan(s, [v], axis, ([a], [b]) => [op(a!, b!)], reverse)[0]!;
+  return s.cast(scan(s, [s.cast(x, acc)], axis, ([a], [b]) => [op(a!, b!)], reverse)[0]!, out);
 }
-

@@ -40,7 +40,8 @@ export class Semantic {
   constant(value: number | bigint | boolean, dtype: DType, shape: readonly number[] = []): TValue {
     let v = value;
     if (dtype.isInt) {
-      if (typeof v === 'number' && !Number.isInteger(v)) v = Math.trunc(v);
+      // As Triton (tl.full(shape, 2.7, tl.int32) is an error there): never drop a fraction without a word.
+      if (typeof v === 'number' && !Number.isInteger(v)) throw new SemanticError(`${value} is not an integer, so it cannot be a ${dtype.name} constant`, 'round it explicitly (Math.round, Math.floor) or use a float dtype');
       const big = typeof v === 'bigint' ? v : BigInt(Number(v));
       if (!dtype.isBool && (big < dtype.intMin || big > dtype.intMax)) {
         // Literals may be written as unsigned bit patterns (0xFFFFFFFF for an i32): wrap those.
@@ -382,10 +383,16 @@ export class Semantic {
   shl(a: Operand, b: Operand): TValue {
     return this.emit('arith.shli', ...this.bitwiseOperands(a, b, '<<'));
   }
-  /** `>>`: arithmetic for signed types, logical for unsigned ones. */
+  /**
+   * `>>`: arithmetic or logical by the signedness of the shifted value's own dtype, before promotion (Triton's
+   * `__rshift__`): an i8 shifted by a u16 computes in u16 but shifts arithmetically. A literal takes no part:
+   * `-8 >> x_u32` follows the tile's dtype, as Triton's `__rrshift__` does.
+   */
   shr(a: Operand, b: Operand): TValue {
+    const decides = a instanceof TValue || !(b instanceof TValue) ? this.dtypeOf(a) : this.dtypeOf(b);
     const [x, y] = this.bitwiseOperands(a, b, '>>');
-    return this.emit(x.type.dtype.isUnsigned ? 'arith.shrui' : 'arith.shrsi', x, y);
+    const signed = decides instanceof DType && decides.isSigned && !decides.isBool;
+    return this.emit(signed ? 'arith.shrsi' : 'arith.shrui', x, y);
   }
   /** `>>>`: logical shift right whatever the signedness. */
   lshr(a: Operand, b: Operand): TValue {
