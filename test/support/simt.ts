@@ -1,4 +1,4 @@
-// A SIMT simulator for the per-thread IR that src/compiler/gpu/lower.ts produces (the IR the PTX printer
+// A SIMT simulator for the per-thread IR that src/compiler/gpu/lowering/ produces (the IR the PTX printer
 // renders), so that tests can check the lowering against the interpreter without a GPU.
 //
 // The model. Programs (blocks) of the grid run one after another. Within a program, all 32 * numWarps threads

@@ -14,7 +14,7 @@ import { runPasses, type PassManagerOptions } from '../passes/pass-manager.ts';
 import { removeLayoutConversionsPass } from '../passes/remove-layout-conversions.ts';
 import { specializeArguments, type ArgFact } from '../passes/specialize-arguments.ts';
 import { WARP_SIZE } from './layout-choice.ts';
-import { Lowering } from './lower.ts';
+import { Lowering } from './lowering/lowering.ts';
 import { printPtx } from './ptx.ts';
 
 export interface GpuOptions extends PassManagerOptions {

@@ -1,0 +1,50 @@
+// Which function lowers each op: one table, filled by the op families' modules, so that a test can check that
+// every op of the registry has a handler here (or is elementwise, which one rule covers).
+import type { Operation } from '../../ir/core.ts';
+import { hasTrait } from '../../ir/ops.ts';
+import { forLoop, ifOp, returnOp, whileLoop } from './control-flow.ts';
+import { assert, print } from './debug.ts';
+import { dot } from './dot-fma.ts';
+import { broadcast, constantOp, elementwise, makeRange, programIndex, splat } from './elementwise.ts';
+import type { Lowering } from './lowering.ts';
+import { atomic, load, store } from './memory.ts';
+import { reduce, scan } from './reduce-scan.ts';
+import { barrier, exchange, localAlloc, localLoad } from './shared.ts';
+
+export type Handler = (lw: Lowering, op: Operation) => void;
+
+export const handlers: Readonly<Record<string, Handler>> = {
+  'arith.constant': constantOp,
+  'tt.get_program_id': programIndex,
+  'tt.get_num_programs': programIndex,
+  'tt.make_range': makeRange,
+  'tt.splat': splat,
+  'tt.broadcast': broadcast,
+  'tt.expand_dims': broadcast,
+  'tt.load': load,
+  'tt.store': store,
+  'tt.atomic_rmw': atomic,
+  'tt.atomic_cas': atomic,
+  'ttg.convert_layout': exchange,
+  'tt.reshape': exchange,
+  'tt.trans': exchange,
+  'tt.join': exchange,
+  'tt.split': exchange,
+  'ttg.local_alloc': localAlloc,
+  'ttg.local_load': localLoad,
+  'gpu.barrier': barrier,
+  'tt.dot': dot,
+  'tt.reduce': reduce,
+  'tt.scan': scan,
+  'tt.print': print,
+  'tt.assert': assert,
+  'scf.for': forLoop,
+  'scf.if': ifOp,
+  'scf.while': whileLoop,
+  'tt.return': returnOp,
+};
+
+/** The handler of `op`, or undefined when the GPU backend cannot lower it. */
+export function handlerFor(op: Operation): Handler | undefined {
+  return handlers[op.name] ?? (hasTrait(op, 'elementwise') ? elementwise : undefined);
+}

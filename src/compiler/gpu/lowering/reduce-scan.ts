@@ -1,0 +1,238 @@
+// Lowering of reductions and scans: within a thread, across lanes with shuffles, across warps through shared memory.
+import type { Operation, Value } from '../../ir/core.ts';
+import { FloatType, IntType, TensorType, f32, i1, i32, i64, type ScalarType } from '../../ir/types.ts';
+import { elementBytes } from '../shared-memory.ts';
+import type { Lowering } from './lowering.ts';
+
+const log2 = (n: number): number => Math.round(Math.log2(n));
+
+/** Scalar types that shuffles move as they are; others are widened to 32 bits first. */
+const is32 = (t: ScalarType): boolean => (t instanceof IntType && t.width === 32) || (t instanceof FloatType && t.width === 32);
+
+/** A 32-bit-or-narrower value shuffled from another lane (wider values in two halves). */
+export function shuffle(lw: Lowering, v: Value, mode: string, arg: Value): Value {
+  const t = v.type as ScalarType;
+  if (is32(t)) return lw.op1('gpu.shfl', [v, arg], t, { mode });
+  if (t instanceof IntType && t.width === 64) {
+    const lo = lw.op1('arith.trunci', [v], i32);
+    const hi = lw.op1('arith.trunci', [lw.op1('arith.shrui', [v, lw.constant(32, i64)], i64)], i32);
+    const [slo, shi] = [lw.op1('gpu.shfl', [lo, arg], i32, { mode }), lw.op1('gpu.shfl', [hi, arg], i32, { mode })];
+    return lw.op1('arith.ori', [lw.op1('arith.extui', [slo], i64), lw.op1('arith.shli', [lw.op1('arith.extui', [shi], i64), lw.constant(32, i64)], i64)], i64);
+  }
+  if (t instanceof FloatType && t.width === 64) {
+    const bits = lw.op1('tt.bitcast', [v], i64);
+    return lw.op1('tt.bitcast', [shuffle(lw, bits, mode, arg)], t);
+  }
+  if (t instanceof FloatType) {
+    const wide = lw.op1('arith.extf', [v], f32);
+    return lw.op1('arith.truncf', [lw.op1('gpu.shfl', [wide, arg], f32, { mode })], t);
+  }
+  // Narrow integers (and booleans) travel sign-extended in 32 bits.
+  const wide = t === i1 ? lw.op1('arith.extui', [v], i32) : lw.op1('arith.extsi', [v], i32);
+  const s = lw.op1('gpu.shfl', [wide, arg], i32, { mode });
+  return t === i1 ? lw.op1('arith.cmpi', [s, lw.c32(0)], i1, { predicate: 'ne' }) : lw.op1('arith.trunci', [s], t);
+}
+
+export function reduce(lw: Lowering, op: Operation): void {
+  const inputs = op.operands.map((v) => lw.tile(v));
+  const map = inputs[0]!.map;
+  const axis = op.attrs['axis'] as number;
+  const d = map.dims[axis]!;
+  const region = op.regions[0]!.entry;
+  const els = op.operands.map((v) => (v.type as TensorType).element);
+  // Results: one per combination of the other root dimensions' local indices.
+  const outKeys = new Map<string, number[]>();
+  for (let r = 0; r < map.numRegs; r++) {
+    const local = map.local(r);
+    local[d] = 0;
+    const key = local.join(',');
+    const list = outKeys.get(key) ?? [];
+    list.push(r);
+    outKeys.set(key, list);
+  }
+  // 1. Within each thread, along the axis in register order.
+  const partial = new Map<string, Value[]>();
+  for (const [key, regs] of outKeys) {
+    let acc = inputs.map((t) => t.regs[regs[0]!]!);
+    for (const r of regs.slice(1)) acc = lw.combine(region, [...acc, ...inputs.map((t) => t.regs[r]!)]);
+    partial.set(key, acc);
+  }
+  // 2. Across the lanes that hold distinct elements along the axis: butterfly shuffles.
+  const uniqueLanes = map.uniqueLanes(d);
+  for (const [key, acc] of partial) {
+    let cur = acc;
+    for (let bit = 0; bit < log2(uniqueLanes); bit++) {
+      const arg = lw.c32(1 << (map.laneShift[d]! + bit));
+      cur = lw.combine(region, [...cur, ...cur.map((v) => shuffle(lw, v, 'bfly', arg))]);
+    }
+    partial.set(key, cur);
+  }
+  // 3. Across warps: each warp's result through shared memory.
+  const uniqueWarps = map.uniqueWarps(d);
+  const outType = op.results[0]!.type;
+  const outMap = outType instanceof TensorType ? lw.mapOf(outType) : undefined;
+  if (uniqueWarps > 1) {
+    const offset = op.attrs['allocation.offset'] as number;
+    const lines = outMap ? outMap.shape.reduce((a, b) => a * b, 1) : 1;
+    const sizes = els.map((e) => lines * uniqueWarps * elementBytes(e));
+    const bases = sizes.map((_, k) => offset + sizes.slice(0, k).reduce((a, b) => a + b, 0));
+    const warpIdx = lw.warpIndex(map, d);
+    const laneIdx = lw.laneIndex(map, d);
+    const first = lw.op1('arith.cmpi', [laneIdx, lw.c32(0)], i1, { predicate: 'eq' });
+    const writer = map.root.warpsPerCTA[d]! > uniqueWarps ? lw.op1('arith.andi', [first, lw.op1('arith.cmpi', [warpIdx, lw.c32(uniqueWarps), ], i1, { predicate: 'slt' })], i1) : first;
+    const lineIndex = (key: string): Value => {
+      if (!outMap) return lw.c32(0);
+      const reg = outKeys.get(key)![0]!;
+      return lw.linearIndex(map, reg, outMap.shape, (j) => lw.coord(map, reg, j < axis ? j : j + 1));
+    };
+    for (const [key, acc] of partial) {
+      const line = lineIndex(key);
+      lw.guarded(writer, () =>
+        acc.forEach((v, k) => lw.sharedStore(lw.smemAddress(bases[k]!, lw.add(lw.mul(line, uniqueWarps), warpIdx), elementBytes(els[k]!)), [v], els[k]!)),
+      );
+    }
+    lw.b.create('gpu.barrier', [], []);
+    for (const [key] of partial) {
+      const line = lineIndex(key);
+      let acc: Value[] | undefined;
+      for (let w = 0; w < uniqueWarps; w++) {
+        const vals = els.map((e, k) => lw.sharedLoad(lw.smemAddress(bases[k]!, lw.add(lw.mul(line, uniqueWarps), lw.c32(w)), elementBytes(e)), [e])[0]!);
+        acc = acc ? lw.combine(region, [...acc, ...vals]) : vals;
+      }
+      partial.set(key, acc!);
+    }
+  }
+  if (!outMap) {
+    const acc = [...partial.values()][0]!;
+    op.results.forEach((r, k) => lw.values.set(r, { kind: 'scalar', v: acc[k]! }));
+    return;
+  }
+  // The result layout is the input's sliced along the axis: its registers follow the other local indices.
+  op.results.forEach((res, k) => {
+    const regs = Array.from({ length: outMap.numRegs }, (_, r) => {
+      const local = outMap.local(r);
+      local[d] = 0;
+      return partial.get(local.join(','))![k]!;
+    });
+    lw.setTile(res, outMap, regs);
+  });
+}
+
+/**
+ * Inclusive scan along an axis. The axis is covered chunk by chunk (repetitions of the program-wide tile, in
+ * order); within a chunk: each thread scans its own elements, lanes scan their totals with shuffles, warps
+ * combine the totals of the warps before them through shared memory, and the chunk starts from the carry of
+ * the chunks before it.
+ */
+export function scan(lw: Lowering, op: Operation): void {
+  const inputs = op.operands.map((v) => lw.tile(v));
+  const map = inputs[0]!.map;
+  const axis = op.attrs['axis'] as number;
+  const reverse = op.attrs['reverse'] === true;
+  const d = map.dims[axis]!;
+  const region = op.regions[0]!.entry;
+  const els = op.operands.map((v) => (v.type as TensorType).element);
+  const n = inputs.length;
+  const out: Value[][] = inputs.map(() => Array(map.numRegs));
+  // A reverse scan is the forward scan of the flipped axis (as in Triton): every combine below takes what comes
+  // first in scan order (for a reverse scan, the higher index) as its first operand, in both directions.
+  const combine = (a: Value[], b: Value[]): Value[] => lw.combine(region, [...a, ...b]);
+  // Lines: one per combination of the other root dimensions' local indices.
+  const lines = new Map<string, number[]>();
+  for (let r = 0; r < map.numRegs; r++) {
+    const local = map.local(r);
+    local[d] = 0;
+    const key = local.join(',');
+    lines.set(key, [...(lines.get(key) ?? []), r]);
+  }
+  const uniqueLanes = map.uniqueLanes(d);
+  const uniqueWarps = map.uniqueWarps(d);
+  const laneIdx = lw.laneIndex(map, d);
+  const warpIdx = lw.warpIndex(map, d);
+  const perRep = map.perRep[d]!;
+  const reps = map.reps[d]!;
+  const offset = op.attrs['allocation.offset'] as number;
+  // Each line's slots in shared memory are at its row-major index among all lines of the tile (threads
+  // holding copies of a line write the same totals to the same slots).
+  const lineShape = map.shape.filter((_, i) => i !== axis);
+  for (const [, regs] of lines) {
+    const line = uniqueWarps > 1 ? lw.linearIndex(map, regs[0]!, lineShape, (j) => lw.coord(map, regs[0]!, j < axis ? j : j + 1)) : undefined;
+    let carry: Value[] | undefined;
+    const repOrder = Array.from({ length: reps }, (_, k) => (reverse ? reps - 1 - k : k));
+    for (const rep of repOrder) {
+      const chunk = regs.slice(rep * perRep, (rep + 1) * perRep);
+      const order = reverse ? [...chunk].reverse() : chunk;
+      // a. Within the thread.
+      let run: Value[] = inputs.map((t) => t.regs[order[0]!]!);
+      const local: Value[][] = [run];
+      for (const r of order.slice(1)) {
+        run = combine(run, inputs.map((t) => t.regs[r]!));
+        local.push(run);
+      }
+      // b. Across lanes: an inclusive scan of the thread totals (Kogge-Stone), then the total of lanes before.
+      let total = run;
+      const mode = reverse ? 'down' : 'up';
+      const uniqueIdx = lw.and(laneIdx, uniqueLanes - 1);
+      for (let k = 1; k < uniqueLanes; k *= 2) {
+        const arg = lw.c32(k << map.laneShift[d]!);
+        const other = total.map((v) => shuffle(lw, v, mode, arg));
+        const has = reverse ? lw.op1('arith.cmpi', [uniqueIdx, lw.c32(uniqueLanes - k)], i1, { predicate: 'slt' }) : lw.op1('arith.cmpi', [uniqueIdx, lw.c32(k)], i1, { predicate: 'sge' });
+        const merged = combine(other, total);
+        total = total.map((v, i) => lw.op1('arith.select', [has, merged[i]!, v], v.type));
+      }
+      let before: Value[] | undefined;
+      let hasBefore: Value | undefined;
+      if (uniqueLanes > 1) {
+        const arg = lw.c32(1 << map.laneShift[d]!);
+        before = total.map((v) => shuffle(lw, v, mode, arg));
+        hasBefore = reverse ? lw.op1('arith.cmpi', [uniqueIdx, lw.c32(uniqueLanes - 1)], i1, { predicate: 'slt' }) : lw.op1('arith.cmpi', [uniqueIdx, lw.c32(0)], i1, { predicate: 'sgt' });
+      }
+      // The warp total: what the last lane (along the axis) holds.
+      const lastLane = lw.c32((reverse ? 0 : uniqueLanes - 1) << map.laneShift[d]!);
+      const laneBase = lw.op1('arith.andi', [lw.lane, lw.c32(~(((map.root.threadsPerWarp[d]! - 1) << map.laneShift[d]!) >>> 0) | 0)], i32);
+      const warpTotal = total.map((v) => shuffle(lw, v, 'idx', lw.op1('arith.ori', [laneBase, lastLane], i32)));
+      // c. Across warps, through shared memory.
+      let warpBefore: Value[] | undefined;
+      let hasWarpBefore: Value | undefined;
+      let chunkTotal = warpTotal;
+      if (uniqueWarps > 1) {
+        const slot = (w: Value, k: number): Value => lw.smemAddress(offset, lw.add(lw.mul(line!, uniqueWarps * n), lw.add(lw.mul(w, n), lw.c32(k))), 8);
+        const writer = lw.op1('arith.cmpi', [lw.and(laneIdx, uniqueLanes - 1), lw.c32(0)], i1, { predicate: 'eq' });
+        // Warps past the unique ones hold copies: they write the same totals to the same slots.
+        const uniqueWarp = lw.and(warpIdx, uniqueWarps - 1);
+        lw.b.create('gpu.barrier', [], []);
+        lw.guarded(writer, () => warpTotal.forEach((v, k) => lw.sharedStore(slot(uniqueWarp, k), [v], els[k]!)));
+        lw.b.create('gpu.barrier', [], []);
+        const totals = Array.from({ length: uniqueWarps }, (_, w) => els.map((e, k) => lw.sharedLoad(slot(lw.c32(w), k), [e])[0]!));
+        const ws = reverse ? [...totals.keys()].reverse() : [...totals.keys()];
+        for (const w of ws) {
+          const cond = reverse ? lw.op1('arith.cmpi', [uniqueWarp, lw.c32(w)], i1, { predicate: 'slt' }) : lw.op1('arith.cmpi', [uniqueWarp, lw.c32(w)], i1, { predicate: 'sgt' });
+          if (!warpBefore) {
+            warpBefore = totals[w]!;
+            hasWarpBefore = cond;
+          } else {
+            const merged = combine(warpBefore, totals[w]!);
+            warpBefore = warpBefore.map((v, i) => lw.op1('arith.select', [cond, merged[i]!, v], v.type));
+            hasWarpBefore = lw.op1('arith.ori', [hasWarpBefore!, cond], i1);
+          }
+        }
+        chunkTotal = ws.slice(1).reduce((acc, w) => combine(acc, totals[w]!), totals[ws[0]!]!);
+      }
+      // Everything before this thread's elements, in this chunk and the chunks before.
+      const prefixParts: { vals: Value[]; cond?: Value }[] = [];
+      if (carry) prefixParts.push({ vals: carry });
+      if (warpBefore) prefixParts.push({ vals: warpBefore, cond: hasWarpBefore });
+      if (before) prefixParts.push({ vals: before, cond: hasBefore });
+      order.forEach((r, i) => {
+        let v = local[i]!;
+        for (const part of [...prefixParts].reverse()) {
+          const merged = combine(part.vals, v);
+          v = part.cond ? v.map((x, k) => lw.op1('arith.select', [part.cond!, merged[k]!, x], x.type)) : merged;
+        }
+        v.forEach((x, k) => (out[k]![r] = x));
+      });
+      carry = carry ? combine(carry, chunkTotal) : chunkTotal;
+    }
+  }
+  op.results.forEach((res, k) => lw.setTile(res, map, out[k]!));
+}

@@ -1,0 +1,107 @@
+// Lowering of the ops that move tiles through shared memory: layout conversions, reshapes, transposes, joins,
+// splits (every thread writes what it owns, waits, and reads what it needs), and local_alloc / local_load.
+import type { Operation, Value } from '../../ir/core.ts';
+import { type MemDescType, TensorType, elementType, i1, shapeOf } from '../../ir/types.ts';
+import { elementBytes } from '../shared-memory.ts';
+import type { TileMap } from '../tile-map.ts';
+import type { Lowering } from './lowering.ts';
+
+/**
+ * convert_layout, reshape, trans, join and split: every thread writes the elements it owns to shared memory
+ * (row-major in the source's coordinates), waits, and reads those of its destination registers.
+ */
+export function exchange(lw: Lowering, op: Operation): void {
+  const offset = op.attrs['allocation.offset'] as number;
+  // The source is a tile, or a scalar (join of two scalars into a [2] tile).
+  const srcType = op.operands[0]!.type;
+  const el = elementType(srcType);
+  const bytes = elementBytes(el);
+  const sources = op.name === 'tt.join' ? [lw.get(op.operands[0]!), lw.get(op.operands[1]!)] : [lw.get(op.operands[0]!)];
+  const srcShape = shapeOf(srcType);
+  const tileElems = srcShape.reduce((a, b) => a * b, 1);
+  sources.forEach((s, k) => {
+    if (s.kind === 'scalar') {
+      lw.sharedStore(lw.smemAddress(offset, lw.c32(k), bytes), [s.v], el);
+      return;
+    }
+    const t = s as { map: TileMap; regs: readonly Value[] };
+    for (let r = 0; r < t.map.numRegs; r++) {
+      const own = lw.owner(t.map, r);
+      const idx = lw.linearIndex(t.map, r, srcShape);
+      const base = k ? lw.add(idx, lw.c32(k * tileElems)) : idx;
+      lw.guarded(own, () => lw.sharedStore(lw.smemAddress(offset, base, bytes), [t.regs[r]!], el));
+    }
+  });
+  lw.b.create('gpu.barrier', [], []);
+  op.results.forEach((res, k) => {
+    const rt = res.type;
+    if (!(rt instanceof TensorType)) {
+      // split of a [2] tile: scalar halves.
+      const v = lw.sharedLoad(lw.smemAddress(offset, lw.c32(k), bytes), [el])[0]!;
+      return lw.values.set(res, { kind: 'scalar', v });
+    }
+    const map = lw.mapOf(rt);
+    const regs = Array.from({ length: map.numRegs }, (_, r) => {
+      const idx = sourceIndex(lw, op, map, r, k, srcShape, tileElems);
+      return lw.sharedLoad(lw.smemAddress(offset, idx, bytes), [el])[0]!;
+    });
+    lw.setTile(res, map, regs);
+  });
+}
+
+/** For result k's register r of an exchange op, the linear index of its element in shared memory. */
+export function sourceIndex(lw: Lowering, op: Operation, map: TileMap, r: number, k: number, srcShape: readonly number[], tileElems: number): Value {
+  switch (op.name) {
+    case 'ttg.convert_layout':
+    case 'tt.reshape':
+      // Row-major order is what both shapes share.
+      return lw.linearIndex(map, r, map.shape);
+    case 'tt.trans': {
+      const order = op.attrs['order'] as number[];
+      // Result dimension i is source dimension order[i].
+      return lw.linearIndex(map, r, srcShape, (j) => lw.coord(map, r, order.indexOf(j)));
+    }
+    case 'tt.join': {
+      // Result [..., 2]: the last coordinate picks the operand.
+      const last = map.shape.length - 1;
+      const inner = lw.linearIndex(map, r, srcShape, (j) => lw.coord(map, r, j));
+      const which = lw.coord(map, r, last);
+      return lw.add(inner, lw.mul(which, tileElems));
+    }
+    case 'tt.split':
+      // Source [..., 2]: element (c..., k).
+      return lw.add(lw.mul(lw.linearIndex(map, r, map.shape), 2), lw.c32(k));
+  }
+  throw new Error(`no exchange for ${op.name}`);
+}
+
+export function localAlloc(lw: Lowering, op: Operation): void {
+  const mt = op.result.type as MemDescType;
+  const offset = op.attrs['allocation.offset'] as number;
+  const s = lw.tile(op.operands[0]!);
+  const bytes = elementBytes(mt.element);
+  // Registers consecutive along the buffer's fastest dimension are stored as one vector (up to 16 bytes).
+  const map = s.map;
+  const fastest = map.root.order[0]!;
+  const along = map.dims.indexOf(fastest);
+  const vec = along === mt.encoding.order[0] && !map.wraps(fastest) && mt.element !== i1 ? Math.min(map.perRep[fastest]!, 16 / bytes) : 1;
+  for (const group of map.vectorGroups(vec)) {
+    const r = group[0]!;
+    const own = lw.owner(map, r);
+    const idx = lw.sharedIndex(mt, (i) => lw.coord(map, r, i));
+    lw.guarded(own, () => lw.sharedStore(lw.smemAddress(offset, idx, bytes), group.map((g) => s.regs[g]!), mt.element));
+  }
+  lw.values.set(op.result, { kind: 'smem', offset, type: mt });
+}
+
+export function localLoad(lw: Lowering, op: Operation): void {
+  const src = lw.get(op.operands[0]!) as { kind: 'smem'; offset: number; type: MemDescType };
+  const map = lw.mapOf(op.result.type);
+  const bytes = elementBytes(src.type.element);
+  const regs = Array.from({ length: map.numRegs }, (_, r) => lw.sharedLoad(lw.smemAddress(src.offset, lw.sharedIndex(src.type, (i) => lw.coord(map, r, i)), bytes), [src.type.element])[0]!);
+  lw.setTile(op.result, map, regs);
+}
+
+export function barrier(lw: Lowering): void {
+  lw.b.create('gpu.barrier', [], []);
+}
