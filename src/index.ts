@@ -1,7 +1,7 @@
 // kt: write GPU kernels in TypeScript. The public API.
 export { tl } from './dsl/tl.ts';
 export type { LoadOptions, StoreOptions, AtomicOptions, RangeOptions } from './dsl/tl.ts';
-export type { Tile, Mask, Value, Ptr, constexpr, i1, i8, i16, i32, i64, u8, u16, u32, u64, f16, bf16, f32, f64, DTypeLike } from './dsl/types.ts';
+export type { Tile, Mask, Value, Ptr, constexpr, i1, i8, i16, i32, i64, u8, u16, u32, u64, f8e4m3, f8e5m2, f16, bf16, f32, f64, DTypeLike } from './dsl/types.ts';
 export { kernel, KernelDefinition, resolveGrid, type Kernel, type Grid, type LaunchOptions, type Specialization } from './dsl/kernel.ts';
 export { autotune, type AutotuneOptions, type TunedKernel } from './dsl/autotune.ts';
 export type { SpaceDefinition, ProductSpace, ProblemInfo, PruneHook } from './autotune/space.ts';
@@ -9,7 +9,7 @@ export { Tensor, tensor, empty, zeros, full, rand, randn, randint, arange, toDTy
 export { synchronize, gpuAvailable, GpuStream, GpuEvent, type GpuInfo } from './runtime/gpu.ts';
 export { CudaError, NoGpuError } from './runtime/cuda.ts';
 export { DType, dtypes, dtypeByName } from './compiler/semantic/dtype.ts';
-export { f16ToBits, f16FromBits, bf16ToBits, bf16FromBits, roundF16, roundBF16 } from './numerics.ts';
+export { f16ToBits, f16FromBits, bf16ToBits, bf16FromBits, roundF16, roundBF16, e4m3ToBits, e4m3FromBits, e5m2ToBits, e5m2FromBits, roundE4M3, roundE5M2 } from './numerics.ts';
 export { CompileError } from './compiler/diagnostics.ts';
 export { KernelRuntimeError } from './interp/memory.ts';
 

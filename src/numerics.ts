@@ -1,4 +1,4 @@
-// Number formats shared by every layer: 16-bit floats as bits, rounding to a type's precision,
+// Number formats shared by every layer: 16- and 8-bit floats as bits, rounding to a type's precision,
 // integer wrap-around. All float conversions round to nearest, ties to even, straight from the double
 // (never through f32 first, which could round twice).
 
@@ -81,9 +81,116 @@ export const roundF16 = (x: number): number => f16DecodeTable()[encodeF16(x)]!;
 /** The bf16 value nearest to x (as a double). */
 export const roundBF16 = (x: number): number => bf16DecodeTable()[encodeBF16(x)]!;
 
-export type FloatFormatName = 'f16' | 'bf16' | 'f32' | 'f64';
+// ---- 8-bit floats ----------------------------------------------------------------------------------------------
+//
+// The two OCP 8-bit formats (OCP "8-bit Floating Point Specification (OFP8)", rev. 1.0), as NVIDIA's PTX
+// (.e4m3, .e5m2; sm_89+), Triton (tl.float8e4nv, tl.float8e5) and MLIR (f8E4M3FN, f8E5M2) have them:
+//  - e4m3 (E4M3FN: "finite, NaN"): bias 7, no infinities; S.1111.111 is the only NaN, so exponent field 15 holds
+//    normal numbers and the largest finite value is S.1111.110 = 1.75 * 2^8 = 448; smallest subnormal 2^-9.
+//  - e5m2: IEEE-like, bias 15; S.11111.00 is infinity, S.11111.{01,10,11} NaN; largest finite
+//    S.11110.11 = 1.75 * 2^15 = 57344; smallest subnormal 2^-16.
+// Conversions to them round to nearest, ties to even, straight from the double. kt converts as PTX's
+// cvt.rn.satfinite.{e4m3x2,e5m2x2} does (PTX ISA, cvt: ".satfinite: ... if the input value is NaN, then the result
+// is NaN in the specified destination format. If the absolute value of input (ignoring sign) is greater than
+// MAX_NORM of the specified destination format, then the result is sign-preserved MAX_NORM"): anything past the
+// largest finite value, infinities included, becomes that value with its sign, and NaN becomes the NaN 0x7f. Without
+// .satfinite (for test/support/tensor-core-model.ts), overflow gives infinity (e5m2) or NaN (e4m3), as the OCP
+// specification's non-saturating mode does. Every fp8 value is exact in f16, bf16, f32 and f64, so conversions from
+// fp8 are exact.
 
-/** Rounds x to the precision and range of a float format. */
+/** The IR float kinds of the 8-bit formats (MLIR's spellings). */
+export type Fp8Kind = 'f8E4M3FN' | 'f8E5M2';
+
+interface Fp8Format {
+  readonly mantissaBits: number;
+  readonly bias: number;
+  /** The bits of the largest finite magnitude. */
+  readonly maxBits: number;
+  /** The bits of infinity, for formats that have one. */
+  readonly infBits: number | undefined;
+  /** The NaN that conversions produce (positive, all mantissa bits set). */
+  readonly nanBits: number;
+}
+
+const E4M3: Fp8Format = { mantissaBits: 3, bias: 7, maxBits: 0x7e, infBits: undefined, nanBits: 0x7f };
+const E5M2: Fp8Format = { mantissaBits: 2, bias: 15, maxBits: 0x7b, infBits: 0x7c, nanBits: 0x7f };
+
+/** The largest finite e4m3 value. */
+export const E4M3_MAX = 448;
+/** The largest finite e5m2 value. */
+export const E5M2_MAX = 57344;
+
+/** The bits of one fp8 value nearest to x, ties to even; past the largest finite value as described above. */
+function makeFp8Encoder(f: Fp8Format): (x: number, satfinite: boolean) => number {
+  const mb = f.mantissaBits;
+  const minNormal = 2 ** (1 - f.bias);
+  // x / 2^(1 - bias - mb): the count of smallest subnormals in x.
+  const subnormalScale = POW2[1100 + f.bias - 1 + mb]!;
+  return (x: number, satfinite: boolean): number => {
+    if (x !== x) return f.nanBits;
+    scratch[0] = x;
+    const hi = scratchWords[HI]!;
+    const sign = hi >>> 31 ? 0x80 : 0;
+    const a = x < 0 ? -x : x;
+    let bits: number;
+    if (a < minNormal) {
+      bits = roundHalfEven(a * subnormalScale); // may round up to the smallest normal, whose bits follow on
+    } else if (a === Infinity) {
+      bits = Infinity;
+    } else {
+      // Rounded with the exponent unbounded above, so that overflow is decided on the rounded value.
+      const e = ((hi >>> 20) & 0x7ff) - 1023;
+      const m = roundHalfEven(a * POW2[1100 - e + mb]!); // in [2^mb, 2^(mb+1)]
+      bits = ((e + f.bias) << mb) + m - (1 << mb); // a carry out of m bumps the exponent
+    }
+    if (bits > f.maxBits) return sign | (satfinite ? f.maxBits : (f.infBits ?? f.nanBits));
+    return sign | bits;
+  };
+}
+
+function fp8Table(f: Fp8Format): Float32Array {
+  const t = new Float32Array(256);
+  const expMax = 0x7f >>> f.mantissaBits;
+  const manMask = (1 << f.mantissaBits) - 1;
+  for (let b = 0; b < 256; b++) {
+    const e = (b & 0x7f) >>> f.mantissaBits;
+    const m = b & manMask;
+    let v: number;
+    if (e === expMax && (f.infBits === undefined ? m === manMask : true)) v = f.infBits !== undefined && m === 0 ? Infinity : NaN;
+    else if (e === 0) v = m * 2 ** (1 - f.bias - f.mantissaBits);
+    else v = ((1 << f.mantissaBits) + m) * 2 ** (e - f.bias - f.mantissaBits);
+    t[b] = b & 0x80 ? -v : v;
+  }
+  return t;
+}
+
+const encodeE4M3 = makeFp8Encoder(E4M3);
+const encodeE5M2 = makeFp8Encoder(E5M2);
+const e4m3Table = fp8Table(E4M3);
+const e5m2Table = fp8Table(E5M2);
+
+/** The 256 e4m3 values by bit pattern (for the interpreter's loads). */
+export const e4m3DecodeTable = (): Float32Array => e4m3Table;
+/** The 256 e5m2 values by bit pattern. */
+export const e5m2DecodeTable = (): Float32Array => e5m2Table;
+
+/** The value of an e4m3 bit pattern (the low 8 bits of `bits`). */
+export const e4m3FromBits = (bits: number): number => e4m3Table[bits & 0xff]!;
+/** The value of an e5m2 bit pattern (the low 8 bits of `bits`). */
+export const e5m2FromBits = (bits: number): number => e5m2Table[bits & 0xff]!;
+/** x to e4m3 bits, rounding to nearest even, saturating as cvt.rn.satfinite does (or, without it, to NaN). */
+export const e4m3ToBits = (x: number, satfinite = true): number => encodeE4M3(x, satfinite);
+/** x to e5m2 bits, rounding to nearest even, saturating as cvt.rn.satfinite does (or, without it, to infinity). */
+export const e5m2ToBits = (x: number, satfinite = true): number => encodeE5M2(x, satfinite);
+
+/** The e4m3 value kt converts x to (nearest even, saturating). */
+export const roundE4M3 = (x: number): number => e4m3Table[encodeE4M3(x, true)]!;
+/** The e5m2 value kt converts x to (nearest even, saturating). */
+export const roundE5M2 = (x: number): number => e5m2Table[encodeE5M2(x, true)]!;
+
+export type FloatFormatName = 'f16' | 'bf16' | 'f32' | 'f64' | Fp8Kind;
+
+/** Rounds x to the precision and range of a float format (IR float kinds; fp8 saturating, as conversions do). */
 export function roundToFloat(x: number, format: FloatFormatName): number {
   switch (format) {
     case 'f16':
@@ -94,6 +201,10 @@ export function roundToFloat(x: number, format: FloatFormatName): number {
       return Math.fround(x);
     case 'f64':
       return x;
+    case 'f8E4M3FN':
+      return roundE4M3(x);
+    case 'f8E5M2':
+      return roundE5M2(x);
   }
 }
 

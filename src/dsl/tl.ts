@@ -291,6 +291,19 @@ export const tl = {
   uint16: dtypes.u16,
   uint32: dtypes.u32,
   uint64: dtypes.u64,
+  /**
+   * 8-bit float e4m3 (OCP E4M3FN, NVIDIA's .e4m3): 3 mantissa bits, bias 7, no infinities, largest finite 448,
+   * smallest subnormal 2^-9, NaN 0x7f. Kernels load, store, select and convert fp8 (conversions to it round to
+   * nearest even and saturate at ±448, NaN stays NaN; from it they are exact); arithmetic needs a wider type first,
+   * as in Triton, and fp8 `dot` is not supported yet. On the GPU, conversions need sm_89 or later.
+   */
+  float8e4nv: dtypes.f8e4m3,
+  /**
+   * 8-bit float e5m2 (OCP E5M2, NVIDIA's .e5m2): 2 mantissa bits, bias 15, with infinities, largest finite 57344,
+   * smallest subnormal 2^-16. Conversions to it round to nearest even and saturate at ±57344 (infinities too);
+   * otherwise as float8e4nv.
+   */
+  float8e5: dtypes.f8e5m2,
   float16: dtypes.f16,
   bfloat16: dtypes.bf16,
   float32: dtypes.f32,
@@ -304,6 +317,10 @@ export const tl = {
   u16: dtypes.u16,
   u32: dtypes.u32,
   u64: dtypes.u64,
+  /** 8-bit float e4m3 (tl.float8e4nv): largest finite 448, no infinities; load, store and convert only. */
+  f8e4m3: dtypes.f8e4m3,
+  /** 8-bit float e5m2 (tl.float8e5): largest finite 57344, with infinities; load, store and convert only. */
+  f8e5m2: dtypes.f8e5m2,
   f16: dtypes.f16,
   bf16: dtypes.bf16,
   f32: dtypes.f32,

@@ -34,6 +34,9 @@ export type u8 = number;
 export type u16 = number;
 export type u32 = number;
 export type u64 = number;
+/** 8-bit floats, for pointees (`Ptr<f8e4m3>`): scalar parameters cannot be fp8 (take an f32 and convert). */
+export type f8e4m3 = number;
+export type f8e5m2 = number;
 export type f16 = number;
 export type bf16 = number;
 export type f32 = number;

@@ -118,6 +118,7 @@ class ProgramGen {
     const source = [
       '"use strict";',
       'const f16dec = $.f16dec, bf16dec = $.bf16dec, f16enc = $.f16enc, bf16enc = $.bf16enc;',
+      'const e4m3dec = $.e4m3dec, e5m2dec = $.e5m2dec, e4m3enc = $.e4m3enc, e5m2enc = $.e5m2enc;',
       ...this.prologue,
       `return function program(mem, pid0, pid1, pid2, np0, np1, np2${params.map((p) => `, ${p}`).join('')}) {`,
       ...this.body,
@@ -403,15 +404,20 @@ class ProgramGen {
     this.line(`if (j !== (j | 0) || j < 0 || j >= ${cur.n}) { j = mem.resolve(${cur.c}, ad, ${siteId}, ${lane}); ${cur.base} = ${cur.c}.base; ${cur.n} = ${cur.c}.n; ${cur.arr} = ${cur.c}.arr; }`);
   }
 
+  /** A value from its memory form: 16- and 8-bit floats are stored as their bits. */
   private decode(elem: ScalarType, e: string): string {
     if (elem.text === 'f16') return `f16dec[${e}]`;
     if (elem.text === 'bf16') return `bf16dec[${e}]`;
+    if (elem.text === 'f8E4M3FN') return `e4m3dec[${e}]`;
+    if (elem.text === 'f8E5M2') return `e5m2dec[${e}]`;
     return e;
   }
 
   private encode(elem: ScalarType, e: string): string {
     if (elem.text === 'f16') return `f16enc(${e})`;
     if (elem.text === 'bf16') return `bf16enc(${e})`;
+    if (elem.text === 'f8E4M3FN') return `e4m3enc(${e})`;
+    if (elem.text === 'f8E5M2') return `e5m2enc(${e})`;
     return e;
   }
 

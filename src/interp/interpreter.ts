@@ -3,7 +3,7 @@
 import type { Operation } from '../compiler/ir/core.ts';
 import { elementwiseHelpers } from '../compiler/ir/elementwise.ts';
 import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types.ts';
-import { bf16DecodeTable, bf16ToBits, f16DecodeTable, f16ToBits, roundTf32, roundToFloat } from '../numerics.ts';
+import { bf16DecodeTable, bf16ToBits, e4m3DecodeTable, e4m3ToBits, e5m2DecodeTable, e5m2ToBits, f16DecodeTable, f16ToBits, roundTf32, roundToFloat } from '../numerics.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { generateProgram } from './codegen.ts';
 import { LaunchMemory, type OpSite } from './memory.ts';
@@ -16,6 +16,12 @@ const runtimeHelpers = {
   bf16dec: bf16DecodeTable(),
   f16enc: f16ToBits,
   bf16enc: bf16ToBits,
+  e4m3dec: e4m3DecodeTable(),
+  e5m2dec: e5m2DecodeTable(),
+  // A stored fp8 value is already one (a conversion rounded it), so this only encodes: e5m2's infinities stay
+  // infinities, as a byte copy on the GPU keeps them.
+  e4m3enc: (x: number): number => e4m3ToBits(x, false),
+  e5m2enc: (x: number): number => e5m2ToBits(x, false),
   tf32: roundTf32,
 };
 
@@ -78,7 +84,7 @@ export class InterpretedKernel {
       if (t.width === 1) return n ? 1 : 0;
       return t.width === 32 ? n | 0 : (n << (32 - t.width)) >> (32 - t.width);
     }
-    if (t instanceof FloatType) return roundToFloat(Number(a), t.text as 'f32');
+    if (t instanceof FloatType) return roundToFloat(Number(a), t.text);
     throw new TypeError(`argument '${name}' has unsupported type ${t.text}`);
   }
 }

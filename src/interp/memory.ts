@@ -171,6 +171,9 @@ function viewDType(element: string): DType {
     case 'f16':
     case 'bf16':
       return dtypes.u16;
+    case 'f8E4M3FN':
+    case 'f8E5M2':
+      return dtypes.u8;
     case 'f32':
       return dtypes.f32;
     case 'f64':

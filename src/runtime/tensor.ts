@@ -1,8 +1,9 @@
 // Tensors: a dtype, a shape, strides and storage. Host storage is an ArrayBuffer; GPU storage is a device
-// allocation (`.cuda()` and `.cpu()` copy between them). 16-bit floats are stored as their bits (round to
-// nearest even on the way in). Kernels receive tensors as pointers.
+// allocation (`.cuda()` and `.cpu()` copy between them). 16- and 8-bit floats are stored as their bits (round to
+// nearest even on the way in; fp8 saturates to its largest finite value, as kernels' conversions do). Kernels
+// receive tensors as pointers.
 import { DType, dtypeByName, dtypeNames, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
-import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, normalQuantile } from '../numerics.ts';
+import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, normalQuantile } from '../numerics.ts';
 import { DeviceAllocation, allocate, copyOnDevice, copyToDevice, copyToHost, fillDevice } from './gpu.ts';
 
 /** Where a tensor's storage lives. */
@@ -29,11 +30,13 @@ export function toDType(spec: DTypeSpec): DType {
   return d;
 }
 
-/** The typed array that holds a dtype's storage (16-bit floats as bits). */
+/** The typed array that holds a dtype's storage (16- and 8-bit floats as bits). */
 export function storageArray(dtype: DType, buffer: ArrayBuffer, byteOffset = 0, length?: number): TypedArray {
   switch (dtype.name) {
     case 'i1':
     case 'u8':
+    case 'f8e4m3':
+    case 'f8e5m2':
       return new Uint8Array(buffer, byteOffset, length);
     case 'i8':
       return new Int8Array(buffer, byteOffset, length);
@@ -229,12 +232,12 @@ export class Tensor {
     }
   }
 
-  /** The values in row-major order: 16-bit floats decoded to Float32Array, 64-bit integers as bigints. */
+  /** The values in row-major order: 16- and 8-bit floats decoded to Float32Array, 64-bit integers as bigints. */
   toArray(): ValueArray {
     if (this.isCuda) return this.cpu().toArray();
     const raw = storageArray(this.dtype, this.buffer);
     const n = this.numel;
-    const decode = this.dtype === dtypes.f16 ? f16FromBits : this.dtype === dtypes.bf16 ? bf16FromBits : undefined;
+    const decode = bitsDecoder(this.dtype);
     if (decode) {
       const out = new Float32Array(n);
       if (this.isContiguous) {
@@ -260,7 +263,7 @@ export class Tensor {
   valuesAt(flatIndices: readonly number[]): number[] {
     if (this.isCuda) return this.cpu().valuesAt(flatIndices);
     const raw = storageArray(this.dtype, this.buffer) as ArrayLike<number | bigint>;
-    const decode = this.dtype === dtypes.f16 ? f16FromBits : this.dtype === dtypes.bf16 ? bf16FromBits : Number;
+    const decode = bitsDecoder(this.dtype) ?? Number;
     return flatIndices.map((flat) => {
       let offset = this.offset;
       let rest = flat;
@@ -328,14 +331,44 @@ export class Tensor {
   }
 }
 
-/** A number as it is stored for `dtype` (bits for 16-bit floats, bigint for 64-bit integers). */
-export function encodeValue(dtype: DType, value: number | bigint | boolean): number | bigint {
-  const v = typeof value === 'boolean' ? Number(value) : value;
+/** The value of a stored bit pattern, for the dtypes stored as bits (16- and 8-bit floats). */
+function bitsDecoder(dtype: DType): ((bits: number) => number) | undefined {
   switch (dtype.name) {
     case 'f16':
-      return f16ToBits(Number(v));
+      return f16FromBits;
     case 'bf16':
-      return bf16ToBits(Number(v));
+      return bf16FromBits;
+    case 'f8e4m3':
+      return e4m3FromBits;
+    case 'f8e5m2':
+      return e5m2FromBits;
+    default:
+      return undefined;
+  }
+}
+
+/** The bit pattern stored for a number, for the dtypes stored as bits (rounding to nearest even; fp8 saturating). */
+function bitsEncoder(dtype: DType): ((x: number) => number) | undefined {
+  switch (dtype.name) {
+    case 'f16':
+      return f16ToBits;
+    case 'bf16':
+      return bf16ToBits;
+    case 'f8e4m3':
+      return (x) => e4m3ToBits(x);
+    case 'f8e5m2':
+      return (x) => e5m2ToBits(x);
+    default:
+      return undefined;
+  }
+}
+
+/** A number as it is stored for `dtype` (bits for 16- and 8-bit floats, bigint for 64-bit integers). */
+export function encodeValue(dtype: DType, value: number | bigint | boolean): number | bigint {
+  const v = typeof value === 'boolean' ? Number(value) : value;
+  const bits = bitsEncoder(dtype);
+  if (bits) return bits(Number(v));
+  switch (dtype.name) {
     case 'i64':
       return BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
     case 'u64':
@@ -448,10 +481,10 @@ export function randn(shape: readonly number[] | number, options: RandomOptions 
   const t = empty(shape, options.dtype ?? 'f32');
   if (!t.dtype.isFloat) throw new TypeError(`randn makes floating-point tensors, not ${t.dtype.name}`);
   const raw = t.data as unknown as number[];
-  if (t.dtype === dtypes.f16 || t.dtype === dtypes.bf16) {
-    // 16-bit floats: each 16-bit draw picks one of 65536 normal quantiles (a discrete normal about as fine as
-    // f16 is around 1, with tails cut at 4.3), encoded once in a table: ten times faster than Box-Muller.
-    const encode = t.dtype === dtypes.f16 ? f16ToBits : bf16ToBits;
+  const encode = bitsEncoder(t.dtype);
+  if (encode) {
+    // 16- and 8-bit floats: each 16-bit draw picks one of 65536 normal quantiles (a discrete normal about as fine
+    // as f16 is around 1, with tails cut at 4.3), encoded once in a table: ten times faster than Box-Muller.
     const table = new Uint16Array(65536);
     for (let i = 0; i < 65536; i++) table[i] = encode(normalQuantile((i + 0.5) / 65536) * scale);
     for (let i = 0; i < t.numel; i += 2) {

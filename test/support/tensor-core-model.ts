@@ -41,7 +41,7 @@
 // is what any implementation returns when that sum is exactly representable: tests and the probe use such data.
 // Beware on general data: Hopper's fp8 (and reportedly other) tensor-core paths accumulate with fewer than 24
 // significant bits (about 14 are reported for fp8 wgmma), so real results can differ from this model's in the low bits.
-import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, roundF16 } from '../../src/numerics.ts';
+import { bf16FromBits, bf16ToBits, e4m3FromBits, e5m2FromBits, f16FromBits, f16ToBits, roundF16, e4m3ToBits as ktE4m3ToBits, e5m2ToBits as ktE5m2ToBits } from '../../src/numerics.ts';
 
 export const WARP_SIZE = 32;
 export const WARPGROUP_SIZE = 128;
@@ -79,20 +79,6 @@ export function packRegister(elements: readonly number[], bits: number): number 
   return r >>> 0;
 }
 
-/** Round to the nearest integer, ties to even; s >= 0. */
-function roundHalfEven(s: number): number {
-  const m = Math.round(s);
-  return m - s === 0.5 && m % 2 === 1 ? m - 1 : m;
-}
-
-/** floor(log2(a)) for a finite a > 0, exactly (Math.log2 can be off by one near powers of two). */
-function exponentOf(a: number): number {
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  return e;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Narrow float formats
 
@@ -107,78 +93,14 @@ export interface EncodeOptions {
   satfinite?: boolean;
 }
 
-interface MiniFloat {
-  manBits: number;
-  bias: number;
-  maxFinite: number;
-  maxBits: number;
-  /** The infinity pattern, or undefined when the format has none (e4m3). */
-  infBits: number | undefined;
-  nanBits: number;
-}
-
 // e4m3 is the OCP "E4M3FN" format (what PTX calls .e4m3): bias 7, no infinities, S.1111.111 is the only NaN, so the
 // largest finite value is S.1111.110 = 1.75 * 2^8 = 448. e5m2 is IEEE-like: bias 15, S.11111.00 = infinity,
-// S.11111.{01,10,11} NaN, largest finite 1.75 * 2^15 = 57344.
-const E4M3: MiniFloat = { manBits: 3, bias: 7, maxFinite: 448, maxBits: 0x7e, infBits: undefined, nanBits: 0x7f };
-const E5M2: MiniFloat = { manBits: 2, bias: 15, maxFinite: 57344, maxBits: 0x7b, infBits: 0x7c, nanBits: 0x7f };
-
-export const E4M3_MAX = E4M3.maxFinite;
-export const E5M2_MAX = E5M2.maxFinite;
-
-/** The bits of a finite, already rounded magnitude r of a mini float (sign excluded). */
-function miniBitsOf(f: MiniFloat, r: number): number {
-  if (r === 0) return 0;
-  const minExp = 1 - f.bias;
-  const e = exponentOf(r);
-  if (e < minExp) return r / 2 ** (minExp - f.manBits); // subnormal: exponent field 0
-  return ((e + f.bias) << f.manBits) | (r / 2 ** (e - f.manBits) - (1 << f.manBits));
-}
-
-/**
- * x (any double, taken as exact) to the nearest value of an 8-bit float, ties to even, as cvt.rn{.satfinite} does.
- * NaN gives the positive pattern 0x7f whatever its sign (the probe checks what the hardware gives).
- */
-function encodeMini(f: MiniFloat, x: number, satfinite: boolean): number {
-  if (Number.isNaN(x)) return f.nanBits;
-  const sign = x < 0 || Object.is(x, -0) ? 0x80 : 0;
-  const a = Math.abs(x);
-  let r = Infinity;
-  if (a !== Infinity) {
-    // Round with an unbounded exponent above, the subnormal quantum below: overflow is decided after rounding.
-    const e = a === 0 ? 1 - f.bias : Math.max(exponentOf(a), 1 - f.bias);
-    const quantum = 2 ** (e - f.manBits);
-    r = roundHalfEven(a / quantum) * quantum;
-  }
-  if (r > f.maxFinite) {
-    if (satfinite) return sign | f.maxBits;
-    return f.infBits === undefined ? sign | f.nanBits : sign | f.infBits;
-  }
-  return sign | miniBitsOf(f, r);
-}
-
-function decodeMini(f: MiniFloat, bits: number): number {
-  const b = bits & 0xff;
-  const sign = b & 0x80 ? -1 : 1;
-  const expField = (b & 0x7f) >>> f.manBits;
-  const man = b & ((1 << f.manBits) - 1);
-  const expMax = 0x7f >>> f.manBits;
-  if (expField === expMax) {
-    if (f.infBits === undefined) {
-      if (man === (1 << f.manBits) - 1) return NaN;
-    } else return man === 0 ? sign * Infinity : NaN;
-  }
-  if (expField === 0) return sign * man * 2 ** (1 - f.bias - f.manBits);
-  return sign * ((1 << f.manBits) + man) * 2 ** (expField - f.bias - f.manBits);
-}
-
-const e4m3Table = Float64Array.from({ length: 256 }, (_, b) => decodeMini(E4M3, b));
-const e5m2Table = Float64Array.from({ length: 256 }, (_, b) => decodeMini(E5M2, b));
-
-export const e4m3FromBits = (bits: number): number => e4m3Table[bits & 0xff]!;
-export const e5m2FromBits = (bits: number): number => e5m2Table[bits & 0xff]!;
-export const e4m3ToBits = (x: number, options: EncodeOptions = {}): number => encodeMini(E4M3, x, options.satfinite ?? false);
-export const e5m2ToBits = (x: number, options: EncodeOptions = {}): number => encodeMini(E5M2, x, options.satfinite ?? false);
+// S.11111.{01,10,11} NaN, largest finite 1.75 * 2^15 = 57344. The encoders and decoders are kt's own
+// (src/numerics.ts, which the interpreter and the GPU backend use): NaN gives the positive pattern 0x7f whatever its
+// sign (the probe checks what the hardware gives); without .satfinite, overflow gives infinity (e5m2) or NaN (e4m3).
+export { E4M3_MAX, E5M2_MAX, e4m3FromBits, e5m2FromBits } from '../../src/numerics.ts';
+export const e4m3ToBits = (x: number, options: EncodeOptions = {}): number => ktE4m3ToBits(x, options.satfinite ?? false);
+export const e5m2ToBits = (x: number, options: EncodeOptions = {}): number => ktE5m2ToBits(x, options.satfinite ?? false);
 
 /**
  * What the tensor cores do to an f32 register given as a .tf32 operand: the low 13 bits are dropped (truncation
@@ -223,9 +145,9 @@ export function encodeFloat(format: FloatFormat, x: number, options: EncodeOptio
     case 'tf32':
       return tf32ToBits(x, options);
     case 'e4m3':
-      return encodeMini(E4M3, x, sat);
+      return ktE4m3ToBits(x, sat);
     case 'e5m2':
-      return encodeMini(E5M2, x, sat);
+      return ktE5m2ToBits(x, sat);
   }
 }
 

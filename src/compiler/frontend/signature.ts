@@ -55,6 +55,10 @@ function kindOf(fn: ResolvedFunction, p: ts.ParameterDeclaration): { kind: Param
       return { kind: 'pointer', dtype };
     }
     const dtype = dtypeByName(name);
+    if (dtype?.isFp8) {
+      // Launches pass scalars as 16-bit or wider parameters; an fp8 tile is made in the kernel instead.
+      throw fn.source.error(t, `a scalar parameter cannot be ${dtype.name}`, `take an f32 (or f16) and convert it in the kernel: x.to(tl.${dtype.tritonName})`);
+    }
     if (dtype) return { kind: 'scalar', dtype };
     if (name === 'Tile') return { kind: 'inferred' };
     throw fn.source.error(t, `unknown parameter type '${t.getText(fn.source.sf)}'`, 'use Ptr<dtype> for tensors, constexpr for compile-time values, or a dtype such as i32 / f32 for scalars');

@@ -5,11 +5,13 @@
 //   i1            number 0 or 1
 //   i8, i16, i32  number, the signed reading of the bits (signless ops choose signed or unsigned)
 //   i64           bigint, the signed reading of the bits
-//   f16 bf16 f32  number, exactly a value of the type (every result is rounded to nearest even)
+//   f8E4M3FN f8E5M2 f16 bf16 f32
+//                 number, exactly a value of the type (every result is rounded to nearest even; fp8 saturates to its
+//                 largest finite value, as PTX's cvt.rn.satfinite does: see src/numerics.ts)
 //   f64           number
 //   pointer       number, an address (the interpreter's flat address space)
 // Expressions refer to helpers as `$.name` (see elementwiseHelpers below).
-import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, roundBF16, roundF16 } from '../../numerics.ts';
+import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundBF16, roundE4M3, roundE5M2, roundF16 } from '../../numerics.ts';
 import type { Operation } from './core.ts';
 import { FloatType, IntType, PointerType, elementType, type ScalarType } from './types.ts';
 
@@ -28,8 +30,10 @@ export function roundTo(t: ScalarType, e: Expr): Expr {
       return `$.f16(${e})`;
     case 'bf16':
       return `$.bf16(${e})`;
-    default:
-      throw new Error(`no rounding to ${t.text} yet`);
+    case 'f8E4M3FN':
+      return `$.e4m3(${e})`;
+    case 'f8E5M2':
+      return `$.e5m2(${e})`;
   }
 }
 
@@ -330,6 +334,8 @@ function twoProduct(a: number, b: number): [number, number] {
 export const elementwiseHelpers = {
   f16: roundF16,
   bf16: roundBF16,
+  e4m3: roundE4M3,
+  e5m2: roundE5M2,
   erf,
   maxnum: (a: number, b: number): number => (a !== a ? b : b !== b ? a : Math.max(a, b)),
   minnum: (a: number, b: number): number => (a !== a ? b : b !== b ? a : Math.min(a, b)),
@@ -362,6 +368,10 @@ export const elementwiseHelpers = {
         return f16FromBits(Number(bits) & 0xffff);
       case 'bf16':
         return bf16FromBits(Number(bits) & 0xffff);
+      case 'f8E4M3FN':
+        return e4m3FromBits(Number(bits) & 0xff);
+      case 'f8E5M2':
+        return e5m2FromBits(Number(bits) & 0xff);
       case 'f32':
         i32Scratch[0] = Number(bits);
         return f32Scratch[0]!;
@@ -376,6 +386,12 @@ export const elementwiseHelpers = {
         return (f16ToBits(x) << 16) >> 16;
       case 'bf16':
         return (bf16ToBits(x) << 16) >> 16;
+      // The signed reading of the byte: the canonical form of an i8. x is an fp8 value, so it is encoded exactly
+      // (e5m2's infinities included); a value holds no NaN payload or sign: every NaN comes back as 0x7f, as with f16.
+      case 'f8E4M3FN':
+        return (e4m3ToBits(x, false) << 24) >> 24;
+      case 'f8E5M2':
+        return (e5m2ToBits(x, false) << 24) >> 24;
       case 'f32':
         f32Scratch[0] = x;
         return i32Scratch[0]!;

@@ -1,10 +1,13 @@
 // devicePrint and deviceAssert: run-time printing and checks, per element, with the program id.
+import { dtypes } from './dtype.ts';
 import { SemanticError } from './errors.ts';
 import type { Semantic } from './semantic.ts';
 import type { TValue } from './values.ts';
 
-export function devicePrint(s: Semantic, prefix: string, args: TValue[], hex: boolean): void {
-  for (const a of args) if (a.type.isPointer) throw new SemanticError('devicePrint cannot print pointers');
+export function devicePrint(s: Semantic, prefix: string, values: TValue[], hex: boolean): void {
+  for (const a of values) if (a.type.isPointer) throw new SemanticError('devicePrint cannot print pointers');
+  // fp8 values print as the f32 that holds them exactly (printf has no 8-bit float format).
+  const args = values.map((a) => (a.type.dtype.isFp8 ? s.cast(a, dtypes.f32) : a));
   const isSigned = args.map((a) => (a.type.dtype.isSigned ? 1 : 0));
   s.b.create('tt.print', args.map((a) => a.ir), [], { prefix, hex, isSigned });
 }

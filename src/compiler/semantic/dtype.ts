@@ -1,8 +1,8 @@
 // The language's scalar types. Unlike IR types (signless, as in MLIR), dtypes know their signedness:
 // the semantic layer reads it to pick signed or unsigned ops, and tensors use it to store and print values.
-import { bf16, f16, f32, f64, i1, i16, i32, i64, i8, type FloatType, type IntType } from '../ir/types.ts';
+import { bf16, f16, f32, f64, floatType, i1, i16, i32, i64, i8, type FloatType, type IntType } from '../ir/types.ts';
 
-export type DTypeName = 'i1' | 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64' | 'f16' | 'bf16' | 'f32' | 'f64';
+export type DTypeName = 'i1' | 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64' | 'f8e4m3' | 'f8e5m2' | 'f16' | 'bf16' | 'f32' | 'f64';
 
 /** Order of kinds used by Triton's promotion of literals: bool < uint < int < float. */
 export type DTypeKind = 'bool' | 'uint' | 'int' | 'float';
@@ -33,6 +33,10 @@ export class DType {
   get isBool(): boolean {
     return this.kind === 'bool';
   }
+  /** The 8-bit floats (e4m3, e5m2): kernels load, store, move and convert them, and compute after converting. */
+  get isFp8(): boolean {
+    return this.kind === 'float' && this.bits === 8;
+  }
   /** Bytes per element in memory; bool takes a byte. */
   get bytes(): number {
     return Math.max(1, this.bits / 8);
@@ -42,7 +46,7 @@ export class DType {
   }
   /** Significand bits (fp mantissa width), used by Triton's division typing. */
   get mantissaBits(): number {
-    return { f16: 10, bf16: 7, f32: 23, f64: 52 }[this.name as 'f16'] ?? 0;
+    return { f8e4m3: 3, f8e5m2: 2, f16: 10, bf16: 7, f32: 23, f64: 52 }[this.name as 'f16'] ?? 0;
   }
   get intMin(): bigint {
     if (this.isBool) return 0n;
@@ -70,6 +74,10 @@ export const dtypes = {
   u16: make('u16', 'uint', 16, 'uint16', i16),
   u32: make('u32', 'uint', 32, 'uint32', i32),
   u64: make('u64', 'uint', 64, 'uint64', i64),
+  // OCP E4M3FN (no infinities, max 448) and E5M2 (IEEE-like, max 57344): NVIDIA's e4m3 and e5m2, Triton's
+  // float8e4nv and float8e5, MLIR's f8E4M3FN and f8E5M2 (see src/numerics.ts).
+  f8e4m3: make('f8e4m3', 'float', 8, 'float8e4nv', floatType('f8E4M3FN')),
+  f8e5m2: make('f8e5m2', 'float', 8, 'float8e5', floatType('f8E5M2')),
   f16: make('f16', 'float', 16, 'float16', f16),
   bf16: make('bf16', 'float', 16, 'bfloat16', bf16),
   f32: make('f32', 'float', 32, 'float32', f32),
@@ -87,6 +95,11 @@ const aliases: Record<string, DTypeName> = {
   float: 'f32',
   fp64: 'f64',
   double: 'f64',
+  // Triton's reprs of its fp8 dtypes, and PyTorch's names.
+  fp8e4nv: 'f8e4m3',
+  fp8e5: 'f8e5m2',
+  float8_e4m3fn: 'f8e4m3',
+  float8_e5m2: 'f8e5m2',
 };
 
 /** Looks up a dtype by kt name (f16), Triton name (float16, bfloat16, int32) or common alias (fp16, bool). */

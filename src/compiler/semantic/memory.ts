@@ -121,6 +121,7 @@ export function atomicRmw(s: Semantic, kind: AtomicKind, ptrArg: Operand, value:
   let [ptr, mask] = shapePointerAndMask(s, pointerOperand(ptrArg, what), opts.mask, 'atomic');
   const el = pointee(ptr);
   if (el.isBool) throw new SemanticError(`${what} does not support bool memory`);
+  if (el.isFp8) throw new SemanticError(`${what} does not support ${el.name} memory`, 'atomics need 16-bit or wider elements; fp8 values can only be loaded, stored and converted');
   if (el.bits < 16 && kind !== 'xchg') throw new SemanticError(`${what} needs 16-bit or wider elements, got ${el.name}`);
   let v = s.toValue(value, value instanceof TValue ? undefined : el);
   const shape = s.broadcastShapes(ptr.type.shape, v.type.shape);

@@ -31,6 +31,16 @@ export function computationType(a: DType, aIsLiteral: boolean, b: DType, bIsLite
     if (divOrMod) return dtypes.f32;
     return a === b ? dtypes.bf16 : dtypes.f32;
   }
+  // Triton's rule 5: two fp8 operands of one format compute in it (which kt refuses where the op is emitted:
+  // no instruction computes in fp8), of different formats in f16.
+  if (a.isFp8 && b.isFp8) return a === b ? a : dtypes.f16;
+  if (a.isFp8 || b.isFp8) {
+    // Triton raises "unexpected type" here: it has no rule for fp8 with an integer.
+    throw new SemanticError(
+      `cannot combine ${a.name} and ${b.name}: there is no implicit conversion between fp8 and integers (as in Triton)`,
+      'convert explicitly, e.g. x.to(tl.float32)',
+    );
+  }
   if (divOrMod && a.isSigned !== b.isSigned) {
     throw new SemanticError(
       `cannot use / or % with ${a.name} and ${b.name}: they differ in signedness`,

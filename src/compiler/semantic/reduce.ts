@@ -85,9 +85,16 @@ function numeric(x: TValue, what: string): DType {
   return x.type.dtype;
 }
 
+/** Triton keeps fp8 as the sum's dtype, and so adds in fp8, which no instruction does (and Triton cannot lower). */
+function refuseFp8Accumulator(d: DType, what: string): void {
+  if (!d.isFp8) return;
+  throw new SemanticError(`${what} of ${d.name} values would add in ${d.name}, which kt does not compute in`, `accumulate in a wider type: tl.${what}(x, { dtype: tl.float32 }), or convert first with x.to(tl.float32)`);
+}
+
 /** Triton's result dtypes (f16 stays f16, bf16 stays bf16, narrow integers widen), accumulated as above. */
 export function sum(s: Semantic, x: TValue, axis: number | null, keepDims: boolean, dtype?: DType): TValue {
   const out = sumDType(numeric(x, 'sum'), dtype);
+  refuseFp8Accumulator(out, 'sum');
   const acc = accumulatesInF32(out) ? dtypes.f32 : out;
   const total = reduce(s, [s.cast(x, acc)], axis, ([a], [b]) => [s.add(a!, b!)], keepDims)[0]!;
   return s.cast(total, out);
@@ -152,6 +159,7 @@ export function cumulative(s: Semantic, kind: 'sum' | 'prod', x: TValue, axis: n
   const d = numeric(x, `cum${kind}`);
   const promoted = d === dtypes.bf16 ? dtypes.f32 : d;
   const out = kind === 'sum' ? sumDType(promoted, dtype) : (dtype ?? promoted);
+  refuseFp8Accumulator(out, `cum${kind}`);
   const acc = accumulatesInF32(out) ? dtypes.f32 : out;
   const op = kind === 'sum' ? s.add.bind(s) : s.mul.bind(s);
   return s.cast(scan(s, [s.cast(x, acc)], axis, ([a], [b]) => [op(a!, b!)], reverse)[0]!, out);

@@ -3,6 +3,7 @@
 // Modelled on Triton's semantic.py, so kernels compute in the same types as their Triton twins.
 import { DenseAttr, FloatAttr, IntegerAttr } from '../ir/attributes.ts';
 import type { Builder } from '../ir/builder.ts';
+import type { FloatType } from '../ir/types.ts';
 import { roundToFloat } from '../../numerics.ts';
 import { DType, PointerDType, dtypes, pointerTo, type ElementType } from './dtype.ts';
 import { SemanticError } from './errors.ts';
@@ -27,6 +28,19 @@ const floatPredicate: Record<ComparisonOp, string> = { '<': 'olt', '<=': 'ole', 
 
 const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
+/** How the errors about fp8 arithmetic name the ops. */
+const fp8OpNames: Record<string, string> = {
+  'arith.addf': '+',
+  'arith.subf': '-',
+  'arith.mulf': '*',
+  'arith.divf': '/',
+  'arith.remf': '%',
+  'arith.maxnumf': 'maximum',
+  'arith.maximumf': 'maximum',
+  'arith.minnumf': 'minimum',
+  'arith.minimumf': 'minimum',
+};
+
 export function describe(x: Operand): string {
   return x instanceof Constexpr ? `constexpr ${x.toString()}` : x.type.toString();
 }
@@ -50,7 +64,7 @@ export class Semantic {
       }
       v = big;
     } else {
-      v = roundToFloat(Number(v), dtype.name as 'f32');
+      v = roundToFloat(Number(v), (dtype.ir as FloatType).text);
     }
     const type = new KType(dtype, shape);
     return new TValue(this.b.constant(v, type.ir), type);
@@ -102,10 +116,13 @@ export class Semantic {
       if (from === dtypes.i64 || from === dtypes.u64) return op('tt.int_to_ptr');
       throw new SemanticError(`cannot convert ${from} to a pointer`, 'convert it to i64 first');
     }
+    // fp8 <-> integers (bool included) go through f32, which holds every fp8 value and rounds integers only beyond
+    // 2^24, where fp8 saturates anyway. (Triton's cast has no direct rule for them either.)
+    if ((from.isFp8 && !to.isFloat) || (to.isFp8 && !from.isFloat)) return this.cast(this.cast(x, dtypes.f32), to);
     if (from.isFloat && to.isFloat) {
       if (from.bits < to.bits) return op('arith.extf');
       if (from.bits > to.bits) return op('arith.truncf');
-      // f16 <-> bf16: widen exactly to f32, then round once.
+      // f16 <-> bf16 and e4m3 <-> e5m2: widen exactly to f32, then round once.
       return this.cast(this.cast(x, dtypes.f32), to);
     }
     if (from.isInt && to.isInt) {
@@ -301,7 +318,21 @@ export class Semantic {
   }
 
   private emit(name: string, a: TValue, b: TValue): TValue {
+    this.refuseFp8(a, name);
     return new TValue(this.b.value(name, [a.ir, b.ir], a.type.ir), a.type);
+  }
+
+  /**
+   * fp8 values are loaded, stored, moved, selected and converted, never computed on: Triton types `x + y` of one fp8
+   * format in that format (then fails to lower it, triton-lang/triton#2640), and no GPU instruction computes in fp8.
+   */
+  private refuseFp8(x: TValue, op: string): void {
+    if (x.type.isPointer || !x.type.dtype.isFp8) return;
+    const what = fp8OpNames[op] ?? op;
+    throw new SemanticError(
+      `cannot compute ${what} on ${x.type.dtype.name} values: fp8 values can be loaded, stored, selected and converted, but arithmetic needs a wider type`,
+      `convert first, e.g. x.to(tl.float32) (or tl.float16), and back with .to(tl.${x.type.dtype.tritonName}) to store fp8`,
+    );
   }
 
   add(a: Operand, b: Operand): TValue {
@@ -405,6 +436,7 @@ export class Semantic {
     if (x.type.isPointer) {
       throw new SemanticError('comparing pointers is not supported', 'compare their offsets instead');
     }
+    this.refuseFp8(x, 'comparison');
     const d = x.type.dtype;
     const attrs = d.isFloat ? { predicate: floatPredicate[op] } : { predicate: intPredicate[op][d.isUnsigned ? 1 : 0] };
     return new TValue(this.b.value(d.isFloat ? 'arith.cmpf' : 'arith.cmpi', [x.ir, y.ir], rt.ir, attrs), rt);
@@ -414,6 +446,7 @@ export class Semantic {
   minus(x: Operand): TValue {
     const v = this.toValue(x);
     if (v.type.isPointer) throw new SemanticError('cannot negate a pointer');
+    this.refuseFp8(v, 'negation');
     if (v.type.dtype.isFloat) return new TValue(this.b.value('arith.negf', [v.ir], v.type.ir), v.type);
     return this.sub(this.constant(0, v.type.dtype, v.type.shape), v);
   }
@@ -482,12 +515,14 @@ export class Semantic {
     if (v.type.isPointer || !v.type.dtype.isFloat) {
       throw new SemanticError(`${name} needs a floating-point operand, got ${describe(x)}`, 'convert it first, e.g. x.to(tl.float32)');
     }
+    this.refuseFp8(v, name);
     return new TValue(this.b.value(`math.${name}`, [v.ir], v.type.ir), v.type);
   }
 
   abs(x: Operand): TValue {
     const v = this.toValue(x);
     if (v.type.isPointer) throw new SemanticError('abs of a pointer');
+    this.refuseFp8(v, 'abs');
     const d = v.type.dtype;
     if (d.isFloat) return new TValue(this.b.value('math.absf', [v.ir], v.type.ir), v.type);
     if (d.isUnsigned || d.isBool) return v;
@@ -498,6 +533,7 @@ export class Semantic {
     const [x0, y0] = this.binaryOperands(a, b);
     const [x, z] = this.binaryOperands(x0, c);
     if (!x.type.dtype.isFloat) throw new SemanticError(`fma needs floating-point operands, got ${x.type}`);
+    this.refuseFp8(x, 'fma');
     const y = this.broadcastTo(this.cast(y0, x.type.dtype), x.type.shape);
     return new TValue(this.b.value('math.fma', [x.ir, y.ir, z.ir], x.type.ir), x.type);
   }
