@@ -1,4 +1,4 @@
-// The kt command line: run, tune, list, compile, doctor.
+// The kt command line: run, tune, list, compile, opt, doctor.
 import chalk from 'chalk';
 import yargs from 'yargs';
 import { CompileError } from '../compiler/diagnostics.ts';
@@ -144,6 +144,24 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'opt [input]',
+      'run passes over IR text (a file, or - for stdin) and print the IR, as mlir-opt does',
+      (y) =>
+        y
+          .positional('input', { type: 'string', default: '-', describe: 'an IR file (.mlir), or - for stdin' })
+          .option('passes', { alias: 'p', type: 'string', default: '', describe: 'the pipeline: pass names separated by commas, options in braces, e.g. "canonicalize,cse,convert-to-gpu{num-warps=8}"' })
+          .option('print-after-all', { type: 'boolean', default: false, describe: 'print the IR after every pass, under a header naming it' })
+          .option('locations', { type: 'boolean', default: false, describe: 'print source locations' })
+          .option('list', { type: 'boolean', default: false, describe: 'list the passes with their options' })
+          .example('$0 opt kernel.mlir --passes "canonicalize,cse,dce"', '')
+          .example('$0 compile add | $0 opt - --passes "convert-to-gpu{num-warps=8},coalesce"', '')
+          .example('$0 opt --list', ''),
+      async (a) => {
+        const { optCommand } = await import('./opt.ts');
+        action = () => optCommand({ input: a.input!, passes: a.passes, printAfterAll: a['print-after-all'], locations: a.locations, list: a.list });
+      },
+    )
+    .command(
       'doctor',
       'print what kt found: Node, the CUDA driver and GPU, ptxas, the cache',
       (y) => y,
@@ -152,7 +170,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         action = doctorCommand;
       },
     )
-    .demandCommand(1, 'give a command: run, tune, list, compile or doctor')
+    .demandCommand(1, 'give a command: run, tune, list, compile, opt or doctor')
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;
