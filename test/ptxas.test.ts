@@ -69,8 +69,9 @@ describe.skipIf(!ptxas)('library kernels assemble with ptxas', () => {
               const launches = captureLaunches(() => spec.launch(inputs, sizes, { ...spec.config, ...config, numWarps }));
               for (const l of launches) {
                 const module = l.definition.specialize(l.bound.bindings).ir.module;
-                const { ptx, kernelName } = compileToPtx(module, { numWarps, target, argFacts: argumentFacts(l.bound.runtime) });
-                const r = assemble(ptx, target, kernelName, ptxas);
+                // The PTX says which target it needs (sm_90a where the kernel uses wgmma).
+                const compiled = compileToPtx(module, { numWarps, target, argFacts: argumentFacts(l.bound.runtime) });
+                const r = assemble(compiled.ptx, compiled.target, compiled.kernelName, ptxas);
                 expect(r.cubin.length).toBeGreaterThan(0);
                 assembled++;
               }

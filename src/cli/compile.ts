@@ -138,7 +138,7 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
   }
   const ptxas = findPtxas();
   if (!ptxas) throw new UsageError('--emit cubin needs ptxas, which is not on the PATH', 'install the CUDA toolkit, or set KT_PTXAS to its ptxas');
-  const asm = assemble(compiled.ptx, args.gpuTarget, compiled.kernelName, ptxas);
+  const asm = assemble(compiled.ptx, compiled.target, compiled.kernelName, ptxas);
   const file = args.output ?? `${compiled.kernelName}.cubin`;
   fs.writeFileSync(file, asm.cubin);
   console.log(`${file}: ${asm.cubin.length} bytes for ${args.gpuTarget}, ${compiled.numThreads} threads per program, ${compiled.sharedBytes} bytes of shared memory`);

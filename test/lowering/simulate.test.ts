@@ -306,6 +306,9 @@ describe('scans', () => {
   }
 });
 
+/** Dots accelerate-matmul puts on wgmma at 4 warps (one warpgroup): 16-bit operands, 64-row multiples. */
+const onTensorCores = (c: { dtype: string; BM: number }): boolean => (c.dtype === 'f16' || c.dtype === 'bf16') && c.BM % 64 === 0;
+
 describe('dot', () => {
   const configs = [
     { dtype: 'f32', prec: 'ieee', BM: 16, BN: 16, BK: 16 },
@@ -325,7 +328,7 @@ describe('dot', () => {
         const out = acc ? (isInt ? ints([M, N], 'i32', 12, -1000, 1000) : rnd([M, N], 'f32', 12)) : zeros([M, N], isInt ? 'i32' : 'f32');
         const grid = [Math.ceil(M / c.BM), Math.ceil(N / c.BN)];
         k.dot(grid, a, b, out, M, N, K, { PREC: c.prec, ACC: acc, ACC_DTYPE: isInt ? dtypes.i32 : dtypes.f32, BM: c.BM, BN: c.BN, BK: c.BK });
-      }, { tol: (t) => (isIntDtype(t) ? { atol: 0, rtol: 0 } : { atol: 1e-4, rtol: 1e-4 }), exercises: ['ttg.local_alloc', 'tt.dot'] });
+      }, { tol: (t) => (isIntDtype(t) ? { atol: 0, rtol: 0 } : { atol: 1e-4, rtol: 1e-4 }), exercises: ['ttg.local_alloc', onTensorCores(c) ? 'ttng.warp_group_dot' : 'tt.dot'] });
     }
   }
 });

@@ -38,8 +38,9 @@ import { printOp } from '../../src/compiler/ir/printer.ts';
 import { FloatType, IntType, PointerType, type ScalarType, type Type } from '../../src/compiler/ir/types.ts';
 import type { KernelArgValue } from '../../src/interp/interpreter.ts';
 import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
-import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits, roundTf32, roundToFloat, type FloatFormatName } from '../../src/numerics.ts';
+import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundTf32, roundToFloat, type FloatFormatName } from '../../src/numerics.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
+import { canonicalAddress, decodeDescriptor, elementBits, kOf, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
 
 export interface SimulateOptions {
   grid: [number, number, number];
@@ -162,15 +163,26 @@ function bytesOf(t: Type): number {
 
 const zeroOf = (t: Type): number | bigint => (t instanceof IntType && t.width === 64 ? 0n : 0);
 
+/**
+ * The bits of a 16- or 8-bit float value, and back (wider floats are stored as themselves). A stored fp8 value is
+ * one already, so it is encoded exactly (not saturating: e5m2's infinities stay), as the interpreter does.
+ */
+const floatBits: Record<string, { enc: (x: number) => number; dec: (b: number) => number }> = {
+  f16: { enc: f16ToBits, dec: f16FromBits },
+  bf16: { enc: bf16ToBits, dec: bf16FromBits },
+  f8E4M3FN: { enc: (x) => e4m3ToBits(x, false), dec: e4m3FromBits },
+  f8E5M2: { enc: (x) => e5m2ToBits(x, false), dec: e5m2FromBits },
+};
+
 /** A value as stored in a LaunchMemory view of its element type. */
 function encodeGlobal(t: Type, v: number | bigint): number | bigint {
-  if (t instanceof FloatType) return t.text === 'f16' ? f16ToBits(v as number) : t.text === 'bf16' ? bf16ToBits(v as number) : v;
+  if (t instanceof FloatType) return floatBits[t.text]?.enc(v as number) ?? v;
   if (t instanceof IntType && t.width === 1) return (v as number) & 1;
   return v;
 }
 
 function decodeGlobal(t: Type, raw: number | bigint): number | bigint {
-  if (t instanceof FloatType) return t.text === 'f16' ? f16FromBits(raw as number) : t.text === 'bf16' ? bf16FromBits(raw as number) : raw;
+  if (t instanceof FloatType) return floatBits[t.text]?.dec(raw as number) ?? raw;
   if (t instanceof IntType && t.width === 1) return raw ? 1 : 0;
   return raw;
 }
@@ -235,6 +247,171 @@ function formatPrintf(format: string, args: readonly (number | bigint)[], types:
     }
     return '';
   });
+}
+
+// ---- tensor cores -------------------------------------------------------------------------------------------
+
+/**
+ * wgmma for the simulator, through the executable model of the instructions (tensor-core-model.ts, written
+ * from the PTX ISA and checked on an H200 by bench/tc-probe). A wgmma computes when it is issued, from the
+ * warpgroup's descriptors (which must agree across its 128 threads) and registers. What the hardware leaves
+ * undefined is an error here:
+ *  - shared memory a wgmma reads, written before the wgmma.wait_group that retires it (the tensor cores read it
+ *    asynchronously, any time until then);
+ *  - a wgmma reading shared memory some thread wrote with st.shared and has not fenced (fence.proxy.async)
+ *    since: the tensor cores read through the async proxy;
+ *  - a wgmma with no wgmma.fence since the warpgroup's registers were last written by other instructions is
+ *    not checked (kt issues one before every group).
+ */
+class TensorCores {
+  /** Per byte of shared memory: the commit group of the last wgmma that reads it (groups count from 1). */
+  private readBy: Int32Array;
+  /** The group wgmmas issued now join (committed groups are those below it), and the newest group retired. */
+  private open = 1;
+  private retired = 0;
+  /** Per thread, its fence.proxy.async count; per byte, the thread that last wrote it with st.shared (-1: none) and its count then. */
+  private readonly fences: Int32Array;
+  private readonly writer: Int32Array;
+  private readonly writerFences: Int32Array;
+
+  constructor(
+    private readonly n: number,
+    private readonly smem: SharedMemory,
+    private readonly get: (v: Value) => Lanes,
+    private readonly set: (v: Value, lanes: Lanes) => void,
+    private readonly fail: (msg: string) => never,
+  ) {
+    this.fences = new Int32Array(n);
+    this.writer = new Int32Array(smem.size).fill(-1);
+    this.writerFences = new Int32Array(smem.size);
+    this.readBy = new Int32Array(smem.size);
+  }
+
+  reset(): void {
+    this.readBy.fill(0);
+    this.open = 1;
+    this.retired = 0;
+    this.writer.fill(-1);
+  }
+
+  private whole(op: Operation, mask: Mask): void {
+    if (mask.count !== this.n) this.fail(`${op.name} executed by ${mask.count} of the ${this.n} threads (warpgroup instructions need every thread)`);
+  }
+
+  /** A st.shared by thread t: fails if it overwrites what a wgmma in flight may still read. */
+  genericWrite(t: number, addr: number, len: number): void {
+    for (let b = addr; b < addr + len; b++) {
+      this.writer[b] = t;
+      this.writerFences[b] = this.fences[t]!;
+      if (this.readBy[b]! > this.retired) this.fail(`thread ${t} writes shared memory byte ${b}, which a wgmma still in flight reads (wait for it with wgmma.wait_group first)`);
+    }
+  }
+
+  /** A cp.async landing: it needs no proxy fence (as Triton relies on), but must not overwrite what a wgmma in flight reads. */
+  asyncWrite(t: number, addr: number, len: number): void {
+    for (let b = addr; b < addr + len; b++) {
+      if (this.readBy[b]! > this.retired) this.fail(`an async copy of thread ${t} lands on shared memory byte ${b}, which a wgmma still in flight reads`);
+    }
+  }
+
+  proxyFence(mask: Mask): void {
+    for (let t = 0; t < this.n; t++) if (mask.bits[t]) this.fences[t]++;
+  }
+
+  fence(op: Operation, mask: Mask): void {
+    this.whole(op, mask);
+  }
+
+  commit(op: Operation, mask: Mask): void {
+    this.whole(op, mask);
+    this.open++;
+  }
+
+  wait(op: Operation, mask: Mask): void {
+    this.whole(op, mask);
+    // Every committed group but the newest `pendings` is complete; uncommitted wgmmas are not waited for.
+    const pendings = op.attrs['pendings'] as number;
+    this.retired = Math.max(this.retired, this.open - 1 - pendings);
+    op.results.forEach((r, i) => this.set(r, this.get(op.operands[i]!)));
+  }
+
+  wgmma(op: Operation, mask: Mask): void {
+    this.whole(op, mask);
+    const [descAV, descBV, ...accV] = op.operands;
+    const descA = this.get(descAV!) as BigInt64Array;
+    const descB = this.get(descBV!) as BigInt64Array;
+    const acc = accV.map((v) => this.get(v));
+    const out = op.results.map((r) => alloc(r.type, this.n));
+    const attrs = op.attrs as { n: number; aType: InputType; bType: InputType; transA: boolean; transB: boolean };
+    const accType = (accV[0]!.type as FloatType | IntType).text === 'f32' ? 'f32' : 's32';
+    const spec: WgmmaSpec = { n: attrs.n, aType: attrs.aType, bType: attrs.bType, dType: accType, transA: attrs.transA, transB: attrs.transB };
+    for (let g = 0; g * WARPGROUP < this.n; g++) {
+      const first = g * WARPGROUP;
+      const a = descA[first]!;
+      const b = descB[first]!;
+      for (let t = first; t < first + WARPGROUP; t++) {
+        if (descA[t] !== a || descB[t] !== b) this.fail(`the threads of warpgroup ${g} give different wgmma descriptors (thread ${t})`);
+      }
+      const d = Array.from({ length: WARPGROUP }, (_, i) => acc.map((lanes) => Number(lanes[first + i]!)));
+      let result: number[][];
+      try {
+        result = wgmmaMmaAsync(spec, this.smem.bytes, { desc: BigInt.asUintN(64, a) }, BigInt.asUintN(64, b), d, true);
+      } catch (e) {
+        this.fail(`wgmma of warpgroup ${g}: ${(e as Error).message}`);
+      }
+      result.forEach((regs, i) => regs.forEach((v, k) => (out[k]![first + i] = v as never)));
+      this.recordReads(spec, BigInt.asUintN(64, a), BigInt.asUintN(64, b));
+    }
+    op.results.forEach((r, k) => this.set(r, out[k]!));
+  }
+
+  /** The shared bytes a wgmma reads stay reserved until its group retires. */
+  private recordReads(spec: WgmmaSpec, a: bigint, b: bigint): void {
+    const add = (desc: bigint, major: 'K' | 'MN', t: InputType, rows: number): void => {
+      const d = decodeDescriptor(desc);
+      const bytes = elementBits(t) / 8;
+      for (let mn = 0; mn < rows; mn++) {
+        for (let k = 0; k < kOf(t); k++) {
+          const at = canonicalAddress(d, major, bytes, mn, k);
+          this.readBy.fill(this.open, at, at + bytes);
+          const w = this.writer[at]!;
+          if (w >= 0 && this.fences[w] === this.writerFences[at]) this.fail(`a wgmma reads shared memory byte ${at}, which thread ${w} wrote with st.shared and has not fenced for the async proxy (fence.proxy.async) since`);
+        }
+      }
+    };
+    add(a, spec.transA ? 'MN' : 'K', spec.aType, 64);
+    add(b, spec.transB ? 'MN' : 'K', spec.bType, spec.n);
+  }
+}
+
+const WARPGROUP = 4 * WARP;
+
+interface AsyncCopy {
+  readonly dst: number;
+  readonly data: Uint8Array;
+  readonly size: number;
+}
+
+/** One thread's cp.async copies, in commit groups (cp.async.commit_group, cp.async.wait_group). */
+class AsyncCopies {
+  private open: AsyncCopy[] = [];
+  private readonly groups: AsyncCopy[][] = [];
+
+  start(c: AsyncCopy): void {
+    this.open.push(c);
+  }
+
+  commit(): void {
+    this.groups.push(this.open);
+    this.open = [];
+  }
+
+  /** The copies that land now: those of every committed group but the newest `pending`. */
+  waitGroup(pending: number): AsyncCopy[] {
+    const landed: AsyncCopy[] = [];
+    while (this.groups.length > pending) landed.push(...this.groups.shift()!);
+    return landed;
+  }
 }
 
 // ---- the simulator ------------------------------------------------------------------------------------------
@@ -363,15 +540,66 @@ class Simulation {
     fn.walk((op) => {
       this.opIds.set(op, this.ops.length);
       this.ops.push(op);
-      const kind = op.name === 'gpu.load' ? 'load' : op.name === 'gpu.store' ? 'store' : op.name === 'gpu.atomic_rmw' || op.name === 'gpu.atomic_cas' ? 'atomic' : undefined;
+      const kind = op.name === 'gpu.load' || op.name === 'gpu.cp_async' ? 'load' : op.name === 'gpu.store' ? 'store' : op.name === 'gpu.atomic_rmw' || op.name === 'gpu.atomic_cas' ? 'atomic' : undefined;
       if (!kind) return;
-      const el = op.name === 'gpu.store' ? op.operands[2]!.type : op.results[0]!.type;
+      const el = op.name === 'gpu.store' ? op.operands[2]!.type : op.name === 'gpu.cp_async' ? (op.operands[1]!.type as PointerType).pointee : op.results[0]!.type;
       if (el instanceof PointerType) throw new SimulationError(`the simulator cannot access global memory as ${el.text}:\n  ${describeOp(op)}`);
       this.siteOf.set(op, this.sites.length);
       this.sites.push({ kind, loc: op.loc, element: el.text, bytes: bytesOf(el), shape: [] });
     });
     this.mem = new LaunchMemory(this.name, this.sites, (line) => this.prints.push(line));
     this.smem = new SharedMemory(options.sharedBytes, this.ops, (msg) => this.fail(msg));
+    this.tensorCores = new TensorCores(this.n, this.smem, (v) => this.get(v), (v, lanes) => this.env.set(v, lanes), (msg) => this.fail(msg));
+  }
+
+  private readonly tensorCores: TensorCores;
+  /** Each thread's cp.async copies: started, grouped, landing in shared memory at the wait that covers them. */
+  private copies: AsyncCopies[] = [];
+
+  /** cp.async: reads the source now (nothing in a launch writes it meanwhile) and holds the bytes until they land. */
+  private cpAsync(op: Operation, mask: Mask): void {
+    this.current = op;
+    const [dstV, srcV, predV] = op.operands as [Value, Value, Value];
+    const dst = this.get(dstV) as Int32Array;
+    const src = this.get(srcV) as Float64Array;
+    const pred = this.get(predV) as Int32Array;
+    const el = (srcV.type as PointerType).pointee;
+    const elBytes = bytesOf(el);
+    const bytes = op.attrs['bytes'] as number;
+    const site = this.siteOf.get(op)!;
+    let encode = this.encoders.get(el);
+    if (!encode) this.encoders.set(el, (encode = this.encoder(el)));
+    for (let t = 0; t < this.n; t++) {
+      if (!mask.bits[t]) continue;
+      this.currentThread = t;
+      this.smem.check(dst[t]!, bytes, bytes, 'async copy');
+      const data = new Uint8Array(bytes);
+      if (pred[t]) {
+        this.checkVector(src[t]!, bytes / elBytes, elBytes, 'async copy', t);
+        for (let k = 0; k < bytes / elBytes; k++) {
+          const { arr, j } = this.resolve(site, src[t]! + k * elBytes, t);
+          encode(decodeGlobal(el, arr[j]!), k * elBytes);
+        }
+        data.set(this.scratch.subarray(0, bytes));
+      }
+      this.copies[t]!.start({ dst: dst[t]!, data, size: bytes });
+    }
+    this.currentThread = undefined;
+  }
+
+  /** cp.async.wait_group: the thread's groups older than the newest `pending` land now (its own writes, for the race checks). */
+  private cpAsyncWait(op: Operation, mask: Mask): void {
+    this.current = op;
+    const id = this.opIds.get(op)!;
+    for (let t = 0; t < this.n; t++) {
+      if (!mask.bits[t]) continue;
+      this.currentThread = t;
+      for (const c of this.copies[t]!.waitGroup(op.attrs['pending'] as number)) {
+        this.tensorCores.asyncWrite(t, c.dst, c.size);
+        this.smem.write(t, c.dst, c.data, c.size, id);
+      }
+    }
+    this.currentThread = undefined;
   }
 
   private where(t?: number): string {
@@ -398,6 +626,8 @@ class Simulation {
           this.pid = [x, y, z];
           this.mem.pid = [x, y, z];
           this.smem.reset();
+          this.tensorCores.reset();
+          this.copies = Array.from({ length: this.n }, () => new AsyncCopies());
           this.block(entry, this.full);
         }
       }
@@ -497,6 +727,23 @@ class Simulation {
         return this.sharedStore(op, mask);
       case 'gpu.shfl':
         return this.shuffle(op, mask);
+      case 'gpu.cp_async':
+        return this.cpAsync(op, mask);
+      case 'gpu.cp_async_commit':
+        for (let t = 0; t < n; t++) if (mask.bits[t]) this.copies[t]!.commit();
+        return;
+      case 'gpu.cp_async_wait':
+        return this.cpAsyncWait(op, mask);
+      case 'gpu.wgmma':
+        return this.tensorCores.wgmma(op, mask);
+      case 'gpu.wgmma_fence':
+        return this.tensorCores.fence(op, mask);
+      case 'gpu.wgmma_commit':
+        return this.tensorCores.commit(op, mask);
+      case 'gpu.wgmma_wait':
+        return this.tensorCores.wait(op, mask);
+      case 'gpu.fence_proxy_async':
+        return this.tensorCores.proxyFence(mask);
       case 'gpu.printf':
         return this.printf(op, mask);
       case 'gpu.assert':
@@ -640,7 +887,8 @@ class Simulation {
     if (t instanceof FloatType) {
       if (t.text === 'f32') return (at) => dv.getFloat32(at, true);
       if (t.text === 'f64') return (at) => dv.getFloat64(at, true);
-      return t.text === 'f16' ? (at) => f16FromBits(dv.getUint16(at, true)) : (at) => bf16FromBits(dv.getUint16(at, true));
+      const { dec } = floatBits[t.text]!;
+      return t.width === 8 ? (at) => dec(dv.getUint8(at)) : (at) => dec(dv.getUint16(at, true));
     }
     if (t instanceof PointerType) return (at) => Number(dv.getBigUint64(at, true));
     const w = (t as IntType).width;
@@ -656,7 +904,8 @@ class Simulation {
     if (t instanceof FloatType) {
       if (t.text === 'f32') return (v, at) => dv.setFloat32(at, v as number, true);
       if (t.text === 'f64') return (v, at) => dv.setFloat64(at, v as number, true);
-      return t.text === 'f16' ? (v, at) => dv.setUint16(at, f16ToBits(v as number), true) : (v, at) => dv.setUint16(at, bf16ToBits(v as number), true);
+      const { enc } = floatBits[t.text]!;
+      return t.width === 8 ? (v, at) => dv.setUint8(at, enc(v as number)) : (v, at) => dv.setUint16(at, enc(v as number), true);
     }
     if (t instanceof PointerType) return (v, at) => dv.setBigUint64(at, BigInt(v), true);
     const w = (t as IntType).width;
@@ -711,6 +960,7 @@ class Simulation {
       this.currentThread = t;
       const a = addr[t]!;
       this.smem.check(a, len, len, 'store');
+      this.tensorCores.genericWrite(t, a, len);
       for (let k = 0; k < vec; k++) encode(vals[k]![t]!, k * bytes);
       this.smem.write(t, a, this.scratch, len, id);
     }

@@ -13,9 +13,9 @@ export function simulateLaunch(k: Kernel, grid: Grid, args: readonly unknown[]):
   const dims = resolveGrid(grid, bound.meta, def.name);
   const spec = def.specialize(bound.bindings);
   const numWarps = bound.options.numWarps ?? 4;
-  const compiled = compileToPtx(spec.ir.module, { numWarps, argFacts: argumentFacts(bound.runtime) });
+  const compiled = compileToPtx(spec.ir.module, { numWarps, numStages: bound.options.numStages, argFacts: argumentFacts(bound.runtime) });
   const ptxas = findPtxas();
-  if (ptxas) assemble(compiled.ptx, 'sm_90', compiled.kernelName, ptxas);
+  if (ptxas) assemble(compiled.ptx, compiled.target, compiled.kernelName, ptxas);
   const fn = compiled.threadIr.regions[0]!.entry.ops[0]!;
   return simulate(fn, { grid: dims, numWarps, sharedBytes: compiled.sharedBytes, args: [...bound.runtime] });
 }

@@ -52,10 +52,10 @@ export function buildGpuBinary(module: Operation, options: GpuBuildOptions): Ker
     const { cubin, ...rest } = cached;
     return { ...rest, cubin: cubin === undefined ? undefined : Buffer.from(cubin, 'base64') };
   }
-  const compiled = compileToPtx(module, { numWarps: options.numWarps, target: options.target, argFacts: options.argFacts });
+  const compiled = compileToPtx(module, { numWarps: options.numWarps, target: options.target, argFacts: options.argFacts, numStages: options.numStages });
   let binary: KernelBinary = { name: compiled.kernelName, ptx: compiled.ptx, sharedBytes: compiled.sharedBytes, numThreads: compiled.numThreads };
   if (ptxas) {
-    const { cubin, log: _log, ...report } = assemble(compiled.ptx, options.target, compiled.kernelName, ptxas);
+    const { cubin, log: _log, ...report } = assemble(compiled.ptx, compiled.target, compiled.kernelName, ptxas);
     binary = { ...binary, cubin, report };
   }
   writeEntry('gpu', key, { ...binary, cubin: binary.cubin && Buffer.from(binary.cubin).toString('base64') } satisfies BinaryEntry);

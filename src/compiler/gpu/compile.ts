@@ -3,6 +3,7 @@
 import { Block, Operation, Region, unknownLoc } from '../ir/core.ts';
 import { cloneOperation } from '../ir/core.ts';
 import { verify } from '../ir/verifier.ts';
+import { accelerateMatmul } from '../passes/accelerate-matmul.ts';
 import { allocateSharedMemoryPass } from '../passes/allocate-shared-memory.ts';
 import { canonicalizePass } from '../passes/canonicalize.ts';
 import { coalescePass } from '../passes/coalesce.ts';
@@ -11,6 +12,7 @@ import { csePass } from '../passes/cse.ts';
 import { dcePass } from '../passes/dce.ts';
 import { insertBarriersPass } from '../passes/insert-barriers.ts';
 import { runPasses, type PassManagerOptions } from '../passes/pass-manager.ts';
+import { DEFAULT_STAGES, pipelineLoads } from '../passes/pipeline-loads.ts';
 import { removeLayoutConversionsPass } from '../passes/remove-layout-conversions.ts';
 import { specializeArguments, type ArgFact } from '../passes/specialize-arguments.ts';
 import { WARP_SIZE } from './layout-choice.ts';
@@ -23,6 +25,8 @@ export interface GpuOptions extends PassManagerOptions {
   target?: string;
   /** What the launch's argument values tell the compiler, one per run-time argument (nothing known by default). */
   argFacts?: readonly ArgFact[];
+  /** Stages of the software pipeline of loops whose loads feed tensor-core dots (Triton's num_stages; 3 by default). */
+  numStages?: number;
 }
 
 export interface GpuCompiled {
@@ -34,12 +38,28 @@ export interface GpuCompiled {
   readonly kernelName: string;
   readonly sharedBytes: number;
   readonly numThreads: number;
+  /** The target the PTX is for: the one asked for, or its architecture-specific variant (sm_90a) when the kernel needs wgmma. */
+  readonly target: string;
 }
 
 /** The GPU passes: specialise on argument facts and simplify again, give tiles layouts, allocate, synchronise. */
-export function gpuPipeline(numWarps: number, argFacts: readonly ArgFact[]) {
-  return [specializeArguments(argFacts), canonicalizePass, csePass, dcePass, convertToGpu(numWarps), coalescePass, removeLayoutConversionsPass, allocateSharedMemoryPass, insertBarriersPass];
+export function gpuPipeline(numWarps: number, argFacts: readonly ArgFact[], target = 'sm_90', numStages = DEFAULT_STAGES) {
+  return [
+    specializeArguments(argFacts),
+    canonicalizePass,
+    csePass,
+    dcePass,
+    convertToGpu(numWarps),
+    accelerateMatmul(target),
+    coalescePass,
+    removeLayoutConversionsPass,
+    pipelineLoads(numStages),
+    dcePass,
+    allocateSharedMemoryPass,
+    insertBarriersPass,
+  ];
 }
+
 
 /** Compiles a module holding one kernel (target-independent IR after its passes) to PTX. */
 export function compileToPtx(module: Operation, options: GpuOptions): GpuCompiled {
@@ -49,7 +69,7 @@ export function compileToPtx(module: Operation, options: GpuOptions): GpuCompile
   for (const fn of module.regions[0]!.entry.ops) copy.regions[0]!.entry.append(cloneOperation(fn, mapping));
   const kernelArgs = copy.regions[0]!.entry.ops.find((op) => op.name === 'tt.func' && op.attrs['sym_visibility'] !== 'private')?.regions[0]!.entry.args ?? [];
   const facts = options.argFacts ?? kernelArgs.map(() => ({ divisibleBy16: false, equalsOne: false }));
-  const gpuIr = runPasses(copy, gpuPipeline(options.numWarps, facts), options);
+  const gpuIr = runPasses(copy, gpuPipeline(options.numWarps, facts, options.target, options.numStages), options);
   const kernel = gpuIr.regions[0]!.entry.ops.find((op) => op.name === 'tt.func' && op.attrs['sym_visibility'] !== 'private');
   if (!kernel) throw new Error('the module has no kernel');
   const threadFn = new Lowering(kernel).lower();
@@ -58,6 +78,16 @@ export function compileToPtx(module: Operation, options: GpuOptions): GpuCompile
   verify(threadIr);
   const sharedBytes = (gpuIr.attrs['ttg.shared'] as number) ?? 0;
   const numThreads = WARP_SIZE * options.numWarps;
-  const ptx = printPtx(threadFn, { target: options.target, numThreads, sharedBytes });
-  return { gpuIr, threadIr, ptx, kernelName: kernel.attrs['sym_name'] as string, sharedBytes, numThreads };
+  const target = needsArchSpecific(threadFn) ? `${options.target ?? 'sm_90'}a`.replace(/aa$/, 'a') : (options.target ?? 'sm_90');
+  const ptx = printPtx(threadFn, { target, numThreads, sharedBytes });
+  return { gpuIr, threadIr, ptx, kernelName: kernel.attrs['sym_name'] as string, sharedBytes, numThreads, target };
+}
+
+/** wgmma exists only in the architecture-specific targets (sm_90a), which code for other GPUs cannot run on. */
+function needsArchSpecific(fn: Operation): boolean {
+  let found = false;
+  fn.walk((op) => {
+    if (op.name === 'gpu.wgmma') found = true;
+  });
+  return found;
 }

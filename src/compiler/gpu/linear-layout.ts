@@ -4,7 +4,7 @@
 // the images of its set bits. One representation covers blocked and sliced tiles, tensor-core fragments and
 // swizzled shared memory, so the questions a lowering asks (who holds this element, how far can a load
 // vectorise, does a conversion need shared memory) become linear algebra instead of per-layout special cases.
-import { BlockedLayout, SliceLayout, keptDims, rootLayout, type Layout } from '../ir/layouts.ts';
+import { BlockedLayout, DotOperandLayout, NvidiaMmaLayout, NvmmaSharedLayout, SharedLayout, SliceLayout, isBlockedRooted, keptDims, rootLayout, type Layout, type SharedEncoding } from '../ir/layouts.ts';
 
 /** A named dimension and its size (a power of two). */
 export interface Dim {
@@ -764,4 +764,39 @@ export function classifyConversion(src: LinearLayout, dst: LinearLayout): Layout
   if (withinLanes.quotient(REGISTER)) return { kind: 'none', map: withinLanes };
   const sourceRegisters = Array.from({ length: withinLanes.inDimSize(REGISTER) }, (_, r) => withinLanes.apply({ [REGISTER]: r })[REGISTER]!);
   return { kind: 'registers', map: withinLanes, sourceRegisters };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// kt's layout attributes as linear layouts.
+
+/**
+ * The linear layout of a register layout for a tile of `shape`. A slice of a tensor-core layout is its parent
+ * over a tile one element wide along the sliced dimension (where everything along it collapses: lanes there
+ * hold copies), with that dimension then dropped, as Triton's slice encoding is built.
+ */
+export function linearLayoutOf(layout: Layout, shape: readonly number[]): LinearLayout {
+  if (layout instanceof BlockedLayout) return blockedToLinear(layout, shape);
+  if (layout instanceof SliceLayout) {
+    if (isBlockedRooted(layout)) return sliceToLinear(layout, shape);
+    const parentShape = [...shape];
+    parentShape.splice(layout.dim, 0, 1);
+    const parent = linearLayoutOf(layout.parent, parentShape);
+    const kept = parent.outDimNames.filter((_, i) => i !== layout.dim);
+    const dropped = parent.sublayout(parent.inDimNames, kept);
+    const bases = dropped.bases;
+    // Registers that only repeated the sliced dimension now hold copies: drop them, as fitToTile does.
+    return new LinearLayout({ [REGISTER]: (bases[REGISTER] ?? []).filter((b) => !isZeroVector(b)), [LANE]: bases[LANE] ?? [], [WARP]: bases[WARP] ?? [] }, tileOutDims(shape));
+  }
+  if (layout instanceof NvidiaMmaLayout) {
+    return layout.versionMajor === 3 ? mmaV3ToLinear(layout.instrShape[1]!, layout.warpsPerCTA, shape) : mmaV2ToLinear(layout.warpsPerCTA, shape);
+  }
+  if (layout instanceof DotOperandLayout) return dotOperandToLinear(layout.parent.warpsPerCTA, layout.opIdx, layout.kWidth, shape);
+  throw new Error(`${layout.text} is not a register layout`);
+}
+
+/** The linear layout (offset -> coordinates) of a shared-memory tile of `shape`. */
+export function sharedLinearLayoutOf(layout: SharedEncoding, shape: readonly number[], elementBits: number): LinearLayout {
+  if (layout instanceof SharedLayout) return swizzledSharedToLinear(layout.vec, layout.perPhase, layout.maxPhase, layout.order, shape);
+  if (layout instanceof NvmmaSharedLayout) return nvmmaSharedToLinear(layout.swizzlingByteWidth, elementBits, layout.transposed, shape);
+  throw new Error(`${layout.text} is not a shared layout`);
 }

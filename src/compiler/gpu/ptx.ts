@@ -1,12 +1,14 @@
 // The PTX printer: renders the per-thread IR as PTX text. Mostly a table from op to instruction; structured
 // control flow becomes labels and predicated branches here. Registers are virtual (ptxas allocates them):
 // .pred for i1, .b32 for i8/i16/i32 (narrow integers kept sign-extended), .b64 for i64 and pointers,
-// .b16 for f16/bf16, .f32 and .f64 for floats.
+// .b16 for f16/bf16 and fp8 (the byte in the low half), .f32 and .f64 for floats. fp8 conversions, constants and
+// bitcasts, and fp8 vectors of more than 4, are printed by ptx-fp8.ts.
 import { DenseAttr, FloatAttr, IntegerAttr } from '../ir/attributes.ts';
 import type { Block, Operation, Value } from '../ir/core.ts';
 import { pointeeBytes } from '../ir/elementwise.ts';
 import { FloatType, IntType, PointerType, type ScalarType, type Type } from '../ir/types.ts';
 import { bf16ToBits, f16ToBits } from '../../numerics.ts';
+import { fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
 
 export interface PtxOptions {
   /** sm_XY: the target architecture (default sm_90). */
@@ -39,7 +41,7 @@ const fty = (t: Type): string => (t as FloatType).text;
 /** Memory type suffix for an element: .f32, .b32, .s8, .b16 ... */
 function memType(t: ScalarType, forLoad: boolean): string {
   if (t instanceof PointerType) return 'b64';
-  if (t instanceof FloatType) return t.width === 16 ? 'b16' : t.text;
+  if (t instanceof FloatType) return t.width === 16 ? 'b16' : t.width === 8 ? 'b8' : t.text;
   const w = (t as IntType).width;
   if (w === 8) return forLoad ? 's8' : 'b8';
   if (w === 16) return forLoad ? 's16' : 'b16';
@@ -81,11 +83,39 @@ class PtxPrinter {
   private usesAssert = false;
   private localBytes = 0;
 
+  /** How many operands name each value (for wgmma, which updates its accumulator registers in place). */
+  private readonly uses = new Map<Value, number>();
+
   constructor(
     private readonly fn: Operation,
     /** The architecture number: 90 for sm_90. Before 90, PTX has no bf16 add/sub/mul/setp, nor bf16 conversions to integers, f64 or f16. */
     readonly sm: number,
-  ) {}
+  ) {
+    fn.walk((op) => {
+      for (const v of op.operands) this.uses.set(v, (this.uses.get(v) ?? 0) + 1);
+    });
+  }
+
+  /**
+   * Registers for an instruction that overwrites its operands in place (wgmma's accumulator): an operand's own
+   * register where nothing else reads the value and no other operand shares the register, else a fresh copy.
+   * Copying a register a wgmma still writes would make ptxas wait for it, so the in-place case is the one that
+   * must hold in loops (it does: the accumulator flows from wgmma to wgmma).
+   */
+  inPlace(operands: readonly Value[]): string[] {
+    const seen = new Set<string>();
+    return operands.map((v) => {
+      const reg = this.reg(v);
+      if (this.uses.get(v) === 1 && !seen.has(reg) && v.definingOp?.name !== 'arith.constant') {
+        seen.add(reg);
+        return reg;
+      }
+      const copy = this.fresh(v.type);
+      this.move(copy, v);
+      seen.add(copy);
+      return copy;
+    });
+  }
 
   /** Whether bf16 values must go through f32 (or fma) for `op`: before sm_90. */
   bf16ViaF32(...types: Type[]): boolean {
@@ -184,6 +214,7 @@ class PtxPrinter {
   }
 
   private op(op: Operation): void {
+    if (printFp8Op(this, op)) return;
     const handler = handlers[op.name];
     if (handler) return handler(this, op);
     throw new Error(`the PTX printer has no rule for ${op.name}`);
@@ -233,17 +264,24 @@ class PtxPrinter {
     this.line(c === 'p' ? `and.pred ${dst}, ${this.r(src)}, ${this.r(src)};` : `mov.${regDecl[c].slice(1)} ${dst}, ${this.r(src)};`);
   }
 
-  /** Copies values into registers as one parallel assignment (through temporaries). */
+  /**
+   * Copies values into registers as one parallel assignment. A register moved onto itself is no move (loop
+   * accumulators that wgmma updates in place are never copied); sources that are also destinations go through
+   * temporaries first.
+   */
   parallelMove(dsts: readonly string[], srcs: readonly Value[]): void {
-    const temps = srcs.map((s) => {
+    const pairs = dsts.map((d, i) => ({ d, s: srcs[i]! })).filter(({ d, s }) => this.reg(s) !== d);
+    const written = new Set(pairs.map((p) => p.d));
+    const staged = pairs.map(({ d, s }) => {
+      if (!written.has(this.reg(s))) return { d, from: this.reg(s), s };
       const t = this.fresh(s.type);
       this.move(t, s);
-      return t;
+      return { d, from: t, s };
     });
-    dsts.forEach((d, i) => {
-      const c = regClass(srcs[i]!.type);
-      this.line(c === 'p' ? `and.pred ${d}, ${temps[i]}, ${temps[i]};` : `mov.${regDecl[c].slice(1)} ${d}, ${temps[i]};`);
-    });
+    for (const { d, from, s } of staged) {
+      const c = regClass(s.type);
+      this.line(c === 'p' ? `and.pred ${d}, ${from}, ${from};` : `mov.${regDecl[c].slice(1)} ${d}, ${from};`);
+    }
   }
 
   newLabel(): string {
@@ -290,7 +328,8 @@ const archNumber = (target: string): number => Number(target.replace(/^sm_(\d+).
 /** The oldest PTX ISA version that supports the target (each architecture arrived with a newer ISA). */
 function ptxVersion(target: string): string {
   const sm = archNumber(target);
-  return sm >= 120 ? '8.7' : sm >= 100 ? '8.6' : sm >= 80 ? '8.0' : '7.0';
+  // sm_89's fp8 conversions (cvt ...e4m3x2, see ptx-fp8.ts) arrived in PTX ISA 8.1 (sm_90's in 7.8).
+  return sm >= 120 ? '8.7' : sm >= 100 ? '8.6' : sm === 89 ? '8.1' : sm >= 80 ? '8.0' : '7.0';
 }
 
 type Handler = (p: PtxPrinter, op: Operation) => void;
@@ -634,6 +673,38 @@ const handlers: Record<string, Handler> = {
     p.placeLabel(end);
   },
   'tt.return': (p) => p.emit('ret;'),
+
+  'gpu.wgmma': (p, op) => {
+    const [descA, descB, ...acc] = op.operands as Value[];
+    const regs = p.inPlace(acc);
+    op.results.forEach((r, i) => p.alias(r, regs[i]!));
+    const { m, n, k, aType, bType, transA, transB } = op.attrs as { m: number; n: number; k: number; aType: string; bType: string; transA: boolean; transB: boolean };
+    const accType = (acc[0]!.type as ScalarType).text === 'f32' ? 'f32' : (acc[0]!.type as ScalarType).text === 'f16' ? 'f16' : 's32';
+    const scaleD = p.tmp(new IntType(1));
+    p.emit(`setp.ne.b32 ${scaleD}, 1, 0;`);
+    // 16-bit operands take scale and transpose immediates; the others (tf32, fp8, integers) are K-major only.
+    const sixteen = aType === 'f16' || aType === 'bf16';
+    const tail = sixteen ? `, 1, 1, ${transA ? 1 : 0}, ${transB ? 1 : 0}` : accType === 's32' ? '' : ', 1, 1';
+    p.emit(`wgmma.mma_async.sync.aligned.m${m}n${n}k${k}.${accType}.${aType}.${bType} {${regs.join(', ')}}, ${p.r(descA!)}, ${p.r(descB!)}, ${scaleD}${tail};`);
+  },
+  'gpu.wgmma_fence': (p) => p.emit('wgmma.fence.sync.aligned;'),
+  'gpu.wgmma_commit': (p) => p.emit('wgmma.commit_group.sync.aligned;'),
+  'gpu.wgmma_wait': (p, op) => {
+    p.emit(`wgmma.wait_group.sync.aligned ${op.attrs['pendings'] as number};`);
+    op.results.forEach((r, i) => p.alias(r, p.r(op.operands[i]!)));
+  },
+  'gpu.fence_proxy_async': (p) => p.emit('fence.proxy.async.shared::cta;'),
+  'gpu.cp_async': (p, op) => {
+    const [dst, src, pred] = op.operands as [Value, Value, Value];
+    const bytes = op.attrs['bytes'] as number;
+    // The source size: all bytes where the predicate holds, none (zero fill) where it does not.
+    const size = p.tmp(new IntType(32));
+    p.emit(`selp.b32 ${size}, ${bytes}, 0, ${p.r(pred)};`);
+    // .cg (bypassing L1) copies only 16 bytes; smaller copies go through L1 (.ca).
+    p.emit(`cp.async.${bytes === 16 ? 'cg' : 'ca'}.shared.global [${p.r(dst)}], [${p.r(src)}], ${bytes}, ${size};`);
+  },
+  'gpu.cp_async_commit': (p) => p.emit('cp.async.commit_group;'),
+  'gpu.cp_async_wait': (p, op) => p.emit(`cp.async.wait_group ${op.attrs['pending'] as number};`),
 };
 
 function zero(p: PtxPrinter, v: Value): void {
@@ -665,6 +736,7 @@ function semantics(op: Operation): string {
  */
 function vectorAccess(p: PtxPrinter, vals: readonly Value[], el: ScalarType, load: boolean, text: (regs: string, type: string) => string): void {
   const vec = vals.length;
+  if (isFp8(el) && vec > 4) return fp8PackedAccess(p, vals, load, text);
   const v = (k: number): string => (k > 1 ? `.v${k}` : '');
   if (el instanceof FloatType && el.width === 16 && vec >= 2) {
     const words = Array.from({ length: vec / 2 }, () => p.tmp(new IntType(32)));
@@ -731,8 +803,15 @@ function floatToInt(p: PtxPrinter, op: Operation, signed: boolean): void {
   const r = p.r(op.result);
   const x = p.bf16ViaF32(src) ? p.widenBf16(op.operands[0]!) : p.r(op.operands[0]!);
   const from = p.bf16ViaF32(src) ? 'f32' : fty(src);
-  // cvt.rzi saturates to the destination's range and turns NaN into 0, as the interpreter does.
-  if (dst.width >= 32) return p.emit(`cvt.rzi.${signed ? 's' : 'u'}${dst.width}.${from} ${r}, ${x};`);
+  // cvt.rzi saturates to the destination's range and turns NaN into 0, as the interpreter does, for 32 bits; to
+  // 64 bits it turns NaN into 2^63 (seen on an H200), so NaN is zeroed explicitly there.
+  if (dst.width === 32) return p.emit(`cvt.rzi.${signed ? 's' : 'u'}32.${from} ${r}, ${x};`);
+  if (dst.width === 64) {
+    const nan = p.tmp(new IntType(1));
+    p.emit(`cvt.rzi.${signed ? 's' : 'u'}64.${from} ${r}, ${x};`);
+    p.emit(`setp.nan.${from} ${nan}, ${x}, ${x};`);
+    return p.emit(`@${nan} mov.b64 ${r}, 0;`);
+  }
   // Narrow integers live in 32-bit registers: convert to 32 bits, then saturate to the narrow range.
   p.emit(`cvt.rzi.${signed ? 's32' : 'u32'}.${from} ${r}, ${x};`);
   if (signed) {

@@ -3,7 +3,8 @@
 // lane_d) * sizePerThread_d holds, for each repetition of the program-wide tile, the elements t + e for e below
 // sizePerThread_d; a tile smaller than the program-wide tile wraps (coordinates modulo its extent), so
 // several threads hold the same element and only the one that did not wrap "owns" it.
-import { BlockedLayout, keptDims, rootLayout, type Layout } from '../ir/layouts.ts';
+import { BlockedLayout, isBlockedRooted, keptDims, rootLayout, type Layout } from '../ir/layouts.ts';
+import { LANE, REGISTER, WARP, linearLayoutOf, type LinearLayout } from './linear-layout.ts';
 import { WARP_SIZE } from './layout-choice.ts';
 
 const log2 = (n: number): number => Math.round(Math.log2(n));
@@ -141,4 +142,79 @@ export class TileMap {
   get numThreads(): number {
     return WARP_SIZE * this.root.numWarps;
   }
+}
+
+/**
+ * Which element each register of each thread holds, for any register layout (tensor-core accumulators and
+ * operands, slices of them), read off the layout's linear map: coordinates are the XOR of the bases of the set
+ * bits of (register, lane, warp). Blocked layouts keep TileMap, whose structure the reductions, scans and the
+ * FMA dot use; the ops that work on any layout use what both maps share.
+ */
+export class LinearTileMap {
+  readonly linear: LinearLayout;
+  readonly numRegs: number;
+  /** Lane (and warp) bits whose bases are zero: the threads differing only there hold copies of each other's elements. */
+  readonly freeLaneMask: number;
+  readonly freeWarpMask: number;
+
+  constructor(
+    readonly layout: Layout,
+    readonly shape: readonly number[],
+  ) {
+    this.linear = linearLayoutOf(layout, shape);
+    this.numRegs = this.linear.inDimSize(REGISTER);
+    const free = this.linear.freeVariableMasks();
+    this.freeLaneMask = free[LANE] ?? 0;
+    this.freeWarpMask = free[WARP] ?? 0;
+  }
+
+  coordinates(r: number, lane: number, warp: number): number[] {
+    const out = this.linear.apply({ [REGISTER]: r, [LANE]: lane, [WARP]: warp });
+    return this.shape.map((_, i) => out[`dim${i}`]!);
+  }
+
+  /** The bases of an input dimension (lane or warp), one vector of tile coordinates per bit. */
+  bases(inDim: typeof LANE | typeof WARP): readonly (readonly number[])[] {
+    return this.linear.bases[inDim] ?? [];
+  }
+
+  /** Registers whose elements lie consecutively along the last dimension, in groups of at most `vec`. */
+  vectorGroups(vec: number): number[][] {
+    const last = `dim${this.shape.length - 1}`;
+    const run = Math.max(1, Math.min(vec, this.linear.numConsecutiveInOut(REGISTER, last)));
+    const groups: number[][] = [];
+    for (let r = 0; r < this.numRegs; r += run) groups.push(Array.from({ length: run }, (_, k) => r + k));
+    return groups;
+  }
+
+  /**
+   * The register of `source` holding the element of register r, for a tile that broadcasts or expands `source`
+   * (`project` maps this tile's coordinates to the source's). Every thread must hold in `source` the projections
+   * of its own elements, which holds when both layouts come from one parent: their lane and warp bases agree.
+   */
+  sourceRegister(source: LinearTileMap, r: number, project: (c: readonly number[]) => number[]): number {
+    for (const dim of [LANE, WARP] as const) {
+      const mine = this.bases(dim).map((b) => project(b).join());
+      const theirs = source.bases(dim).map((b) => b.join());
+      if (mine.join('|') !== theirs.join('|')) throw new Error(`lowering: ${this.layout.text} does not broadcast ${source.layout.text} within threads`);
+    }
+    const want = project(this.coordinates(r, 0, 0)).join();
+    for (let s = 0; s < source.numRegs; s++) if (source.coordinates(s, 0, 0).join() === want) return s;
+    throw new Error(`lowering: no register of ${source.layout.text} holds element [${want}]`);
+  }
+
+  get numThreads(): number {
+    return WARP_SIZE * this.numWarps;
+  }
+
+  get numWarps(): number {
+    return 2 ** this.linear.inDimSizeLog2(WARP);
+  }
+}
+
+/** A tile's register map: TileMap for blocked layouts (and slices of them), LinearTileMap for the others. */
+export type AnyTileMap = TileMap | LinearTileMap;
+
+export function tileMapOf(layout: Layout, shape: readonly number[]): AnyTileMap {
+  return isBlockedRooted(layout) ? new TileMap(layout, shape) : new LinearTileMap(layout, shape);
 }

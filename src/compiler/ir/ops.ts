@@ -3,7 +3,7 @@
 // so an op's contract is written once, here.
 import { DenseAttr, FloatAttr, IntegerAttr, SymbolRefAttr, TypeAttr, type Attribute } from './attributes.ts';
 import type { Operation, Value } from './core.ts';
-import { SharedLayout } from './layouts.ts';
+import { NvidiaMmaLayout, SharedEncoding } from './layouts.ts';
 import {
   FloatType,
   FunctionType,
@@ -14,6 +14,7 @@ import {
   elementType,
   i1,
   i32,
+  i64,
   isFloatLike,
   isIntLike,
   isPointerLike,
@@ -703,7 +704,7 @@ def({
   operands: [3, Infinity],
   results: [0, Infinity],
   regions: 1,
-  attrs: { 'tt.num_stages?': 'int', 'tt.loop_unroll_factor?': 'int', 'tt.static_range?': 'bool' },
+  attrs: { 'tt.num_stages?': 'int', 'tt.loop_unroll_factor?': 'int', 'tt.static_range?': 'bool', 'tt.pipelined?': 'int' },
   verify: (op) => {
     const [lb, ub, step, ...inits] = op.operands as Value[];
     if (!(lb!.type instanceof IntType) || lb!.type !== ub!.type || lb!.type !== step!.type) return 'bounds and step must be integers of one type';
@@ -778,16 +779,55 @@ def({
 });
 def({
   name: 'ttg.local_alloc',
-  summary: 'Copies a tile into a buffer of shared memory.',
+  summary: 'A buffer of shared memory: a copy of a tile, or (with no operand) an uninitialised one, such as the stages of a pipelined loop (a leading dimension of buffers).',
   traits: ['pure'],
-  operands: 1,
+  operands: [0, 1],
   results: 1,
   attrs: { 'allocation.offset?': 'int' },
   verify: (op) => {
-    const [src, dst] = [op.operands[0]!.type, op.result.type];
-    if (!(src instanceof TensorType && dst instanceof MemDescType)) return 'expects a tensor and gives a memdesc';
-    return src.shape.join() === dst.shape.join() && src.element === dst.element && dst.encoding instanceof SharedLayout ? undefined : 'the memdesc must hold the tile';
+    const dst = op.result.type;
+    if (!(dst instanceof MemDescType) || !(dst.encoding instanceof SharedEncoding)) return 'gives a memdesc in a shared layout';
+    if (op.operands.length === 0) return undefined;
+    const src = op.operands[0]!.type;
+    if (!(src instanceof TensorType)) return 'copies a tensor';
+    return src.shape.join() === dst.shape.join() && src.element === dst.element ? undefined : 'the memdesc must hold the tile';
   },
+});
+def({
+  name: 'ttg.memdesc_index',
+  summary: 'Buffer `index` of a memdesc whose leading dimension counts buffers (a stage of a pipelined loop).',
+  traits: ['pure'],
+  operands: 2,
+  results: 1,
+  verify: (op) => {
+    const [src, index] = [op.operands[0]!.type, op.operands[1]!.type];
+    const dst = op.result.type;
+    if (!(src instanceof MemDescType && dst instanceof MemDescType) || index !== i32) return 'expects a memdesc and an i32 index, and gives a memdesc';
+    return src.shape.slice(1).join() === dst.shape.join() && src.element === dst.element && src.encoding === dst.encoding ? undefined : 'the result is one buffer of the source';
+  },
+});
+def({
+  name: 'ttg.async_copy_global_to_local',
+  summary: 'Starts copying the elements a tile of pointers points to into a shared buffer (cp.async), zero where the mask is false; the copy lands at the ttg.async_wait that covers its group.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: [2, 3],
+  results: 0,
+  verify: (op) => {
+    const [ptrs, dst, mask] = op.operands.map((v) => v.type);
+    if (!(ptrs instanceof TensorType && ptrs.element instanceof PointerType && dst instanceof MemDescType)) return 'expects a tile of pointers and a memdesc';
+    if (ptrs.shape.join() !== dst.shape.join()) return 'the buffer must have the shape of the pointer tile';
+    if (mask && !(mask instanceof TensorType && mask.element === i1 && mask.shape.join() === ptrs.shape.join())) return 'the mask must be an i1 tile of the same shape';
+    return undefined;
+  },
+});
+def({ name: 'ttg.async_commit_group', summary: 'Closes the group of the async copies started since the last commit (cp.async.commit_group).', traits: ['writesMemory'], operands: 0, results: 0 });
+def({
+  name: 'ttg.async_wait',
+  summary: 'Waits until at most `num` groups of async copies are in flight (cp.async.wait_group): the older ones have landed.',
+  traits: ['writesMemory'],
+  operands: 0,
+  results: 0,
+  attrs: { num: 'int' },
 });
 def({
   name: 'ttg.local_load',
@@ -800,6 +840,34 @@ def({
     if (!(src instanceof MemDescType && dst instanceof TensorType)) return 'expects a memdesc and gives a tensor';
     return src.shape.join() === dst.shape.join() && src.element === dst.element ? undefined : 'shape or element type differs';
   },
+});
+
+// ---- ttng: tensor-core dots on Hopper (GPU IR) ---------------------------------------------------------
+
+def({
+  name: 'ttng.warp_group_dot',
+  summary: 'A dot on the tensor cores with wgmma: A and B in shared memory, the accumulator in registers (an nvidia_mma v3 layout); asynchronous when isAsync (a warp_group_dot_wait makes its result available).',
+  traits: ['readsMemory'],
+  operands: 3,
+  results: 1,
+  attrs: { inputPrecision: inputPrecisions, isAsync: 'bool' },
+  verify: (op) => {
+    const [a, b, c] = op.operands.map((v) => v.type) as [Type, Type, Type];
+    if (!(a instanceof MemDescType && b instanceof MemDescType && c instanceof TensorType)) return 'expects A and B in shared memory and an accumulator tile';
+    if (!(c.encoding instanceof NvidiaMmaLayout) || c.encoding.versionMajor !== 3) return 'the accumulator must be in an nvidia_mma layout of version 3';
+    if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0]) return `inner dimensions differ: ${a.text} and ${b.text}`;
+    if (c.shape[0] !== a.shape[0] || c.shape[1] !== b.shape[1]) return `accumulator must be ${a.shape[0]}x${b.shape[1]}`;
+    return op.result.type === c ? undefined : 'result must have the accumulator type';
+  },
+});
+def({
+  name: 'ttng.warp_group_dot_wait',
+  summary: 'Waits until at most `pendings` groups of asynchronous warp_group_dots are in flight; gives their accumulators.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: [1, 8],
+  results: [1, 8],
+  attrs: { pendings: 'int' },
+  verify: (op) => (op.operands.length === op.results.length && op.operands.every((v, i) => v.type === op.results[i]!.type) ? undefined : 'results must match operands'),
 });
 
 // ---- gpu: per-thread operations (the low-level IR that becomes PTX) ---------------------------------------
@@ -926,6 +994,55 @@ def({
   results: 0,
   attrs: { message: 'string', file: 'string', line: 'int', function: 'string' },
   verify: (op) => (op.operands[0]!.type === i1 ? undefined : 'the condition must be i1'),
+});
+
+export const wgmmaTypes = ['f16', 'bf16', 'tf32', 'e4m3', 'e5m2', 's8', 'u8'] as const;
+def({
+  name: 'gpu.wgmma',
+  summary: 'One wgmma.mma_async of the warpgroup: D (the accumulator registers, updated in place) += A * B, A and B read from shared memory through 64-bit matrix descriptors.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: [3, 130],
+  results: [1, 128],
+  attrs: { m: 'int', n: 'int', k: 'int', aType: wgmmaTypes, bType: wgmmaTypes, transA: 'bool', transB: 'bool' },
+  verify: (op) => {
+    const [da, db] = op.operands;
+    if (da!.type !== i64 || db!.type !== i64) return 'the A and B descriptors must be i64';
+    const acc = op.operands.slice(2);
+    if (acc.length !== op.results.length || acc.some((v, i) => v.type !== op.results[i]!.type)) return 'results must match the accumulator operands';
+    const n = op.attrs['n'] as number;
+    return acc.length === n / 2 ? undefined : `an m64n${n} accumulator is ${n / 2} registers per thread, got ${acc.length}`;
+  },
+});
+def({
+  name: 'gpu.cp_async',
+  summary: 'Starts copying `bytes` (4, 8 or 16) from global memory to shared memory at a byte offset (cp.async), or zeros where the predicate is false.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: 3,
+  results: 0,
+  attrs: { bytes: 'int' },
+  verify: (op) => {
+    const [dst, src, pred] = op.operands.map((v) => v.type);
+    if (dst !== i32 || !(src instanceof PointerType) || pred !== i1) return 'expects (i32 shared offset, pointer, i1 predicate)';
+    return [4, 8, 16].includes(op.attrs['bytes'] as number) ? undefined : 'copies 4, 8 or 16 bytes';
+  },
+});
+def({ name: 'gpu.cp_async_commit', summary: 'Closes the group of this thread\'s cp.async copies (cp.async.commit_group).', traits: ['writesMemory'], operands: 0, results: 0 });
+def({ name: 'gpu.cp_async_wait', summary: 'Waits until at most `pending` of this thread\'s cp.async groups are in flight (cp.async.wait_group).', traits: ['writesMemory'], operands: 0, results: 0, attrs: { pending: 'int' } });
+for (const [name, summary] of [
+  ['gpu.wgmma_fence', 'Orders register accesses before the next wgmma (wgmma.fence): needed before a wgmma whose accumulator registers other instructions wrote.'],
+  ['gpu.wgmma_commit', 'Closes the group of the wgmmas issued since the last commit (wgmma.commit_group).'],
+  ['gpu.fence_proxy_async', 'Makes this thread\'s shared-memory writes visible to the async proxy (the tensor cores) (fence.proxy.async.shared::cta).'],
+] as const) {
+  def({ name, summary, traits: ['writesMemory'], operands: 0, results: 0 });
+}
+def({
+  name: 'gpu.wgmma_wait',
+  summary: 'Waits until at most `pendings` wgmma groups are in flight (wgmma.wait_group); gives the accumulator registers it waited for.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: [0, 1024],
+  results: [0, 1024],
+  attrs: { pendings: 'int' },
+  verify: (op) => (op.operands.length === op.results.length && op.operands.every((v, i) => v.type === op.results[i]!.type) ? undefined : 'results must match operands'),
 });
 
 /** Checks an attribute against its declared kind. */

@@ -1,7 +1,7 @@
 // Reads the printer's textual form back into IR, so that tests and tools can start from IR text.
 import { DenseAttr, FloatAttr, IntegerAttr, SymbolRefAttr, TypeAttr, type Attribute, type Attributes } from './attributes.ts';
 import { Block, Operation, Region, Value, unknownLoc, type Location } from './core.ts';
-import { Layout, SharedLayout, blockedLayout, sharedLayout, sliceLayout } from './layouts.ts';
+import { Layout, NvidiaMmaLayout, SharedEncoding, blockedLayout, dotOperandLayout, nvidiaMmaLayout, nvmmaSharedLayout, sharedLayout, sliceLayout } from './layouts.ts';
 import {
   FloatType,
   IntType,
@@ -180,6 +180,25 @@ class Parser {
         }
         case 'shared':
           return sharedLayout(int('vec'), int('perPhase'), int('maxPhase'), ints('order'));
+        case 'nvidia_mma': {
+          const version = int('versionMajor');
+          if (version !== 2 && version !== 3) this.fail(`nvidia_mma versionMajor must be 2 (mma.sync) or 3 (wgmma), got ${version}`);
+          return nvidiaMmaLayout(version, ints('warpsPerCTA'), ints('instrShape'));
+        }
+        case 'dot_op': {
+          const parent = a['parent'];
+          if (!(parent instanceof NvidiaMmaLayout)) this.fail('a dot_op layout needs parent = <an nvidia_mma layout>');
+          const opIdx = int('opIdx');
+          if (opIdx !== 0 && opIdx !== 1) this.fail(`dot_op opIdx must be 0 (A) or 1 (B), got ${opIdx}`);
+          return dotOperandLayout(opIdx, parent, int('kWidth'));
+        }
+        case 'nvmma_shared': {
+          const swizzle = int('swizzlingByteWidth');
+          if (![0, 32, 64, 128].includes(swizzle)) this.fail(`nvmma_shared swizzlingByteWidth must be 0, 32, 64 or 128, got ${swizzle}`);
+          const transposed = a['transposed'];
+          if (typeof transposed !== 'boolean') this.fail('nvmma_shared needs transposed = true or false');
+          return nvmmaSharedLayout(swizzle as 0 | 32 | 64 | 128, int('elementBitWidth'), transposed);
+        }
         default:
           return this.fail(`unknown layout #ttg.${kind}`);
       }
@@ -214,7 +233,7 @@ class Parser {
       if (!isScalarType(el)) this.fail(`shared memory cannot hold ${el.text}`);
       this.expect(',');
       const encoding = this.layout();
-      if (!(encoding instanceof SharedLayout)) this.fail('a memdesc needs a #ttg.shared layout');
+      if (!(encoding instanceof SharedEncoding)) this.fail('a memdesc needs a shared layout (#ttg.shared or #ttg.nvmma_shared)');
       this.expect('>');
       return memDescType(shape, el, encoding);
     }

@@ -7,7 +7,7 @@
 // arguments as '^bb0(%x: f32, %y: f32):'. Functions and modules have a header form of their own.
 import { TypeAttr, formatAttribute, type Attribute } from './attributes.ts';
 import type { Block, Location, Operation, Region, Value } from './core.ts';
-import { BlockedLayout, Layout, SharedLayout, SliceLayout } from './layouts.ts';
+import { BlockedLayout, DotOperandLayout, Layout, NvidiaMmaLayout, SharedEncoding, SliceLayout } from './layouts.ts';
 import { FunctionType, MemDescType, TensorType, type Type } from './types.ts';
 
 export interface PrintOptions {
@@ -64,7 +64,8 @@ function layoutAliases(root: Operation): Map<Layout, string> {
   const add = (l: Layout): void => {
     if (aliases.has(l)) return;
     if (l instanceof SliceLayout) add(l.parent);
-    const base = l instanceof BlockedLayout ? 'blocked' : l instanceof SliceLayout ? 'slice' : l instanceof SharedLayout ? 'shared' : 'layout';
+    if (l instanceof DotOperandLayout) add(l.parent);
+    const base = l instanceof BlockedLayout ? 'blocked' : l instanceof SliceLayout ? 'slice' : l instanceof SharedEncoding ? 'shared' : l instanceof NvidiaMmaLayout ? 'mma' : l instanceof DotOperandLayout ? 'dot_op' : 'layout';
     const n = counts.get(base) ?? 0;
     counts.set(base, n + 1);
     aliases.set(l, `#${base}${n ? n : ''}`);
@@ -97,7 +98,9 @@ class Printer {
   }
 
   private layoutBody(l: Layout): string {
-    return l instanceof SliceLayout ? `#ttg.slice<{dim = ${l.dim}, parent = ${this.layout(l.parent)}}>` : l.text;
+    if (l instanceof SliceLayout) return `#ttg.slice<{dim = ${l.dim}, parent = ${this.layout(l.parent)}}>`;
+    if (l instanceof DotOperandLayout) return `#ttg.dot_op<{opIdx = ${l.opIdx}, parent = ${this.layout(l.parent)}, kWidth = ${l.kWidth}}>`;
+    return l.text;
   }
 
   private layout(l: Layout): string {

@@ -1,7 +1,7 @@
 // IR types, MLIR-style. Integers are signless (as in MLIR's arith dialect and Triton's TTIR): signedness
 // lives in the ops (divsi/divui, cmpi slt/ult, extsi/extui), and the frontend's dtypes carry it.
 // Types are interned, so two types are equal exactly when they are the same object.
-import type { Layout, SharedLayout } from './layouts.ts';
+import type { Layout, SharedEncoding } from './layouts.ts';
 
 export abstract class Type {
   /** The type's textual form, which is also its identity. */
@@ -65,7 +65,7 @@ export class MemDescType extends Type {
   constructor(
     readonly shape: readonly number[],
     readonly element: ScalarType,
-    readonly encoding: SharedLayout,
+    readonly encoding: SharedEncoding,
   ) {
     super();
     this.text = `!ttg.memdesc<${shape.map((d) => `${d}x`).join('')}${element.text}, ${encoding.text}>`;
@@ -98,7 +98,7 @@ export const floatType = (kind: FloatKind): FloatType => intern(new FloatType(ki
 export const pointerType = (pointee: Type, addressSpace = 1): PointerType => intern(new PointerType(pointee, addressSpace));
 export const tensorType = (shape: readonly number[], element: ScalarType, encoding?: Layout): TensorType =>
   intern(new TensorType([...shape], element, encoding));
-export const memDescType = (shape: readonly number[], element: ScalarType, encoding: SharedLayout): MemDescType =>
+export const memDescType = (shape: readonly number[], element: ScalarType, encoding: SharedEncoding): MemDescType =>
   intern(new MemDescType([...shape], element, encoding));
 export const functionType = (inputs: readonly Type[], results: readonly Type[]): FunctionType =>
   intern(new FunctionType(inputs, results));

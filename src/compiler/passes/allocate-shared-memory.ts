@@ -3,14 +3,25 @@
 // the last use of its memdesc (to the end of a loop that uses it, if it was made before the loop). Buffers
 // whose lifetimes do not overlap share space.
 import type { Operation } from '../ir/core.ts';
+import { NvmmaSharedLayout } from '../ir/layouts.ts';
+import { MemDescType } from '../ir/types.ts';
 import { allocBytes, scratchBytes } from '../gpu/shared-memory.ts';
 import type { Pass } from './pass-manager.ts';
 
-const ALIGN = 16;
+/**
+ * Alignment of a buffer: 16 bytes (vector accesses), or for the swizzled layouts the tensor cores read, the
+ * period of the swizzle (8 rows of the swizzle width), since the hardware swizzles absolute addresses.
+ */
+function alignmentOf(op: Operation): number {
+  const t = op.name === 'ttg.local_alloc' ? op.result.type : undefined;
+  if (t instanceof MemDescType && t.encoding instanceof NvmmaSharedLayout) return Math.max(16, 8 * t.encoding.swizzlingByteWidth);
+  return 16;
+}
 
 interface Interval {
   readonly op: Operation;
   readonly bytes: number;
+  readonly align: number;
   readonly start: number;
   end: number;
   offset?: number;
@@ -32,10 +43,10 @@ function allocateFunction(fn: Operation): number {
   fn.walk((op) => {
     const i = index.get(op);
     if (i === undefined) return;
-    if (op.name === 'ttg.local_alloc') intervals.push({ op, bytes: allocBytes(op), start: i, end: i });
+    if (op.name === 'ttg.local_alloc') intervals.push({ op, bytes: allocBytes(op), align: alignmentOf(op), start: i, end: i });
     else {
       const bytes = scratchBytes(op);
-      if (bytes > 0) intervals.push({ op, bytes, start: i, end: i });
+      if (bytes > 0) intervals.push({ op, bytes, align: 16, start: i, end: i });
     }
   });
   // A buffer lives until its last use, and through every loop that uses it but began after it was made.
@@ -56,7 +67,7 @@ function allocateFunction(fn: Operation): number {
     let offset = 0;
     for (const p of overlapping) {
       if (offset + iv.bytes <= p.offset!) break;
-      offset = Math.max(offset, Math.ceil((p.offset! + p.bytes) / ALIGN) * ALIGN);
+      offset = Math.max(offset, Math.ceil((p.offset! + p.bytes) / iv.align) * iv.align);
     }
     iv.offset = offset;
     placed.push(iv);

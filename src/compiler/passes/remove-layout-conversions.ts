@@ -7,7 +7,7 @@
 //   - a tile copied into shared memory needs no conversion first;
 //   - a tile a loop carries takes the layout of what the loop accumulates into it.
 import { convertLayout } from '../ir/builder.ts';
-import { Operation, type Value } from '../ir/core.ts';
+import { Operation, type Block, type Value } from '../ir/core.ts';
 import { sliceLayout, type Layout } from '../ir/layouts.ts';
 import { hasTrait } from '../ir/ops.ts';
 import { TensorType, withEncoding } from '../ir/types.ts';
@@ -39,6 +39,23 @@ function rematerializationCost(v: Value, budget = MAX_REMATERIALIZED): number {
     if (cost > budget) return Infinity;
   }
   return cost;
+}
+
+/**
+ * The one layout a loop-carried tile is read in within the body, when every read converts it to that layout
+ * and its only other use computes its next value (pointers a load reads, advanced each iteration): carrying
+ * it in that layout takes the conversion out of the loop.
+ */
+function readLayout(body: Block, arg: Value, next: Operation, from: Layout): Layout | undefined {
+  const users: Operation[] = [];
+  body.parent!.parent!.walk((op) => {
+    if (op.operands.includes(arg)) users.push(op);
+  });
+  const reads = users.filter((op) => op !== next);
+  if (!reads.length || !reads.every((op) => op.name === 'ttg.convert_layout')) return undefined;
+  const wanted = new Set(reads.map((op) => layoutOf(op.result)));
+  const [to] = wanted;
+  return wanted.size === 1 && to !== from ? to : undefined;
 }
 
 class Rewriter {
@@ -117,6 +134,7 @@ class Rewriter {
       else if (hasTrait(def, 'elementwise') && hasTrait(def, 'pure') && def.operands.includes(arg)) {
         const source = def.operands.find((v) => isConvert(v) && layoutOf(v.definingOp.operands[0]!) !== from);
         if (source) to = layoutOf(source.definingOp!.operands[0]!);
+        else to = readLayout(body, arg, def, from);
       }
       if (!to) return;
       const convert = (x: Value, l: Layout): Operation => convertLayout(x, l, loop.loc);

@@ -15,7 +15,7 @@ export function dot(lw: Lowering, op: Operation): void {
   const a = lw.get(op.operands[0]!) as { offset: number; type: MemDescType };
   const bm = lw.get(op.operands[1]!) as { offset: number; type: MemDescType };
   const acc = lw.tile(op.operands[2]!);
-  const map = acc.map;
+  const map = lw.blockedMap(acc.map, 'the FMA dot');
   const accType = (op.result.type as TensorType).element;
   const inEl = a.type.element;
   const K = a.type.shape[1]!;

@@ -3,6 +3,7 @@ import { DenseAttr, type FloatAttr, IntegerAttr } from '../../ir/attributes.ts';
 import type { Operation, Value } from '../../ir/core.ts';
 import { TensorType, f64, i32, type Type } from '../../ir/types.ts';
 import { expandF64Math, f64MathOps } from '../f64-math.ts';
+import { LinearTileMap, TileMap } from '../tile-map.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
 
 export function constantOp(lw: Lowering, op: Operation): void {
@@ -63,5 +64,11 @@ export function broadcast(lw: Lowering, op: Operation): void {
   const map = lw.mapOf(op.result.type);
   if (src.kind === 'scalar') return lw.setTile(op.result, map, Array(map.numRegs).fill(src.v));
   const s = src as LoweredTile;
-  lw.setTile(op.result, map, Array.from({ length: map.numRegs }, (_, r) => s.regs[map.sourceRegister(s.map, r)]!));
+  if (map instanceof TileMap && s.map instanceof TileMap) return lw.setTile(op.result, map, Array.from({ length: map.numRegs }, (_, r) => s.regs[map.sourceRegister(s.map as TileMap, r)]!));
+  if (!(map instanceof LinearTileMap && s.map instanceof LinearTileMap)) throw new Error(`lowering: ${op.name} from ${s.map.layout.text} to ${map.layout.text}`);
+  const srcShape = s.map.shape;
+  const axis = op.attrs['axis'] as number;
+  const project = op.name === 'tt.expand_dims' ? (c: readonly number[]) => c.filter((_, i) => i !== axis) : (c: readonly number[]) => c.map((x, i) => (srcShape[i] === 1 ? 0 : x));
+  const from = s.map;
+  lw.setTile(op.result, map, Array.from({ length: map.numRegs }, (_, r) => s.regs[map.sourceRegister(from, r, project)]!));
 }

@@ -9,7 +9,9 @@ import { broadcast, constantOp, elementwise, makeRange, programIndex, splat } fr
 import type { Lowering } from './lowering.ts';
 import { atomic, load, store } from './memory.ts';
 import { reduce, scan } from './reduce-scan.ts';
-import { barrier, exchange, localAlloc, localLoad } from './shared.ts';
+import { asyncCommitGroup, asyncCopy, asyncWait } from './async-copy.ts';
+import { barrier, exchange, localAlloc, localLoad, memdescIndex } from './shared.ts';
+import { warpGroupDot, warpGroupDotWait } from './wgmma.ts';
 
 export type Handler = (lw: Lowering, op: Operation) => void;
 
@@ -32,8 +34,14 @@ export const handlers: Readonly<Record<string, Handler>> = {
   'tt.split': exchange,
   'ttg.local_alloc': localAlloc,
   'ttg.local_load': localLoad,
+  'ttg.memdesc_index': memdescIndex,
+  'ttg.async_copy_global_to_local': asyncCopy,
+  'ttg.async_commit_group': asyncCommitGroup,
+  'ttg.async_wait': asyncWait,
   'gpu.barrier': barrier,
   'tt.dot': dot,
+  'ttng.warp_group_dot': warpGroupDot,
+  'ttng.warp_group_dot_wait': warpGroupDotWait,
   'tt.reduce': reduce,
   'tt.scan': scan,
   'tt.print': print,

@@ -9,16 +9,24 @@
 import { TypeAttr, type Attributes } from '../../ir/attributes.ts';
 import { Builder } from '../../ir/builder.ts';
 import { Block, Operation, Region, type Value } from '../../ir/core.ts';
-import { FloatType, MemDescType, TensorType, functionType, i1, i32, i8, type ScalarType, type Type } from '../../ir/types.ts';
+import { FloatType, MemDescType, TensorType, bitWidth, functionType, i1, i32, i8, type ScalarType, type Type } from '../../ir/types.ts';
 import { AxisAnalysis } from '../axis-info.ts';
 import { WARP_SIZE } from '../layout-choice.ts';
-import { TileMap } from '../tile-map.ts';
+import { SharedLayout } from '../../ir/layouts.ts';
+import { LANE, OFFSET, REGISTER, WARP, linearLayoutOf, sharedLinearLayoutOf } from '../linear-layout.ts';
+import { LinearTileMap, TileMap, tileMapOf, type AnyTileMap } from '../tile-map.ts';
 import { handlerFor } from './handlers.ts';
 
-export type Lowered = { readonly kind: 'scalar'; readonly v: Value } | { readonly kind: 'tile'; readonly map: TileMap; readonly regs: readonly Value[] } | { readonly kind: 'smem'; readonly offset: number; readonly type: MemDescType };
+/**
+ * A buffer of shared memory: its allocation's byte offset, and for a slot of a multi-buffered allocation chosen
+ * at run time (a pipeline stage), the slot's byte offset from it.
+ */
+export type LoweredSmem = { readonly kind: 'smem'; readonly offset: number; readonly type: MemDescType; readonly dynamic?: Value };
+
+export type Lowered = { readonly kind: 'scalar'; readonly v: Value } | { readonly kind: 'tile'; readonly map: AnyTileMap; readonly regs: readonly Value[] } | LoweredSmem;
 
 /** A tile lowered to the registers one thread holds. */
-export type LoweredTile = { readonly map: TileMap; readonly regs: readonly Value[] };
+export type LoweredTile = { readonly map: AnyTileMap; readonly regs: readonly Value[] };
 
 export class Lowering {
   readonly b: Builder;
@@ -130,16 +138,22 @@ export class Lowering {
     return l.v;
   }
 
-  tile(v: Value): { map: TileMap; regs: readonly Value[] } {
+  tile(v: Value): LoweredTile {
     const l = this.get(v);
     if (l.kind === 'tile') return l;
     throw new Error('lowering: expected a tile');
   }
 
-  mapOf(t: Type): TileMap {
+  mapOf(t: Type): AnyTileMap {
     const tt = t as TensorType;
     if (!tt.encoding) throw new Error(`lowering: ${t.text} has no layout`);
-    return new TileMap(tt.encoding, tt.shape);
+    return tileMapOf(tt.encoding, tt.shape);
+  }
+
+  /** The map of a tile an op needs in a blocked layout (reductions, scans, the FMA dot): the GPU passes see to that. */
+  blockedMap(map: AnyTileMap, what: string): TileMap {
+    if (map instanceof TileMap) return map;
+    throw new Error(`lowering: ${what} on a tile in ${map.layout.text} is not supported; the GPU passes should have converted it to a blocked layout`);
   }
 
   /** Lane and warp index along root dimension d of a layout, and the thread's offset there, computed once. */
@@ -170,7 +184,8 @@ export class Lowering {
   }
 
   /** The coordinate along tile dimension i of register r. */
-  coord(map: TileMap, r: number, i: number): Value {
+  coord(map: AnyTileMap, r: number, i: number): Value {
+    if (map instanceof LinearTileMap) return this.linearCoord(map, r, i);
     const d = map.dims[i]!;
     const local = map.local(r)[d]!;
     const key = `coord|${map.layout.text}|${map.shape.join('x')}|${d}|${local}`;
@@ -186,8 +201,63 @@ export class Lowering {
     return v;
   }
 
+  /**
+   * A coordinate of a linearly mapped register: the XOR of the bases of the lane and warp bits (computed once
+   * per layout and dimension) and the register's own basis. Where they share no bits (the usual case) the XOR is
+   * an addition, which ptxas folds into addresses.
+   */
+  private linearCoord(map: LinearTileMap, r: number, i: number): Value {
+    const key = `lcoord|${map.layout.text}|${map.shape.join('x')}|${i}|${r}`;
+    const known = this.cache.get(key);
+    if (known) return known;
+    const v = this.at(() => {
+      const [thread, threadBits] = this.threadPart(map, i);
+      const c = map.coordinates(r, 0, 0)[i]!;
+      if (c === 0) return thread;
+      return (c & threadBits) === 0 ? this.add(thread, this.c32(c)) : this.op1('arith.xori', [thread, this.c32(c)], i32);
+    });
+    this.cache.set(key, v);
+    return v;
+  }
+
+  /** The lane and warp part of coordinate i of a linear map, and the bits it can set. */
+  private threadPart(map: LinearTileMap, i: number): [Value, number] {
+    const terms: { source: Value; bit: number; value: number }[] = [];
+    for (const [source, dim] of [[this.lane, LANE], [this.warp, WARP]] as const) {
+      map.bases(dim).forEach((b, bit) => {
+        if (b[i]) terms.push({ source, bit, value: b[i]! });
+      });
+    }
+    const bits = terms.reduce((acc, t) => acc | t.value, 0);
+    return [this.gf2Sum(terms), bits];
+  }
+
+  /**
+   * XOR over terms "bit `bit` of `source` contributes `value`": runs of consecutive source bits landing on
+   * consecutive powers of two are one shift and mask each.
+   */
+  gf2Sum(terms: readonly { source: Value; bit: number; value: number }[]): Value {
+    const single: { source: Value; bit: number; out: number }[] = [];
+    for (const t of terms) for (let o = 0; o < 31; o++) if ((t.value >> o) & 1) single.push({ source: t.source, bit: t.bit, out: o });
+    single.sort((a, b) => (a.source.id - b.source.id) || (a.out - a.bit) - (b.out - b.bit) || a.bit - b.bit);
+    const runs: { source: Value; bit: number; out: number; len: number }[] = [];
+    for (const t of single) {
+      const last = runs[runs.length - 1];
+      if (last && last.source === t.source && t.bit === last.bit + last.len && t.out === last.out + last.len) last.len++;
+      else runs.push({ ...t, len: 1 });
+    }
+    let acc: Value | undefined;
+    for (const run of runs) {
+      const field = this.and(this.shr(run.source, run.bit), (1 << run.len) - 1);
+      const placed = run.out === 0 ? field : this.op1('arith.shli', [field, this.c32(run.out)], i32);
+      acc = acc ? this.op1('arith.xori', [acc, placed], i32) : placed;
+    }
+    return acc ?? this.c32(0);
+  }
+
   /** Whether this thread owns register r's element (true for one thread among those holding it), or undefined if every thread does. */
-  owner(map: TileMap, r: number): Value | undefined {
+  owner(map: AnyTileMap, r: number): Value | undefined {
+    if (map instanceof LinearTileMap) return this.linearOwner(map);
     const conds: Value[] = [];
     const local = map.local(r);
     const kept = new Set(map.dims);
@@ -212,6 +282,22 @@ export class Lowering {
     return conds.reduce<Value | undefined>((acc, c) => (acc ? this.op1('arith.andi', [acc, c], i1) : c), undefined);
   }
 
+  /** Of the threads holding copies of an element (their lanes or warps differ only in free bits), the one with those bits zero owns it. */
+  private linearOwner(map: LinearTileMap): Value | undefined {
+    const key = `lowner|${map.freeLaneMask}|${map.freeWarpMask}`;
+    const known = this.cache.get(key);
+    if (known) return known;
+    const conds: Value[] = [];
+    const none = (x: Value, mask: number): Value => this.op1('arith.cmpi', [this.and(x, mask), this.c32(0)], i1, { predicate: 'eq' });
+    const v = this.at(() => {
+      if (map.freeLaneMask) conds.push(none(this.lane, map.freeLaneMask));
+      if (map.freeWarpMask) conds.push(none(this.warp, map.freeWarpMask));
+      return conds.reduce<Value | undefined>((acc, c) => (acc ? this.op1('arith.andi', [acc, c], i1) : c), undefined);
+    });
+    if (v) this.cache.set(key, v);
+    return v;
+  }
+
   andPred(a: Value | undefined, b: Value | undefined): Value | undefined {
     if (!a) return b;
     if (!b) return a;
@@ -227,7 +313,7 @@ export class Lowering {
     }
   }
 
-  setTile(v: Value, map: TileMap, regs: Value[]): void {
+  setTile(v: Value, map: AnyTileMap, regs: Value[]): void {
     this.values.set(v, { kind: 'tile', map, regs });
   }
 
@@ -241,7 +327,7 @@ export class Lowering {
   // ---- shared memory -------------------------------------------------------------------------------------
 
   /** Row-major linear index of register r's element within a tile of `shape`. */
-  linearIndex(map: TileMap, r: number, shape: readonly number[], coords?: (i: number) => Value): Value {
+  linearIndex(map: AnyTileMap, r: number, shape: readonly number[], coords?: (i: number) => Value): Value {
     let acc: Value | undefined;
     let stride = 1;
     for (let i = shape.length - 1; i >= 0; i--) {
@@ -285,8 +371,52 @@ export class Lowering {
     this.b.create('scf.if', [pred], [], {}, [new Region([then]), new Region([els])]);
   }
 
+  /**
+   * Where register r of a tile in `map` goes in a shared buffer of type `mt` (whose encoding is not the plain
+   * row-major SharedLayout): the composition of the register layout with the inverse of the buffer's layout
+   * sends (register, lane, warp) to an element offset, linearly, so the offset is a per-thread part (computed
+   * once) XOR a per-register constant; where they share no bits that XOR is an addition ptxas folds into the
+   * address. Also returns how many consecutive registers land on consecutive offsets (a vector access).
+   */
+  sharedPlacement(mt: MemDescType, map: AnyTileMap): { offset: (r: number) => Value; run: number } {
+    const toOffset = sharedLinearLayoutOf(mt.encoding, mt.shape, bitWidth(mt.element)).invert();
+    const placed = linearLayoutOf(map.layout, map.shape).compose(toOffset);
+    const key = `splace|${mt.text}|${map.layout.text}|${map.shape.join('x')}`;
+    let thread = this.cache.get(key);
+    const terms = ([LANE, WARP] as const).flatMap((dim) => (placed.bases[dim] ?? []).map((b, bit) => ({ source: dim === LANE ? this.lane : this.warp, bit, value: b[0]! })));
+    const threadBits = terms.reduce((acc, t) => acc | t.value, 0);
+    if (!thread) {
+      thread = this.at(() => this.gf2Sum(terms));
+      this.cache.set(key, thread);
+    }
+    const t = thread;
+    // A vector access needs its run of registers consecutive and the thread part aligned to the run.
+    let run = placed.numConsecutiveInOut(REGISTER, OFFSET);
+    while (run > 1 && (threadBits & (run - 1)) !== 0) run /= 2;
+    const offset = (r: number): Value => {
+      const c = placed.apply({ [REGISTER]: r })[OFFSET]!;
+      if (c === 0) return t;
+      return (c & threadBits) === 0 ? this.add(t, this.c32(c)) : this.op1('arith.xori', [t, this.c32(c)], i32);
+    };
+    return { offset, run };
+  }
+
+  /** The shared buffer a memdesc value is. */
+  smem(v: Value): LoweredSmem {
+    const l = this.get(v);
+    if (l.kind !== 'smem') throw new Error('lowering: expected a shared-memory buffer');
+    return l;
+  }
+
+  /** The byte address of element offset `index` of a buffer (its allocation, slot and element). */
+  bufferAddress(buffer: LoweredSmem, index: Value, bytes: number): Value {
+    const at = this.smemAddress(buffer.offset, index, bytes);
+    return buffer.dynamic ? this.add(at, buffer.dynamic) : at;
+  }
+
   /** The element index of coordinates in a shared buffer laid out along its order (fastest first). */
   sharedIndex(mt: MemDescType, coord: (i: number) => Value): Value {
+    if (!(mt.encoding instanceof SharedLayout)) throw new Error(`lowering: ${mt.encoding.text} buffers are addressed through sharedPlacement`);
     let acc: Value | undefined;
     let stride = 1;
     for (const d of mt.encoding.order) {

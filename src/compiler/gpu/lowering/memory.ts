@@ -4,20 +4,18 @@ import type { Attributes } from '../../ir/attributes.ts';
 import type { Operation, Value } from '../../ir/core.ts';
 import { TensorType, i1, type ScalarType } from '../../ir/types.ts';
 import { elementBytes } from '../shared-memory.ts';
-import type { TileMap } from '../tile-map.ts';
+import { TileMap, type AnyTileMap } from '../tile-map.ts';
+import { vectorElements } from '../vectorize.ts';
 import type { Lowering } from './lowering.ts';
 
 /** Vector groups for a memory op: how many consecutive elements one instruction may move. */
-export function vectorWidth(lw: Lowering, op: Operation, map: TileMap, bytes: number): number {
-  const fastest = map.root.order[0]!;
-  const i = map.dims.indexOf(fastest);
-  if (i < 0) return 1;
-  const ptr = lw.axis.get(op.operands[0]!);
-  let vec = Math.min(map.perRep[fastest]!, ptr.contiguity[i]!, Math.max(1, Math.floor(ptr.divisibility[i]! / bytes)), Math.max(1, 16 / bytes));
-  const maskIndex = op.name === 'tt.load' ? 1 : 2;
-  const mask = op.operands[maskIndex];
-  if (mask) vec = Math.min(vec, lw.axis.get(mask).constancy[i]!);
-  return Math.max(1, vec);
+export function vectorWidth(lw: Lowering, op: Operation, map: AnyTileMap, bytes: number): number {
+  return vectorWidthOf(lw, op.operands[0]!, op.operands[op.name === 'tt.load' ? 1 : 2], map, bytes);
+}
+
+/** How many consecutive elements of a tile of pointers (under `mask`) one access may move. */
+export function vectorWidthOf(lw: Lowering, ptrs: Value, mask: Value | undefined, map: AnyTileMap, bytes: number): number {
+  return vectorElements(map, lw.axis.get(ptrs), mask ? lw.axis.get(mask) : undefined, bytes);
 }
 
 export function load(lw: Lowering, op: Operation): void {
@@ -96,7 +94,7 @@ export function atomic(lw: Lowering, op: Operation): void {
     return lw.b.create(name, operands, [rt.element], attrs).result;
   });
   // Threads that hold a copy of an element without owning it did no atomic: they take the owner's result.
-  const replicated = map.dims.length < map.root.rank || map.dims.some((d) => map.wraps(d));
+  const replicated = map instanceof TileMap ? map.dims.length < map.root.rank || map.dims.some((d) => map.wraps(d)) : map.freeLaneMask !== 0 || map.freeWarpMask !== 0;
   if (replicated && usedLater(lw, op)) {
     const offset = op.attrs['allocation.offset'] as number;
     lw.setTile(op.result, map, shareOwned(lw, map, regs, rt.element, offset));
@@ -112,7 +110,7 @@ export function usedLater(lw: Lowering, op: Operation): boolean {
 }
 
 /** Owners write their elements to shared memory and every holder reads them back. */
-export function shareOwned(lw: Lowering, map: TileMap, regs: readonly Value[], el: ScalarType, offset: number): Value[] {
+export function shareOwned(lw: Lowering, map: AnyTileMap, regs: readonly Value[], el: ScalarType, offset: number): Value[] {
   const bytes = elementBytes(el);
   const addr = (r: number): Value => lw.smemAddress(offset, lw.linearIndex(map, r, map.shape), bytes);
   for (let r = 0; r < map.numRegs; r++) {

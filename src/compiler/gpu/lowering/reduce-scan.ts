@@ -35,7 +35,7 @@ export function shuffle(lw: Lowering, v: Value, mode: string, arg: Value): Value
 
 export function reduce(lw: Lowering, op: Operation): void {
   const inputs = op.operands.map((v) => lw.tile(v));
-  const map = inputs[0]!.map;
+  const map = lw.blockedMap(inputs[0]!.map, op.name);
   const axis = op.attrs['axis'] as number;
   const d = map.dims[axis]!;
   const region = op.regions[0]!.entry;
@@ -108,13 +108,14 @@ export function reduce(lw: Lowering, op: Operation): void {
     return;
   }
   // The result layout is the input's sliced along the axis: its registers follow the other local indices.
+  const outBlocked = lw.blockedMap(outMap, 'a reduction');
   op.results.forEach((res, k) => {
-    const regs = Array.from({ length: outMap.numRegs }, (_, r) => {
-      const local = outMap.local(r);
+    const regs = Array.from({ length: outBlocked.numRegs }, (_, r) => {
+      const local = outBlocked.local(r);
       local[d] = 0;
       return partial.get(local.join(','))![k]!;
     });
-    lw.setTile(res, outMap, regs);
+    lw.setTile(res, outBlocked, regs);
   });
 }
 
@@ -126,7 +127,7 @@ export function reduce(lw: Lowering, op: Operation): void {
  */
 export function scan(lw: Lowering, op: Operation): void {
   const inputs = op.operands.map((v) => lw.tile(v));
-  const map = inputs[0]!.map;
+  const map = lw.blockedMap(inputs[0]!.map, op.name);
   const axis = op.attrs['axis'] as number;
   const reverse = op.attrs['reverse'] === true;
   const d = map.dims[axis]!;

@@ -3,8 +3,9 @@
 import type { Operation, Value } from '../../ir/core.ts';
 import { type MemDescType, TensorType, elementType, i1, shapeOf } from '../../ir/types.ts';
 import { elementBytes } from '../shared-memory.ts';
-import type { TileMap } from '../tile-map.ts';
-import type { Lowering } from './lowering.ts';
+import { SharedLayout } from '../../ir/layouts.ts';
+import type { AnyTileMap } from '../tile-map.ts';
+import type { Lowering, LoweredTile } from './lowering.ts';
 
 /**
  * convert_layout, reshape, trans, join and split: every thread writes the elements it owns to shared memory
@@ -24,7 +25,7 @@ export function exchange(lw: Lowering, op: Operation): void {
       lw.sharedStore(lw.smemAddress(offset, lw.c32(k), bytes), [s.v], el);
       return;
     }
-    const t = s as { map: TileMap; regs: readonly Value[] };
+    const t = s as LoweredTile;
     for (let r = 0; r < t.map.numRegs; r++) {
       const own = lw.owner(t.map, r);
       const idx = lw.linearIndex(t.map, r, srcShape);
@@ -50,7 +51,7 @@ export function exchange(lw: Lowering, op: Operation): void {
 }
 
 /** For result k's register r of an exchange op, the linear index of its element in shared memory. */
-export function sourceIndex(lw: Lowering, op: Operation, map: TileMap, r: number, k: number, srcShape: readonly number[], tileElems: number): Value {
+export function sourceIndex(lw: Lowering, op: Operation, map: AnyTileMap, r: number, k: number, srcShape: readonly number[], tileElems: number): Value {
   switch (op.name) {
     case 'ttg.convert_layout':
     case 'tt.reshape':
@@ -78,27 +79,61 @@ export function sourceIndex(lw: Lowering, op: Operation, map: TileMap, r: number
 export function localAlloc(lw: Lowering, op: Operation): void {
   const mt = op.result.type as MemDescType;
   const offset = op.attrs['allocation.offset'] as number;
+  // An allocation with no tile to copy (the stages of a pipelined loop) is only an address.
+  if (op.operands.length === 0) return void lw.values.set(op.result, { kind: 'smem', offset, type: mt });
   const s = lw.tile(op.operands[0]!);
   const bytes = elementBytes(mt.element);
-  // Registers consecutive along the buffer's fastest dimension are stored as one vector (up to 16 bytes).
   const map = s.map;
-  const fastest = map.root.order[0]!;
-  const along = map.dims.indexOf(fastest);
-  const vec = along === mt.encoding.order[0] && !map.wraps(fastest) && mt.element !== i1 ? Math.min(map.perRep[fastest]!, 16 / bytes) : 1;
-  for (const group of map.vectorGroups(vec)) {
+  if (!(mt.encoding instanceof SharedLayout)) {
+    // Swizzled buffers the tensor cores read: placed through the layouts' linear maps, in vectors of up to 16
+    // bytes, then made visible to the async proxy (wgmma reads shared memory through it).
+    const { offset: at, run } = lw.sharedPlacement(mt, map);
+    const vec = Math.max(1, Math.min(run, 16 / bytes));
+    for (let r = 0; r < map.numRegs; r += vec) {
+      const group = Array.from({ length: vec }, (_, k) => r + k);
+      lw.guarded(lw.owner(map, r), () => lw.sharedStore(lw.smemAddress(offset, at(r), bytes), group.map((g) => s.regs[g]!), mt.element));
+    }
+    lw.b.create('gpu.fence_proxy_async', [], []);
+    return void lw.values.set(op.result, { kind: 'smem', offset, type: mt });
+  }
+  // Registers consecutive along the buffer's fastest dimension are stored as one vector (up to 16 bytes).
+  const blocked = lw.blockedMap(map, 'a store to a row-major shared buffer');
+  const fastest = blocked.root.order[0]!;
+  const along = blocked.dims.indexOf(fastest);
+  const vec = along === mt.encoding.order[0] && !blocked.wraps(fastest) && mt.element !== i1 ? Math.min(blocked.perRep[fastest]!, 16 / bytes) : 1;
+  for (const group of blocked.vectorGroups(vec)) {
     const r = group[0]!;
-    const own = lw.owner(map, r);
-    const idx = lw.sharedIndex(mt, (i) => lw.coord(map, r, i));
+    const own = lw.owner(blocked, r);
+    const idx = lw.sharedIndex(mt, (i) => lw.coord(blocked, r, i));
     lw.guarded(own, () => lw.sharedStore(lw.smemAddress(offset, idx, bytes), group.map((g) => s.regs[g]!), mt.element));
   }
   lw.values.set(op.result, { kind: 'smem', offset, type: mt });
 }
 
+/** One slot of a multi-buffered allocation: the allocation's offset, plus index * slot bytes at run time. */
+export function memdescIndex(lw: Lowering, op: Operation): void {
+  const buffer = lw.smem(op.operands[0]!);
+  const slot = op.result.type as MemDescType;
+  const slotBytes = slot.numel * elementBytes(slot.element);
+  const index = lw.scalar(op.operands[1]!);
+  const at = lw.mul(index, slotBytes);
+  lw.values.set(op.result, { kind: 'smem', offset: buffer.offset, type: slot, dynamic: buffer.dynamic ? lw.add(buffer.dynamic, at) : at });
+}
+
 export function localLoad(lw: Lowering, op: Operation): void {
-  const src = lw.get(op.operands[0]!) as { kind: 'smem'; offset: number; type: MemDescType };
+  const src = lw.smem(op.operands[0]!);
+  if (src.dynamic) throw new Error('lowering: local_load from a pipeline slot is not supported yet');
   const map = lw.mapOf(op.result.type);
-  const bytes = elementBytes(src.type.element);
-  const regs = Array.from({ length: map.numRegs }, (_, r) => lw.sharedLoad(lw.smemAddress(src.offset, lw.sharedIndex(src.type, (i) => lw.coord(map, r, i)), bytes), [src.type.element])[0]!);
+  const el = src.type.element;
+  const bytes = elementBytes(el);
+  if (!(src.type.encoding instanceof SharedLayout)) {
+    const { offset: at, run } = lw.sharedPlacement(src.type, map);
+    const vec = Math.max(1, Math.min(run, 16 / bytes));
+    const regs: Value[] = [];
+    for (let r = 0; r < map.numRegs; r += vec) regs.push(...lw.sharedLoad(lw.smemAddress(src.offset, at(r), bytes), Array(vec).fill(el)));
+    return lw.setTile(op.result, map, regs);
+  }
+  const regs = Array.from({ length: map.numRegs }, (_, r) => lw.sharedLoad(lw.smemAddress(src.offset, lw.sharedIndex(src.type, (i) => lw.coord(map, r, i)), bytes), [el])[0]!);
   lw.setTile(op.result, map, regs);
 }
 

@@ -1,0 +1,136 @@
+// Tensor-core matmul: kt's library matmul against Triton's tutorial 03 kernel (with its autotuning configs) and
+// cuBLAS through torch, in one run on the GPU machine.
+//
+//   npm run bench:matmul [-- --cases f16:4096,bf16:8192,f16:4000,f16:3000x5000x700] [--config BLOCK_M=128,...]
+//                        [--json out.json] [--dump DIR] [--no-triton]
+//
+// Each kt case runs with the config given (by default the best config `kt tune` found for it, if the tuning
+// cache has one, else 128 x 256 x 64, GROUP_M 8, 8 warps, 3 stages), is checked on a sample of rows against a
+// float64 product of the same inputs, and is timed with GPU events and the L2 cache flushed before each run.
+// The Triton side (bench/triton_matmul.py) times the same problem with do_bench. With --dump, kt's PTX and SASS
+// and Triton's TTGIR/PTX/SASS are written there, and the tensor-core instructions in the SASS are reported.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Random, cdiv, empty, type Tensor } from 'kt';
+import { randomTensor } from '../kernels/common.ts';
+import { matmul } from '../kernels/matmul.ts';
+import { measureGpu } from '../src/autotune/measure.ts';
+import { compileToPtx } from '../src/compiler/gpu/compile.ts';
+import { assemble, findPtxas } from '../src/compiler/gpu/ptxas.ts';
+import { argumentFacts } from '../src/dsl/kernel.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const argOf = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+interface Case {
+  dtype: 'f16' | 'bf16';
+  M: number;
+  N: number;
+  K: number;
+}
+
+function parseCases(text: string): Case[] {
+  return text.split(',').map((c) => {
+    const [dtype, dims] = c.split(':') as [Case['dtype'], string];
+    const [M, N, K] = dims.includes('x') ? dims.split('x').map(Number) : [Number(dims), Number(dims), Number(dims)];
+    return { dtype, M: M!, N: N!, K: K! };
+  });
+}
+
+const cases = parseCases(argOf('cases') ?? 'f16:4096,bf16:4096');
+const defaultConfig: Record<string, number> = { BLOCK_M: 128, BLOCK_N: 256, BLOCK_K: 64, GROUP_M: 8, numWarps: 8, numStages: 3 };
+const config: Record<string, number> = { ...defaultConfig, ...Object.fromEntries((argOf('config') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])) };
+const dump = argOf('dump');
+if (dump) fs.mkdirSync(dump, { recursive: true });
+
+const rng = new Random(0);
+
+/** Relative Frobenius error of the sampled rows against a float64 product. */
+function relError(a: Tensor, b: Tensor, c: Tensor, { M, N, K }: Case): number {
+  const [av, bv, cv] = [a.toNumbers(), b.toNumbers(), c.cpu().toNumbers()];
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < M; i += Math.max(1, Math.floor(M / 37))) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += av[i * K + k]! * bv[k * N + j]!;
+      num += (cv[i * N + j]! - s) ** 2;
+      den += s * s;
+    }
+  }
+  return Math.sqrt(num / den);
+}
+
+/** kt's PTX and the tensor-core instructions of its SASS (when cuobjdump is on the PATH). */
+function inspect(a: Tensor, b: Tensor, c: Tensor, cs: Case, name: string): string {
+  const bound = matmul.definition.bind([a, b, c, cs.M, cs.N, cs.K, cs.K, 1, cs.N, 1, cs.N, 1, config]);
+  const spec = matmul.definition.specialize(bound.bindings);
+  const compiled = compileToPtx(spec.ir.module, { numWarps: config['numWarps']!, numStages: config['numStages'], argFacts: argumentFacts(bound.runtime) });
+  fs.writeFileSync(path.join(dump!, `${name}.ptx`), compiled.ptx);
+  const ptxas = findPtxas();
+  if (!ptxas) return '';
+  const asm = assemble(compiled.ptx, compiled.target, compiled.kernelName, ptxas);
+  const cubin = path.join(os.tmpdir(), `${name}.cubin`);
+  fs.writeFileSync(cubin, asm.cubin);
+  const sass = spawnSync('cuobjdump', ['-sass', cubin], { encoding: 'utf8' }).stdout ?? '';
+  fs.writeFileSync(path.join(dump!, `${name}.sass`), sass);
+  const mma = new Map<string, number>();
+  for (const m of sass.matchAll(/\b(HGMMA|HMMA|QGMMA|IGMMA|IMMA)\.[A-Z0-9x.]+/g)) mma.set(m[0], (mma.get(m[0]) ?? 0) + 1);
+  return `${[...mma].map(([k, n]) => `${k} x${n}`).join(', ')} | registers ${asm.registers}, spills ${asm.spillStores}`;
+}
+
+interface Result extends Case {
+  ms: number;
+  tflops: number;
+  relErr: number;
+  sass?: string;
+}
+
+function runKt(cs: Case): Result {
+  const a = randomTensor([cs.M, cs.K], cs.dtype, rng);
+  const b = randomTensor([cs.K, cs.N], cs.dtype, rng);
+  const [da, db, dc] = [a.cuda(), b.cuda(), empty([cs.M, cs.N], cs.dtype, 'cuda').fill(NaN)];
+  const grid = [cdiv(cs.M, config['BLOCK_M']!) * cdiv(cs.N, config['BLOCK_N']!)];
+  const run = (): void => matmul(grid, da, db, dc, cs.M, cs.N, cs.K, cs.K, 1, cs.N, 1, cs.N, 1, config);
+  run();
+  const relErr = relError(a, b, dc, cs);
+  const ms = measureGpu(run, { warmup: 5, minRuns: 20, maxRuns: 200, budgetMs: 3000, flushL2: true }).medianMs;
+  const name = `kt-${cs.dtype}-${cs.M}x${cs.N}x${cs.K}`;
+  const sass = dump ? inspect(da, db, dc, cs, name) : undefined;
+  [da, db, dc].forEach((t) => t.dispose());
+  return { ...cs, ms, tflops: (2 * cs.M * cs.N * cs.K) / ms / 1e9, relErr, sass };
+}
+
+function runTriton(): Record<string, unknown>[] {
+  if (process.argv.includes('--no-triton')) return [];
+  const args = [path.join(here, 'triton_matmul.py'), JSON.stringify(cases), ...(dump ? ['--dump', dump] : [])];
+  const r = spawnSync('python3', args, { encoding: 'utf8', env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  if (r.status !== 0) console.error(`triton_matmul.py failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return (r.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const kt = cases.map(runKt);
+const triton = runTriton();
+const same = (t: Record<string, unknown>, c: Case): boolean => t['dtype'] === c.dtype && t['M'] === c.M && t['N'] === c.N && t['K'] === c.K;
+const f = (x: unknown, d = 1): string => (typeof x === 'number' ? x.toFixed(d) : '-');
+console.log(`kt config: ${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+console.log('| case | kt TFLOP/s | Triton TFLOP/s | kt / Triton | cuBLAS TFLOP/s | kt / cuBLAS | kt rel err | Triton best config |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of kt) {
+  const t = triton.find((x) => same(x, r)) ?? {};
+  const best = t['triton_best'] as Record<string, number> | undefined;
+  const bestText = best ? `${best['BLOCK_M']}x${best['BLOCK_N']}x${best['BLOCK_K']} w${best['num_warps']} s${best['num_stages']}` : String(t['error'] ?? '-');
+  const tt = t['triton_tflops'] as number | undefined;
+  const cb = t['cublas_tflops'] as number | undefined;
+  console.log(`| ${r.dtype} ${r.M}x${r.N}x${r.K} | ${f(r.tflops)} | ${f(tt)} | ${tt ? (r.tflops / tt).toFixed(3) : '-'} | ${f(cb)} | ${cb ? (r.tflops / cb).toFixed(3) : '-'} | ${r.relErr.toExponential(1)} | ${bestText} |`);
+}
+for (const r of kt) if (r.sass) console.log(`kt SASS ${r.dtype} ${r.M}x${r.N}x${r.K}: ${r.sass}`);
+for (const t of triton) if (t['sass_mma']) console.log(`Triton SASS ${t['dtype']} ${t['M']}x${t['N']}x${t['K']}: ${(t['sass_mma'] as string[]).join(', ')}`);
+const json = argOf('json');
+if (json) fs.writeFileSync(json, JSON.stringify({ config, kt, triton }, null, 2));
