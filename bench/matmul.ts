@@ -16,11 +16,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random, cdiv, empty, type Tensor } from 'kt';
 import { randomTensor } from '../kernels/common.ts';
+import { linear } from '../kernels/linear.ts';
 import { matmul } from '../kernels/matmul.ts';
+
 import { measureGpu } from '../src/autotune/measure.ts';
 import { compileToPtx } from '../src/compiler/gpu/compile.ts';
 import { assemble, findPtxas } from '../src/compiler/gpu/ptxas.ts';
-import { argumentFacts } from '../src/dsl/kernel.ts';
+import { argumentFacts, captureLaunches } from '../src/dsl/kernel.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argOf = (name: string): string | undefined => {
@@ -28,20 +30,35 @@ const argOf = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
+type BenchDType = 'f16' | 'bf16' | 'tf32' | 'i8' | 'e4m3' | 'e5m2';
+
 interface Case {
-  dtype: 'f16' | 'bf16';
+  dtype: BenchDType;
   M: number;
   N: number;
   K: number;
+  /** 'bias_leaky_relu' runs the library's linear kernel (the matmul with its epilogue fused). */
+  epilogue: 'none' | 'bias_leaky_relu';
 }
 
+/** `dtype:MxNxK` (or `dtype:S` for S^3), with `:linear` for the fused epilogue. */
 function parseCases(text: string): Case[] {
   return text.split(',').map((c) => {
-    const [dtype, dims] = c.split(':') as [Case['dtype'], string];
+    const [dtype, dims, extra] = c.split(':') as [BenchDType, string, string | undefined];
     const [M, N, K] = dims.includes('x') ? dims.split('x').map(Number) : [Number(dims), Number(dims), Number(dims)];
-    return { dtype, M: M!, N: N!, K: K! };
+    return { dtype, M: M!, N: N!, K: K!, epilogue: extra === 'linear' ? 'bias_leaky_relu' : 'none' };
   });
 }
+
+/** kt's element and output dtypes for a case, and whether B is stored K-major (as the Triton side stores it). */
+const kinds: Record<BenchDType, { input: 'f16' | 'bf16' | 'f32' | 'i8' | 'f8e4m3' | 'f8e5m2'; output: 'f16' | 'bf16' | 'f32' | 'i32'; kMajorB: boolean }> = {
+  f16: { input: 'f16', output: 'f16', kMajorB: false },
+  bf16: { input: 'bf16', output: 'bf16', kMajorB: false },
+  tf32: { input: 'f32', output: 'f32', kMajorB: false },
+  i8: { input: 'i8', output: 'i32', kMajorB: true },
+  e4m3: { input: 'f8e4m3', output: 'f16', kMajorB: true },
+  e5m2: { input: 'f8e5m2', output: 'f16', kMajorB: true },
+};
 
 const cases = parseCases(argOf('cases') ?? 'f16:4096,bf16:4096');
 const defaultConfig: Record<string, number> = { BLOCK_M: 128, BLOCK_N: 256, BLOCK_K: 64, GROUP_M: 8, numWarps: 8, numStages: 3 };
@@ -51,15 +68,21 @@ if (dump) fs.mkdirSync(dump, { recursive: true });
 
 const rng = new Random(0);
 
-/** Relative Frobenius error of the sampled rows against a float64 product. */
-function relError(a: Tensor, b: Tensor, c: Tensor, { M, N, K }: Case): number {
-  const [av, bv, cv] = [a.toNumbers(), b.toNumbers(), c.cpu().toNumbers()];
+/** Relative Frobenius error of the sampled rows against a float64 product (and epilogue). */
+function relError(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case): number {
+  const { M, N, K } = cs;
+  const kMajorB = kinds[cs.dtype].kMajorB;
+  const [av, bv, cv, biasv] = [a.toNumbers(), b.toNumbers(), c.cpu().toNumbers(), bias.toNumbers()];
   let num = 0;
   let den = 0;
   for (let i = 0; i < M; i += Math.max(1, Math.floor(M / 37))) {
     for (let j = 0; j < N; j++) {
       let s = 0;
-      for (let k = 0; k < K; k++) s += av[i * K + k]! * bv[k * N + j]!;
+      for (let k = 0; k < K; k++) s += av[i * K + k]! * bv[kMajorB ? j * K + k : k * N + j]!;
+      if (cs.epilogue === 'bias_leaky_relu') {
+        s += biasv[j]!;
+        s = s >= 0 ? s : 0.01 * s;
+      }
       num += (cv[i * N + j]! - s) ** 2;
       den += s * s;
     }
@@ -67,11 +90,24 @@ function relError(a: Tensor, b: Tensor, c: Tensor, { M, N, K }: Case): number {
   return Math.sqrt(num / den);
 }
 
+/** The launch of a case: the library's matmul (or linear), with B's strides as stored. */
+function launcher(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case): () => void {
+  const grid = [cdiv(cs.M, config['BLOCK_M']!) * cdiv(cs.N, config['BLOCK_N']!)];
+  const [strideBk, strideBn] = kinds[cs.dtype].kMajorB ? [1, cs.K] : [cs.N, 1];
+  const options = { ...config, PRECISION: cs.dtype === 'tf32' ? 'tf32' : 'ieee', ACC_INT: cs.dtype === 'i8' };
+  if (cs.epilogue === 'bias_leaky_relu') {
+    const { PRECISION: _p, ACC_INT: _a, ...plain } = options;
+    return () => linear(grid, a, b, bias, c, cs.M, cs.N, cs.K, cs.K, 1, strideBk, strideBn, cs.N, 1, plain);
+  }
+  return () => matmul(grid, a, b, c, cs.M, cs.N, cs.K, cs.K, 1, strideBk, strideBn, cs.N, 1, options);
+}
+
 /** kt's PTX and the tensor-core instructions of its SASS (when cuobjdump is on the PATH). */
-function inspect(a: Tensor, b: Tensor, c: Tensor, cs: Case, name: string): string {
-  const bound = matmul.definition.bind([a, b, c, cs.M, cs.N, cs.K, cs.K, 1, cs.N, 1, cs.N, 1, config]);
-  const spec = matmul.definition.specialize(bound.bindings);
-  const compiled = compileToPtx(spec.ir.module, { numWarps: config['numWarps']!, numStages: config['numStages'], argFacts: argumentFacts(bound.runtime) });
+function inspect(run: () => void, name: string): string {
+  const launches = captureLaunches(run);
+  const l = launches[0]!;
+  const spec = l.definition.specialize(l.bound.bindings);
+  const compiled = compileToPtx(spec.ir.module, { numWarps: config['numWarps']!, numStages: config['numStages'], argFacts: argumentFacts(l.bound.runtime) });
   fs.writeFileSync(path.join(dump!, `${name}.ptx`), compiled.ptx);
   const ptxas = findPtxas();
   if (!ptxas) return '';
@@ -82,7 +118,7 @@ function inspect(a: Tensor, b: Tensor, c: Tensor, cs: Case, name: string): strin
   fs.writeFileSync(path.join(dump!, `${name}.sass`), sass);
   const mma = new Map<string, number>();
   for (const m of sass.matchAll(/\b(HGMMA|HMMA|QGMMA|IGMMA|IMMA)\.[A-Z0-9x.]+/g)) mma.set(m[0], (mma.get(m[0]) ?? 0) + 1);
-  return `${[...mma].map(([k, n]) => `${k} x${n}`).join(', ')} | registers ${asm.registers}, spills ${asm.spillStores}`;
+  return `${[...mma].map(([k, n]) => `${k} x${n}`).join(', ') || 'no tensor-core instructions'} | registers ${asm.registers}, spills ${asm.spillStores}`;
 }
 
 interface Result extends Case {
@@ -93,17 +129,19 @@ interface Result extends Case {
 }
 
 function runKt(cs: Case): Result {
-  const a = randomTensor([cs.M, cs.K], cs.dtype, rng);
-  const b = randomTensor([cs.K, cs.N], cs.dtype, rng);
-  const [da, db, dc] = [a.cuda(), b.cuda(), empty([cs.M, cs.N], cs.dtype, 'cuda').fill(NaN)];
-  const grid = [cdiv(cs.M, config['BLOCK_M']!) * cdiv(cs.N, config['BLOCK_N']!)];
-  const run = (): void => matmul(grid, da, db, dc, cs.M, cs.N, cs.K, cs.K, 1, cs.N, 1, cs.N, 1, config);
+  const kind = kinds[cs.dtype];
+  const a = randomTensor([cs.M, cs.K], kind.input, rng);
+  // B stored K-major is its transpose, row-major: N x K.
+  const b = randomTensor(kind.kMajorB ? [cs.N, cs.K] : [cs.K, cs.N], kind.input, rng);
+  const bias = randomTensor([cs.N], 'f32', rng);
+  const [da, db, dbias, dc] = [a.cuda(), b.cuda(), bias.cuda(), empty([cs.M, cs.N], kind.output, 'cuda')];
+  const run = launcher(da, db, dc, dbias, cs);
   run();
-  const relErr = relError(a, b, dc, cs);
+  const relErr = relError(a, b, dc, bias, cs);
   const ms = measureGpu(run, { warmup: 5, minRuns: 20, maxRuns: 200, budgetMs: 3000, flushL2: true }).medianMs;
-  const name = `kt-${cs.dtype}-${cs.M}x${cs.N}x${cs.K}`;
-  const sass = dump ? inspect(da, db, dc, cs, name) : undefined;
-  [da, db, dc].forEach((t) => t.dispose());
+  const name = `kt-${cs.dtype}-${cs.M}x${cs.N}x${cs.K}-${cs.epilogue}`;
+  const sass = dump ? inspect(run, name) : undefined;
+  [da, db, dbias, dc].forEach((t) => t.dispose());
   return { ...cs, ms, tflops: (2 * cs.M * cs.N * cs.K) / ms / 1e9, relErr, sass };
 }
 
@@ -117,7 +155,7 @@ function runTriton(): Record<string, unknown>[] {
 
 const kt = cases.map(runKt);
 const triton = runTriton();
-const same = (t: Record<string, unknown>, c: Case): boolean => t['dtype'] === c.dtype && t['M'] === c.M && t['N'] === c.N && t['K'] === c.K;
+const same = (t: Record<string, unknown>, c: Case): boolean => t['dtype'] === c.dtype && t['M'] === c.M && t['N'] === c.N && t['K'] === c.K && (t['epilogue'] ?? 'none') === c.epilogue;
 const f = (x: unknown, d = 1): string => (typeof x === 'number' ? x.toFixed(d) : '-');
 console.log(`kt config: ${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 console.log('| case | kt TFLOP/s | Triton TFLOP/s | kt / Triton | cuBLAS TFLOP/s | kt / cuBLAS | kt rel err | Triton best config |');
@@ -128,9 +166,9 @@ for (const r of kt) {
   const bestText = best ? `${best['BLOCK_M']}x${best['BLOCK_N']}x${best['BLOCK_K']} w${best['num_warps']} s${best['num_stages']}` : String(t['error'] ?? '-');
   const tt = t['triton_tflops'] as number | undefined;
   const cb = t['cublas_tflops'] as number | undefined;
-  console.log(`| ${r.dtype} ${r.M}x${r.N}x${r.K} | ${f(r.tflops)} | ${f(tt)} | ${tt ? (r.tflops / tt).toFixed(3) : '-'} | ${f(cb)} | ${cb ? (r.tflops / cb).toFixed(3) : '-'} | ${r.relErr.toExponential(1)} | ${bestText} |`);
+  console.log(`| ${r.dtype} ${r.M}x${r.N}x${r.K}${r.epilogue === 'none' ? '' : ' + bias + leaky ReLU'} | ${f(r.tflops)} | ${f(tt)} | ${tt ? (r.tflops / tt).toFixed(3) : '-'} | ${f(cb)} | ${cb ? (r.tflops / cb).toFixed(3) : '-'} | ${r.relErr.toExponential(1)} | ${bestText} |`);
 }
-for (const r of kt) if (r.sass) console.log(`kt SASS ${r.dtype} ${r.M}x${r.N}x${r.K}: ${r.sass}`);
+for (const r of kt) if (r.sass) console.log(`kt SASS ${r.dtype} ${r.M}x${r.N}x${r.K} ${r.epilogue}: ${r.sass}`);
 for (const t of triton) if (t['sass_mma']) console.log(`Triton SASS ${t['dtype']} ${t['M']}x${t['N']}x${t['K']}: ${(t['sass_mma'] as string[]).join(', ')}`);
 const json = argOf('json');
 if (json) fs.writeFileSync(json, JSON.stringify({ config, kt, triton }, null, 2));

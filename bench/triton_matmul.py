@@ -62,7 +62,8 @@ def matmul_kernel(a_ptr, b_ptr, c_ptr, bias_ptr, M, N, K, stride_am, stride_ak, 
     for k in range(0, tl.cdiv(K, BLOCK_K)):
         a = tl.load(a_ptrs, mask=offs_k[None, :] < K - k * BLOCK_K, other=0.0)
         b = tl.load(b_ptrs, mask=offs_k[:, None] < K - k * BLOCK_K, other=0.0)
-        acc = tl.dot(a, b, acc)
+        # An int8 dot accumulates in int32 only when asked (out_dtype defaults to float32).
+        acc = tl.dot(a, b, acc, out_dtype=tl.int32 if ACC_INT else tl.float32)
         a_ptrs += BLOCK_K * stride_ak
         b_ptrs += BLOCK_K * stride_bk
     offs_cm = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
@@ -83,8 +84,9 @@ def inputs(dtype, M, N, K):
     else:
         a = torch.randn((M, K), device="cuda", generator=g).to(DTYPES[dtype])
         b = torch.randn((K, N), device="cuda", generator=g).to(DTYPES[dtype])
-    if dtype in ("e4m3", "e5m2"):
-        # As tutorial 03 does for fp8: B stored K-contiguous (its transpose is row-major), since wgmma reads fp8 B K-major.
+    if dtype in ("e4m3", "e5m2", "i8"):
+        # As tutorial 03 does for fp8: B stored K-contiguous (its transpose is row-major), since wgmma reads 8-bit B
+        # only K-major (kt's benchmark stores it the same way).
         b = b.T.contiguous().T
     return a, b
 

@@ -21,6 +21,36 @@ export const matmul = kernel(function matmul(
   BLOCK_N: constexpr,
   BLOCK_K: constexpr,
   GROUP_M: constexpr,
+  PRECISION: constexpr<'ieee' | 'tf32'> = 'ieee',
+  ACC_INT: constexpr<boolean> = false,
+) {
+  const [acc, offsCm, offsCn] = matmulTile(a, b, M, N, K, strideAm, strideAk, strideBk, strideBn, BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M, PRECISION, ACC_INT);
+  const cPtrs = c + strideCm * tl.expandDims(offsCm, 1) + strideCn * tl.expandDims(offsCn, 0);
+  const cMask = tl.expandDims(offsCm, 1) < M && tl.expandDims(offsCn, 0) < N;
+  tl.store(cPtrs, acc, { mask: cMask });
+});
+
+/**
+ * The tile of A @ B that this program computes, as tutorial 03 does: the accumulator (f32, or i32 for i8 inputs
+ * with ACC_INT), and the rows and columns of C it covers. PRECISION is the f32 dot's inputPrecision. Shared by
+ * the kernels that differ only in what they do with the tile.
+ */
+export function matmulTile(
+  a: Ptr,
+  b: Ptr,
+  M: i32,
+  N: i32,
+  K: i32,
+  strideAm: i32,
+  strideAk: i32,
+  strideBk: i32,
+  strideBn: i32,
+  BLOCK_M: constexpr,
+  BLOCK_N: constexpr,
+  BLOCK_K: constexpr,
+  GROUP_M: constexpr,
+  PRECISION: constexpr<'ieee' | 'tf32'>,
+  ACC_INT: constexpr<boolean>,
 ) {
   const pid = tl.programId(0);
   const numPidM = tl.cdiv(M, BLOCK_M);
@@ -39,21 +69,16 @@ export const matmul = kernel(function matmul(
   let aPtrs = a + (tl.expandDims(offsAm, 1) * strideAm + tl.expandDims(offsK, 0) * strideAk);
   let bPtrs = b + (tl.expandDims(offsK, 1) * strideBk + tl.expandDims(offsBn, 0) * strideBn);
 
-  let acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32);
+  let acc = tl.zeros([BLOCK_M, BLOCK_N], ACC_INT ? tl.int32 : tl.float32);
   for (let k = 0; k < tl.cdiv(K, BLOCK_K); k++) {
     const aTile = tl.load(aPtrs, { mask: tl.expandDims(offsK, 0) < K - k * BLOCK_K, other: 0 });
     const bTile = tl.load(bPtrs, { mask: tl.expandDims(offsK, 1) < K - k * BLOCK_K, other: 0 });
-    acc = tl.dot(aTile, bTile, acc);
+    acc = tl.dot(aTile, bTile, acc, { inputPrecision: PRECISION });
     aPtrs += BLOCK_K * strideAk;
     bPtrs += BLOCK_K * strideBk;
   }
-
-  const offsCm = pidM * BLOCK_M + tl.arange(0, BLOCK_M);
-  const offsCn = pidN * BLOCK_N + tl.arange(0, BLOCK_N);
-  const cPtrs = c + strideCm * tl.expandDims(offsCm, 1) + strideCn * tl.expandDims(offsCn, 0);
-  const cMask = tl.expandDims(offsCm, 1) < M && tl.expandDims(offsCn, 0) < N;
-  tl.store(cPtrs, acc, { mask: cMask });
-});
+  return [acc, pidM * BLOCK_M + tl.arange(0, BLOCK_M), pidN * BLOCK_N + tl.arange(0, BLOCK_N)];
+}
 
 export const spec = defineSpec({
   name: 'matmul',

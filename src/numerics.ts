@@ -224,6 +224,18 @@ export function wrapInt(v: number | bigint, width: number, signed: boolean): num
 const tf32Scratch = new Float32Array(1);
 const tf32Bits = new Uint32Array(tf32Scratch.buffer);
 
+/**
+ * An f32 as the tensor cores read it in a tf32 dot: its low 13 mantissa bits dropped (truncation toward zero;
+ * PTX ISA on wgmma and mma .tf32 operands, and seen on an H200 by bench/tc-probe). kt's tf32 dots do this on
+ * every tier, the FMA path included, so that the tiers agree.
+ */
+export function truncateTf32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  tf32Scratch[0] = x;
+  tf32Bits[0] = (tf32Bits[0]! & ~0x1fff) >>> 0;
+  return tf32Scratch[0]!;
+}
+
 /** Rounds an f32 to tf32 (10 mantissa bits, ties away from zero), as PTX's cvt.rna.tf32.f32 does. */
 export function roundTf32(x: number): number {
   if (!Number.isFinite(x)) return x;

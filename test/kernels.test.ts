@@ -9,7 +9,7 @@ const specs: KernelSpec[] = [];
 for (const name of libraryNames()) specs.push(...(await loadTarget(name)).specs);
 
 test('the library has the kernels the README promises', () => {
-  expect(specs.map((s) => s.name).sort()).toEqual(['add', 'cumsum', 'dropout', 'layernorm', 'matmul', 'softmax']);
+  expect(specs.map((s) => s.name).sort()).toEqual(['add', 'cumsum', 'dropout', 'layernorm', 'linear', 'matmul', 'softmax']);
 });
 
 for (const spec of specs) {

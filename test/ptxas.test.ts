@@ -28,6 +28,10 @@ const variants: Record<string, { sizes: Sizes; config: Config }[]> = {
     { sizes: { M: 33, N: 47, K: 71 }, config: { BLOCK_M: 32, BLOCK_N: 32, BLOCK_K: 16, GROUP_M: 4 } },
     { sizes: { M: 128, N: 64, K: 64 }, config: { BLOCK_M: 128, BLOCK_N: 64, BLOCK_K: 32, GROUP_M: 8 } },
   ],
+  linear: [
+    { sizes: { M: 33, N: 47, K: 71 }, config: { BLOCK_M: 64, BLOCK_N: 64, BLOCK_K: 32, GROUP_M: 8 } },
+    { sizes: { M: 128, N: 64, K: 64 }, config: { BLOCK_M: 128, BLOCK_N: 64, BLOCK_K: 32, GROUP_M: 8 } },
+  ],
   layernorm: [
     { sizes: { M: 3, N: 300 }, config: { BLOCK: 256 } },
     { sizes: { M: 3, N: 4096 }, config: { BLOCK: 1024 } },

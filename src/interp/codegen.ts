@@ -517,7 +517,7 @@ class ProgramGen {
     let A = this.materialize(a);
     let B = this.materialize(b);
     if (tf32) {
-      // Tensor cores read f32 inputs as tf32 (10 mantissa bits); do the same so results agree.
+      // Tensor cores read f32 inputs as tf32, dropping the low 13 mantissa bits; do the same so results agree.
       const [ta, tb] = [this.alloc(a.elem, M * K), this.alloc(b.elem, K * N)];
       this.line(`for (let q = 0; q < ${M * K}; q++) ${ta}[q] = $.tf32(${A}[q]);`);
       this.line(`for (let q = 0; q < ${K * N}; q++) ${tb}[q] = $.tf32(${B}[q]);`);

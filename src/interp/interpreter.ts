@@ -3,7 +3,7 @@
 import type { Operation } from '../compiler/ir/core.ts';
 import { elementwiseHelpers } from '../compiler/ir/elementwise.ts';
 import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types.ts';
-import { bf16DecodeTable, bf16ToBits, e4m3DecodeTable, e4m3ToBits, e5m2DecodeTable, e5m2ToBits, f16DecodeTable, f16ToBits, roundTf32, roundToFloat } from '../numerics.ts';
+import { bf16DecodeTable, bf16ToBits, e4m3DecodeTable, e4m3ToBits, e5m2DecodeTable, e5m2ToBits, f16DecodeTable, f16ToBits, roundToFloat, truncateTf32 } from '../numerics.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { generateProgram } from './codegen.ts';
 import { LaunchMemory, type OpSite } from './memory.ts';
@@ -22,7 +22,7 @@ const runtimeHelpers = {
   // infinities, as a byte copy on the GPU keeps them.
   e4m3enc: (x: number): number => e4m3ToBits(x, false),
   e5m2enc: (x: number): number => e5m2ToBits(x, false),
-  tf32: roundTf32,
+  tf32: truncateTf32,
 };
 
 export type KernelArgValue = Tensor | number | bigint | boolean;

@@ -2,8 +2,11 @@
 // the interpreter: f16 and bf16, 4 and 8 warps (one or two warpgroups), 2 to 4 stages, sizes that are not
 // multiples of the blocks (masked edges, K shorter than the pipeline), and K strides that rule the async copy
 // out (the synchronous path). The tolerance is the summation order's: products are exact, sums are f32.
+// Then the types wgmma reads only K-major: tf32 (f32 inputs, low mantissa bits dropped on every tier), i8 (exact)
+// and fp8 e4m3/e5m2, with B stored N x K (K contiguous, as Triton's fp8 tutorial) and stored K x N (placed
+// K-major in shared memory by the kernel, without the async copy).
 import { describe, test } from 'vitest';
-import { Random, cdiv, empty } from 'kt';
+import { Random, cdiv, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr, type i32 } from 'kt';
 import { randomTensor } from '../../kernels/common.ts';
 import { matmul } from '../../kernels/matmul.ts';
 import { gpuMatchesInterpreter, gpuPresent } from './harness.ts';
@@ -33,6 +36,53 @@ describe.skipIf(!gpuPresent)('matmul on tensor cores', () => {
         const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
         gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 } });
       });
+    }
+  }
+});
+
+/** C = A @ B with B at any strides (K-major or N-major storage), a 2-D grid of BM x BN tiles. */
+const stridedMatmul = kernel(function stridedMatmul(a: Ptr, b: Ptr, c: Ptr, M: i32, N: i32, K: i32, strideBk: i32, strideBn: i32, PRECISION: constexpr<string>, ACC: constexpr<DType>, BM: constexpr, BN: constexpr, BK: constexpr) {
+  const rows = (tl.programId(0) * BM + tl.arange(0, BM)) % M;
+  const cols = (tl.programId(1) * BN + tl.arange(0, BN)) % N;
+  const ks = tl.arange(0, BK);
+  let acc = tl.zeros([BM, BN], ACC);
+  for (let k = 0; k < K; k += BK) {
+    const x = tl.load(a + tl.expandDims(rows, 1) * K + tl.expandDims(ks + k, 0), { mask: tl.expandDims(ks + k, 0) < K, other: 0 });
+    const y = tl.load(b + tl.expandDims(ks + k, 1) * strideBk + tl.expandDims(cols, 0) * strideBn, { mask: tl.expandDims(ks + k, 1) < K, other: 0 });
+    acc = tl.dot(x, y, acc, { inputPrecision: PRECISION as "ieee" | "tf32" });
+  }
+  const outRows = tl.programId(0) * BM + tl.arange(0, BM);
+  const outCols = tl.programId(1) * BN + tl.arange(0, BN);
+  tl.store(c + tl.expandDims(outRows, 1) * N + tl.expandDims(outCols, 0), acc, { mask: tl.expandDims(outRows, 1) < M && tl.expandDims(outCols, 0) < N });
+});
+
+describe.skipIf(!gpuPresent)('dots of K-major types on tensor cores', () => {
+  const types = [
+    { dtype: 'f32', precision: 'tf32', acc: tl.float32, draw: () => rng.normal() },
+    { dtype: 'i8', precision: 'ieee', acc: tl.int32, draw: () => Math.floor(rng.next() * 32) - 16 },
+    { dtype: 'f8e4m3', precision: 'ieee', acc: tl.float32, draw: () => Math.round(rng.normal() * 8) / 4 },
+    { dtype: 'f8e5m2', precision: 'ieee', acc: tl.float32, draw: () => Math.round(rng.normal() * 8) / 4 },
+  ] as const;
+  // [M, N, K, BM, BN, BK, numWarps, numStages]
+  const shapes: [number, number, number, number, number, number, number, number][] = [
+    [64, 64, 64, 64, 64, 64, 4, 3],
+    [100, 72, 200, 64, 64, 64, 4, 2],
+    [128, 128, 256, 128, 64, 128, 8, 3],
+  ];
+  for (const t of types) {
+    // 4-byte f32 tiles of 128 x 128 and 128 x 64 in 3 stages would need 288 KB of shared memory: half the K.
+    const fits = (shape: (typeof shapes)[number]): (typeof shapes)[number] => (t.dtype === 'f32' && shape[5] === 128 ? [...shape.slice(0, 5), 64, ...shape.slice(6)] as (typeof shapes)[number] : shape);
+    for (const kMajorB of [true, false]) {
+      for (const [M, N, K, BM, BN, BK, numWarps, numStages] of shapes.map(fits)) {
+        test(`${t.dtype} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
+          const a = tensor(Array.from({ length: M * K }, t.draw), { dtype: t.dtype });
+          const b = tensor(Array.from({ length: K * N }, t.draw), { dtype: t.dtype });
+          const [strideBk, strideBn] = kMajorB ? [1, K] : [N, 1];
+          const c = empty([M, N], t.acc === tl.int32 ? 'i32' : 'f32');
+          const config = { PRECISION: t.precision, ACC: t.acc, BM, BN, BK, numWarps, numStages };
+          gpuMatchesInterpreter(stridedMatmul, [cdiv(M, BM), cdiv(N, BN)], [a, b, c, M, N, K, strideBk, strideBn, config], { tol: { atol: 1e-3, rtol: 1e-5 } });
+        });
+      }
     }
   }
 });

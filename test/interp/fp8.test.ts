@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { CompileError, dtypes, e4m3FromBits, e5m2FromBits, empty, kernel, roundE4M3, roundE5M2, tensor, tl, type DType, type Ptr, type Tensor, type constexpr, type f8e4m3, type i32 } from 'kt';
+import { CompileError, Random, dtypes, e4m3FromBits, e5m2FromBits, empty, kernel, roundE4M3, roundE5M2, tensor, tl, type DType, type Ptr, type Tensor, type constexpr, type f8e4m3, type i32 } from 'kt';
 import type { DTypeName } from '../../src/compiler/semantic/dtype.ts';
 import { parseModule } from '../../src/compiler/ir/parser.ts';
 import { printOp } from '../../src/compiler/ir/printer.ts';
@@ -209,7 +209,6 @@ describe('promotion and arithmetic', () => {
     else if (OP === 'neg') r = -x; // @neg
     else if (OP === 'exp') r = tl.exp(x); // @exp
     else if (OP === 'sum') r = tl.sum(tl.join(x, x), 0); // @sum
-    else if (OP === 'dot') r = tl.sum(tl.dot(tl.full([16, 16], 1.0, tl.float8e4nv), tl.full([16, 16], 1.0, tl.float8e4nv)), null); // @dot
     else if (OP === 'atomic') r = tl.atomicXchg(a, x); // @atomic
     tl.store(out, r);
   });
@@ -221,9 +220,30 @@ describe('promotion and arithmetic', () => {
     ['neg', '-x', /cannot compute negation on f8e4m3 values/],
     ['exp', 'tl.exp(x)', /cannot compute exp on f8e4m3 values/],
     ['sum', 'tl.sum(tl.join(x, x), 0)', /sum of f8e4m3 values would add in f8e4m3/],
-    ['dot', 'tl.dot(', /dot of f8e4m3 operands \(on tensor cores\) is not supported yet/],
     ['atomic', 'tl.atomicXchg(a, x)', /atomicXchg does not support f8e4m3 memory/],
   ];
+  test('dot of fp8 tiles multiplies exactly and accumulates in f32', () => {
+    const k = kernel(function fp8dot(a: Ptr, b: Ptr, out: Ptr) {
+      const rows = tl.arange(0, 16);
+      const offs = tl.expandDims(rows, 1) * 16 + tl.expandDims(rows, 0);
+      tl.store(out + offs, tl.dot(tl.load(a + offs), tl.load(b + offs)));
+    });
+    const rng = new Random(3);
+    for (const dtype of ['f8e4m3', 'f8e5m2'] as const) {
+      const a = tensor(Array.from({ length: 256 }, () => Math.round(rng.normal() * 16) / 8), { dtype });
+      const b = tensor(Array.from({ length: 256 }, () => Math.round(rng.normal() * 16) / 8), { dtype });
+      const out = empty([256]);
+      k([1], a, b, out);
+      const [av, bv] = [a.toArray(), b.toArray()] as ArrayLike<number>[];
+      const want = Array.from({ length: 256 }, (_, i) => {
+        let s = 0;
+        for (let q = 0; q < 16; q++) s = Math.fround(s + av[Math.floor(i / 16) * 16 + q]! * bv[q * 16 + (i % 16)]!);
+        return s;
+      });
+      expect(Array.from(out.toArray() as Float32Array)).toEqual(want);
+    }
+  });
+
   test.each(cases)('%s is a located error', (op, snippet, message) => {
     let err: unknown;
     try {

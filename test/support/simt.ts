@@ -38,7 +38,7 @@ import { printOp } from '../../src/compiler/ir/printer.ts';
 import { FloatType, IntType, PointerType, type ScalarType, type Type } from '../../src/compiler/ir/types.ts';
 import type { KernelArgValue } from '../../src/interp/interpreter.ts';
 import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
-import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundTf32, roundToFloat, type FloatFormatName } from '../../src/numerics.ts';
+import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundToFloat, truncateTf32, type FloatFormatName } from '../../src/numerics.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
 import { canonicalAddress, decodeDescriptor, elementBits, kOf, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
 
@@ -97,7 +97,7 @@ const allocCode = (t: Type): string => (t instanceof IntType ? (t.width === 64 ?
 
 // ---- elementwise ops: compiled once per (op kind, types, attributes) -----------------------------------------
 
-const helpers = { ...elementwiseHelpers, tf32: roundTf32 };
+const helpers = { ...elementwiseHelpers, tf32: truncateTf32 };
 
 type ElementwiseFn = (n: number, a0?: Lanes, a1?: Lanes, a2?: Lanes) => Lanes;
 
@@ -118,7 +118,7 @@ function elementwiseFn(op: Operation): ElementwiseFn {
   if (!fn) {
     if (op.operands.length > 3) throw new SimulationError(`the simulator supports elementwise ops of at most 3 operands, not ${op.name}`);
     const names = op.operands.map((_, i) => `x${i}`);
-    const expr = op.name === 'gpu.round_tf32' ? `$.tf32(x0)` : elementExpr(op, names);
+    const expr = op.name === 'gpu.truncate_tf32' ? `$.tf32(x0)` : elementExpr(op, names);
     if (expr === undefined) throw unsupported(op);
     const loads = names.map((x, i) => `const ${x} = a${i}[t];`).join(' ');
     const body = `return function (n, a0, a1, a2) {\n  const out = ${allocCode(op.result.type)};\n  for (let t = 0; t < n; t++) { ${loads} out[t] = ${expr}; }\n  return out;\n};`;

@@ -7,6 +7,9 @@ import { assemble, findPtxas } from '../../src/compiler/gpu/ptxas.ts';
 import { argumentFacts } from '../../src/dsl/kernel.ts';
 import { simulate, type SimulationResult } from './simt.ts';
 
+/** Shared memory per program on an H100 or H200 (cudaDevAttrMaxSharedMemoryPerBlockOptin). */
+const MAX_SHARED_BYTES = 232448;
+
 export function simulateLaunch(k: Kernel, grid: Grid, args: readonly unknown[]): SimulationResult {
   const def = k.definition;
   const bound = def.bind(args);
@@ -16,6 +19,8 @@ export function simulateLaunch(k: Kernel, grid: Grid, args: readonly unknown[]):
   const compiled = compileToPtx(spec.ir.module, { numWarps, numStages: bound.options.numStages, argFacts: argumentFacts(bound.runtime) });
   const ptxas = findPtxas();
   if (ptxas) assemble(compiled.ptx, compiled.target, compiled.kernelName, ptxas);
+  // What the GPUs kt targets allow a program (227 KB on Hopper): a kernel needing more would be refused at launch.
+  if (compiled.sharedBytes > MAX_SHARED_BYTES) throw new Error(`kernel '${compiled.kernelName}' needs ${compiled.sharedBytes} bytes of shared memory per program; an H100 or H200 allows ${MAX_SHARED_BYTES}`);
   const fn = compiled.threadIr.regions[0]!.entry.ops[0]!;
   return simulate(fn, { grid: dims, numWarps, sharedBytes: compiled.sharedBytes, args: [...bound.runtime] });
 }

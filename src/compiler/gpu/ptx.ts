@@ -471,9 +471,10 @@ const handlers: Record<string, Handler> = {
   'math.cos': (p, op) => f32Only(p, op, (d, [a]) => sinCos(p, 'cos', d, a!)),
   'math.tanh': (p, op) => f32Only(p, op, (d, [a]) => tanh(p, d, a!)),
   'math.erf': (p, op) => f32Only(p, op, (d, [a]) => erf(p, d, a!)),
-  'gpu.round_tf32': (p, op) => {
+  'gpu.truncate_tf32': (p, op) => {
     const t = p.tmp(new IntType(32));
-    p.emit(`cvt.rna.tf32.f32 ${t}, ${p.r(op.operands[0]!)};`);
+    p.emit(`mov.b32 ${t}, ${p.r(op.operands[0]!)};`);
+    p.emit(`and.b32 ${t}, ${t}, -8192;`);
     p.emit(`mov.b32 ${p.r(op.result)}, ${t};`);
   },
 

@@ -943,8 +943,8 @@ def({
   verify: (op) => (op.operands[0]!.type === i32 && op.operands.length === 1 + (op.attrs['vec'] as number) ? undefined : 'expects an i32 byte offset and vec values'),
 });
 def({
-  name: 'gpu.round_tf32',
-  summary: 'Rounds an f32 to tf32 precision, as tensor cores read it (cvt.rna.tf32.f32).',
+  name: 'gpu.truncate_tf32',
+  summary: 'An f32 as the tensor cores read it in a tf32 dot: its low 13 mantissa bits dropped.',
   traits: ['pure', 'elementwise'],
   operands: 1,
   results: 1,

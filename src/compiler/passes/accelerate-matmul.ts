@@ -4,16 +4,17 @@
 //   - wgmma (sm_90, Hopper): the accumulator in an nvidia_mma v3 layout (warpgroups of 4 warps over 64-row
 //     slabs), A and B in swizzled nvmma_shared buffers that wgmma reads through descriptors, the dot a
 //     ttng.warp_group_dot. f16 and bf16 operands with f32 accumulators, A and B in either order of their
-//     dimensions (wgmma transposes 16-bit operands itself).
-//   - otherwise the dot stays on the FMA units: tiles smaller than a warpgroup's 64 x 16 x 16, warp counts
-//     that are not whole warpgroups, f64, f32 with inputPrecision 'ieee', and dtypes this pass does not
-//     place on tensor cores yet.
+//     dimensions (wgmma transposes 16-bit operands itself); f32 with inputPrecision 'tf32', i8 (i32
+//     accumulators) and fp8 e4m3/e5m2 with both operands K-major in shared memory.
+//   - otherwise the dot stays on the FMA units: tiles smaller than a warpgroup's 64 rows or one instruction's
+//     32 bytes of K, warp counts that are not whole warpgroups, f64, f32 with inputPrecision 'ieee' or
+//     'tf32x3', and f16 accumulators.
 // The accumulator is converted into the new layout before the dot and back after it; remove-layout-conversions
 // then carries loop accumulators in the tensor-core layout so that no conversion is left in the loop.
 import { convertLayout } from '../ir/builder.ts';
 import { Operation } from '../ir/core.ts';
 import { nvidiaMmaLayout, nvmmaSharedLayout, isBlockedRooted, rootLayout, type NvidiaMmaLayout } from '../ir/layouts.ts';
-import { FloatType, MemDescType, TensorType, bitWidth, memDescType, withEncoding } from '../ir/types.ts';
+import { MemDescType, TensorType, bitWidth, memDescType, withEncoding, type ScalarType } from '../ir/types.ts';
 import type { Pass } from './pass-manager.ts';
 
 /** What the target offers: its architecture number (90 for sm_90). */
@@ -53,30 +54,47 @@ function fastestDim(t: TensorType): number {
   return t.shape.length - 1;
 }
 
+/**
+ * The operand types wgmma takes with the accumulator it needs (PTX ISA, wgmma.mma_async): 16-bit floats in either
+ * order of their dimensions; tf32 (f32 inputs with inputPrecision 'tf32'), i8 and fp8 only K-major.
+ */
+function wgmmaOperands(el: ScalarType, acc: ScalarType, precision: string): { kMajorOnly: boolean } | undefined {
+  const t = el.text;
+  if ((t === 'f16' || t === 'bf16') && acc.text === 'f32') return { kMajorOnly: false };
+  if (t === 'f32' && precision === 'tf32' && acc.text === 'f32') return { kMajorOnly: true };
+  if (t === 'i8' && acc.text === 'i32') return { kMajorOnly: true };
+  if ((t === 'f8E4M3FN' || t === 'f8E5M2') && acc.text === 'f32') return { kMajorOnly: true };
+  return undefined;
+}
+
 function toWgmma(op: Operation, numWarps: number, root: Operation): boolean {
   const accType = op.operands[2]!.type as TensorType;
   const [m, n] = accType.shape as [number, number];
   const [allocA, allocB] = [operandAlloc(op, 0), operandAlloc(op, 1)];
   if (!allocA || !allocB) return false;
   const allocs = [allocA, allocB];
-  const el = (allocs[0].result.type as MemDescType).element;
-  if (!(el instanceof FloatType) || (el.text !== 'f16' && el.text !== 'bf16')) return false;
-  if (accType.element.text !== 'f32') return false;
-  const k = (allocs[0].result.type as MemDescType).shape[1]!;
-  if (k % 16 !== 0) return false;
+  const el = (allocA.result.type as MemDescType).element;
+  const operands = wgmmaOperands(el, accType.element, op.attrs['inputPrecision'] as string);
+  if (!operands) return false;
+  // One instruction reads 32 bytes of K.
+  const k = (allocA.result.type as MemDescType).shape[1]!;
+  if ((k * bitWidth(el)) % 256 !== 0) return false;
   const shape = wgmmaShape(m, n, numWarps);
   if (!shape) return false;
-  const layout: NvidiaMmaLayout = nvidiaMmaLayout(3, shape.warpsPerCTA, [16, shape.instrN, 16]);
+  const layout: NvidiaMmaLayout = nvidiaMmaLayout(3, shape.warpsPerCTA, [16, shape.instrN, 256 / bitWidth(el)]);
   // Each operand's buffer keeps the dimension its registers hold consecutively contiguous, so the copy into
-  // shared memory is 16-byte stores; wgmma reads either order of 16-bit operands (the transpose flags).
-  allocs.forEach((alloc) => {
+  // shared memory is 16-byte stores; wgmma reads either order of 16-bit operands (the transpose flags). The
+  // other types must be K-major (A's dimension 1, B's dimension 0), whatever order their registers hold.
+  let placed = true;
+  allocs.forEach((alloc, i) => {
     const src = alloc.operands[0]!.type as TensorType;
-    const contiguous = fastestDim(src) === 0 ? 0 : 1;
+    const kDim = i === 0 ? 1 : 0;
+    const contiguous = operands.kMajorOnly ? kDim : fastestDim(src) === 0 ? 0 : 1;
     const swizzle = swizzleFor(src.shape[contiguous]!, bitWidth(src.element));
-    if (swizzle === 0) return;
-    alloc.result.type = memDescType(src.shape, src.element, nvmmaSharedLayout(swizzle, bitWidth(src.element), contiguous === 0));
+    if (swizzle === 0) placed = false;
+    else alloc.result.type = memDescType(src.shape, src.element, nvmmaSharedLayout(swizzle, bitWidth(src.element), contiguous === 0));
   });
-  if (allocs.some((a) => !(a.result.type instanceof MemDescType) || (a.result.type as MemDescType).encoding.text.startsWith('#ttg.shared<'))) return false;
+  if (!placed) return false;
   const block = op.parent!;
   const accIn = block.insertBefore(op, convertLayout(op.operands[2]!, layout, op.loc));
   const dot = new Operation('ttng.warp_group_dot', [op.operands[0]!, op.operands[1]!, accIn.result], [withEncoding(accType, layout)], { inputPrecision: op.attrs['inputPrecision']!, isAsync: false }, [], op.loc);

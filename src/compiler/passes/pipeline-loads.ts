@@ -21,7 +21,7 @@ import { IntType, MemDescType, PointerType, TensorType, i1, i32, memDescType, te
 import { AxisAnalysis } from '../gpu/axis-info.ts';
 import { elementBytes } from '../gpu/shared-memory.ts';
 import { tileMapOf } from '../gpu/tile-map.ts';
-import { vectorElements } from '../gpu/vectorize.ts';
+import { sharedPlacement, vectorElements } from '../gpu/vectorize.ts';
 import type { Pass } from './pass-manager.ts';
 
 /** Triton's default num_stages. */
@@ -40,12 +40,16 @@ const isZeroConstant = (v: Value): boolean => {
   return (s instanceof IntegerAttr && s.value === 0n) || (s instanceof FloatAttr && s.value === 0 && !Object.is(s.value, -0));
 };
 
-/** The bytes one thread's copies of a load's tile would move (cp.async takes 4, 8 or 16). */
-function copyBytes(load: Operation, axis: AxisAnalysis): number {
+/**
+ * The bytes one thread's copies of a load's tile into its buffer would move (cp.async takes 4, 8 or 16): as
+ * many elements as the pointers allow and the buffer's layout keeps consecutive.
+ */
+function copyBytes(load: Operation, buffer: MemDescType, axis: AxisAnalysis): number {
   const t = load.operands[0]!.type as TensorType;
   const bytes = elementBytes((t.element as PointerType).pointee as ScalarType);
   const map = tileMapOf(t.encoding!, t.shape);
-  return bytes * vectorElements(map, axis.get(load.operands[0]!), load.operands[1] ? axis.get(load.operands[1]) : undefined, bytes);
+  const vec = vectorElements(map, axis.get(load.operands[0]!), load.operands[1] ? axis.get(load.operands[1]) : undefined, bytes);
+  return bytes * Math.min(vec, sharedPlacement(t.encoding!, t.shape, buffer).run);
 }
 
 /** All uses of `v` under `root`. */
@@ -96,7 +100,7 @@ function candidates(loop: Operation, root: Operation, axis: AxisAnalysis): { loa
     if (usersOf(load.result, root).length !== 1 || usersOf(alloc.result, root).some((u) => u.name !== 'ttng.warp_group_dot')) return undefined;
     const other = load.operands[2];
     if (other && !isZeroConstant(other)) return undefined;
-    return [4, 8, 16].includes(copyBytes(load, axis)) ? { load, alloc } : undefined;
+    return [4, 8, 16].includes(copyBytes(load, alloc.result.type as MemDescType, axis)) ? { load, alloc } : undefined;
   };
   for (const dot of body.ops.filter((op) => op.name === 'ttng.warp_group_dot')) {
     for (const operand of dot.operands.slice(0, 2)) {

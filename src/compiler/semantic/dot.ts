@@ -28,10 +28,10 @@ export function dot(s: Semantic, a: TValue, b: TValue, acc: TValue | undefined, 
   if (da === dtypes.i8 || da === dtypes.u8) out = dtypes.i32;
   else if (da === dtypes.f64) out = dtypes.f64;
   else if (floatInputs.includes(da)) out = opts.outDtype ?? dtypes.f32;
-  else if (da.isFp8) throw new SemanticError(`dot of ${da.name} operands (on tensor cores) is not supported yet`, 'convert the operands to f16 first: tl.dot(a.to(tl.float16), b.to(tl.float16))');
+  else if (da.isFp8) out = opts.outDtype ?? dtypes.f32;
   else throw new SemanticError(`dot does not support ${da.name} operands`, 'use f16, bf16, f32, f64 or i8');
   if (opts.outDtype && out !== opts.outDtype) throw new SemanticError(`dot: outDtype ${opts.outDtype.name} is not available for ${da.name} operands`);
-  if (out === dtypes.f16 && da !== dtypes.f16) throw new SemanticError('dot: outDtype f16 needs f16 operands');
+  if (out === dtypes.f16 && da !== dtypes.f16) throw new SemanticError(`dot: outDtype f16 needs f16 operands, got ${da.name}`);
   if (out !== dtypes.f32 && out !== dtypes.f16 && out !== dtypes.f64 && out !== dtypes.i32) throw new SemanticError(`dot cannot accumulate in ${out.name}`);
   const shape = [sa[0]!, sb[1]!];
   let c: TValue;

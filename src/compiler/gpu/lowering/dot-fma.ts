@@ -34,7 +34,7 @@ export function dot(lw: Lowering, op: Operation): void {
   const tf32 = op.attrs['inputPrecision'] !== 'ieee' && inEl instanceof FloatType && inEl.width === 32;
   const toAcc = (v: Value): Value => {
     let x = v;
-    if (tf32) x = lw.op1('gpu.round_tf32', [x], x.type);
+    if (tf32) x = lw.op1('gpu.truncate_tf32', [x], x.type);
     if (inEl !== accType) x = lw.op1(accType instanceof FloatType ? 'arith.extf' : 'arith.extsi', [x], accType);
     return x;
   };

@@ -9,11 +9,12 @@
 import { TypeAttr, type Attributes } from '../../ir/attributes.ts';
 import { Builder } from '../../ir/builder.ts';
 import { Block, Operation, Region, type Value } from '../../ir/core.ts';
-import { FloatType, MemDescType, TensorType, bitWidth, functionType, i1, i32, i8, type ScalarType, type Type } from '../../ir/types.ts';
+import { FloatType, MemDescType, TensorType, functionType, i1, i32, i8, type ScalarType, type Type } from '../../ir/types.ts';
 import { AxisAnalysis } from '../axis-info.ts';
 import { WARP_SIZE } from '../layout-choice.ts';
 import { SharedLayout } from '../../ir/layouts.ts';
-import { LANE, OFFSET, REGISTER, WARP, linearLayoutOf, sharedLinearLayoutOf } from '../linear-layout.ts';
+import { LANE, OFFSET, REGISTER, WARP } from '../linear-layout.ts';
+import { sharedPlacement as sharedPlacementOf } from '../vectorize.ts';
 import { LinearTileMap, TileMap, tileMapOf, type AnyTileMap } from '../tile-map.ts';
 import { handlerFor } from './handlers.ts';
 
@@ -379,20 +380,15 @@ export class Lowering {
    * address. Also returns how many consecutive registers land on consecutive offsets (a vector access).
    */
   sharedPlacement(mt: MemDescType, map: AnyTileMap): { offset: (r: number) => Value; run: number } {
-    const toOffset = sharedLinearLayoutOf(mt.encoding, mt.shape, bitWidth(mt.element)).invert();
-    const placed = linearLayoutOf(map.layout, map.shape).compose(toOffset);
+    const { placed, run, threadBits } = sharedPlacementOf(map.layout, map.shape, mt);
     const key = `splace|${mt.text}|${map.layout.text}|${map.shape.join('x')}`;
     let thread = this.cache.get(key);
-    const terms = ([LANE, WARP] as const).flatMap((dim) => (placed.bases[dim] ?? []).map((b, bit) => ({ source: dim === LANE ? this.lane : this.warp, bit, value: b[0]! })));
-    const threadBits = terms.reduce((acc, t) => acc | t.value, 0);
     if (!thread) {
+      const terms = ([LANE, WARP] as const).flatMap((dim) => (placed.bases[dim] ?? []).map((b, bit) => ({ source: dim === LANE ? this.lane : this.warp, bit, value: b[0]! })));
       thread = this.at(() => this.gf2Sum(terms));
       this.cache.set(key, thread);
     }
     const t = thread;
-    // A vector access needs its run of registers consecutive and the thread part aligned to the run.
-    let run = placed.numConsecutiveInOut(REGISTER, OFFSET);
-    while (run > 1 && (threadBits & (run - 1)) !== 0) run /= 2;
     const offset = (r: number): Value => {
       const c = placed.apply({ [REGISTER]: r })[OFFSET]!;
       if (c === 0) return t;

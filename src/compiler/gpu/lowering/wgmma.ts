@@ -19,9 +19,11 @@ import type { Lowering, LoweredSmem as Smem } from './lowering.ts';
 const swizzleMode: Record<number, bigint> = { 128: 1n, 64: 2n, 32: 3n };
 
 /** wgmma's name for an operand element type. */
-function wgmmaType(t: ScalarType): 'f16' | 'bf16' {
-  if (t.text === 'f16' || t.text === 'bf16') return t.text;
-  throw new Error(`lowering: wgmma of ${t.text} operands is not supported yet`);
+const wgmmaNames: Record<string, string> = { f16: 'f16', bf16: 'bf16', f32: 'tf32', i8: 's8', f8E4M3FN: 'e4m3', f8E5M2: 'e5m2' };
+function wgmmaType(t: ScalarType): string {
+  const name = wgmmaNames[t.text];
+  if (!name) throw new Error(`lowering: wgmma of ${t.text} operands is not supported`);
+  return name;
 }
 
 /**
