@@ -40,7 +40,7 @@ import type { KernelArgValue } from '../../src/interp/interpreter.ts';
 import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
 import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundToFloat, truncateTf32, type FloatFormatName } from '../../src/numerics.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
-import { canonicalAddress, decodeDescriptor, elementBits, kOf, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
+import { CommitGroups, canonicalAddress, decodeDescriptor, elementBits, kOf, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
 
 export interface SimulateOptions {
   grid: [number, number, number];
@@ -392,28 +392,6 @@ interface AsyncCopy {
   readonly size: number;
 }
 
-/** One thread's cp.async copies, in commit groups (cp.async.commit_group, cp.async.wait_group). */
-class AsyncCopies {
-  private open: AsyncCopy[] = [];
-  private readonly groups: AsyncCopy[][] = [];
-
-  start(c: AsyncCopy): void {
-    this.open.push(c);
-  }
-
-  commit(): void {
-    this.groups.push(this.open);
-    this.open = [];
-  }
-
-  /** The copies that land now: those of every committed group but the newest `pending`. */
-  waitGroup(pending: number): AsyncCopy[] {
-    const landed: AsyncCopy[] = [];
-    while (this.groups.length > pending) landed.push(...this.groups.shift()!);
-    return landed;
-  }
-}
-
 // ---- the simulator ------------------------------------------------------------------------------------------
 
 /** Per-byte access history of shared memory since the last barrier (epoch-stamped, so a barrier is O(1)). */
@@ -554,7 +532,7 @@ class Simulation {
 
   private readonly tensorCores: TensorCores;
   /** Each thread's cp.async copies: started, grouped, landing in shared memory at the wait that covers them. */
-  private copies: AsyncCopies[] = [];
+  private copies: CommitGroups<AsyncCopy>[] = [];
 
   /** cp.async: reads the source now (nothing in a launch writes it meanwhile) and holds the bytes until they land. */
   private cpAsync(op: Operation, mask: Mask): void {
@@ -582,7 +560,7 @@ class Simulation {
         }
         data.set(this.scratch.subarray(0, bytes));
       }
-      this.copies[t]!.start({ dst: dst[t]!, data, size: bytes });
+      this.copies[t]!.add({ dst: dst[t]!, data, size: bytes });
     }
     this.currentThread = undefined;
   }
@@ -594,7 +572,7 @@ class Simulation {
     for (let t = 0; t < this.n; t++) {
       if (!mask.bits[t]) continue;
       this.currentThread = t;
-      for (const c of this.copies[t]!.waitGroup(op.attrs['pending'] as number)) {
+      for (const c of this.copies[t]!.wait(op.attrs['pending'] as number)) {
         this.tensorCores.asyncWrite(t, c.dst, c.size);
         this.smem.write(t, c.dst, c.data, c.size, id);
       }
@@ -627,7 +605,7 @@ class Simulation {
           this.mem.pid = [x, y, z];
           this.smem.reset();
           this.tensorCores.reset();
-          this.copies = Array.from({ length: this.n }, () => new AsyncCopies());
+          this.copies = Array.from({ length: this.n }, () => new CommitGroups<AsyncCopy>());
           this.block(entry, this.full);
         }
       }

@@ -512,10 +512,39 @@ export interface CpAsyncCopy {
  * never earlier, so reading a byte still in flight (inFlight) is the race a simulator should flag. The source is
  * read at issue time; writing it before completion is also a race the model does not see.
  */
+/**
+ * Operations in commit groups, as cp.async and wgmma keep them: operations join the open group, commit_group
+ * closes it (an empty group counts too), and wait_group n retires every committed group but the n most recent.
+ */
+export class CommitGroups<T> {
+  private open: T[] = [];
+  private readonly committed: T[][] = [];
+
+  add(x: T): void {
+    this.open.push(x);
+  }
+
+  commit(): void {
+    this.committed.push(this.open);
+    this.open = [];
+  }
+
+  /** The operations retired by wait_group `pending`, oldest first. */
+  wait(pending: number): T[] {
+    const done: T[] = [];
+    while (this.committed.length > pending) done.push(...this.committed.shift()!);
+    return done;
+  }
+
+  /** Operations not yet retired: in committed groups, then in the open one. */
+  inFlight(): T[] {
+    return [...this.committed.flat(), ...this.open];
+  }
+}
+
 export class CpAsyncThread {
   private nextId = 0;
-  private uncommitted: CpAsyncCopy[] = [];
-  private groups: CpAsyncCopy[][] = [];
+  private readonly groups = new CommitGroups<CpAsyncCopy>();
   private readonly complete = new Set<number>();
 
   constructor(
@@ -536,27 +565,22 @@ export class CpAsyncThread {
     const data = new Uint8Array(cpSize);
     data.set(this.global.subarray(src, src + n));
     const c: CpAsyncCopy = { id: this.nextId++, cache, dst, src, cpSize, srcSize: n, data };
-    this.uncommitted.push(c);
+    this.groups.add(c);
     return c.id;
   }
 
   /** cp.async.commit_group. */
   commitGroup(): void {
-    this.groups.push(this.uncommitted);
-    this.uncommitted = [];
+    this.groups.commit();
   }
 
   /** cp.async.wait_group n: completes every committed group but the n most recent; returns the ids completed now. */
   waitGroup(n: number): number[] {
-    const done: number[] = [];
-    while (this.groups.length > n) {
-      for (const c of this.groups.shift()!) {
-        this.shared.set(c.data, c.dst);
-        this.complete.add(c.id);
-        done.push(c.id);
-      }
-    }
-    return done;
+    return this.groups.wait(n).map((c) => {
+      this.shared.set(c.data, c.dst);
+      this.complete.add(c.id);
+      return c.id;
+    });
   }
 
   /** cp.async.wait_all: commit_group then wait_group 0. */
@@ -571,7 +595,7 @@ export class CpAsyncThread {
 
   /** Copies issued but not guaranteed complete (uncommitted or in a pending group). */
   pending(): CpAsyncCopy[] {
-    return [...this.groups.flat(), ...this.uncommitted];
+    return this.groups.inFlight();
   }
 
   /** Whether a shared-memory byte is the destination of a copy not yet guaranteed complete. */
@@ -824,8 +848,7 @@ export class WgmmaAsyncModel {
   private sharedWrittenSinceProxyFence = false;
   private nextId = 0;
   private ops: WgmmaOp[] = [];
-  private uncommitted: WgmmaOp[] = [];
-  private groups: WgmmaOp[][] = [];
+  private readonly groups = new CommitGroups<WgmmaOp>();
 
   /** wgmma.fence.sync.aligned. */
   fence(): void {
@@ -871,26 +894,21 @@ export class WgmmaAsyncModel {
     }
     const op: WgmmaOp = { id: this.nextId++, regs: new Set([...acc, ...aRegs]), acc: new Set(acc), shape, complete: false, result: compute() };
     this.ops.push(op);
-    this.uncommitted.push(op);
+    this.groups.add(op);
     return op.id;
   }
 
   /** wgmma.commit_group.sync.aligned. */
   commitGroup(): void {
-    this.groups.push(this.uncommitted);
-    this.uncommitted = [];
+    this.groups.commit();
   }
 
   /** wgmma.wait_group.sync.aligned n: returns the ids completed by this wait. */
   waitGroup(n: number): number[] {
-    const done: number[] = [];
-    while (this.groups.length > n) {
-      for (const op of this.groups.shift()!) {
-        op.complete = true;
-        done.push(op.id);
-      }
-    }
-    return done;
+    return this.groups.wait(n).map((op) => {
+      op.complete = true;
+      return op.id;
+    });
   }
 
   isComplete(id: number): boolean {
