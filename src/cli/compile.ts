@@ -22,6 +22,7 @@ export interface CompileArgs {
   emit: string;
   gpuTarget: string;
   numWarps: number;
+  numStages: number;
   output?: string;
   signature?: string;
   config: string[];
@@ -126,7 +127,8 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
     return 0;
   }
   if (!args.passes) throw new UsageError(`--no-passes only applies to --emit ir`);
-  const gpuOptions = { numWarps: args.numWarps, target: args.gpuTarget, argFacts: facts, printAfter };
+  if (!Number.isInteger(args.numStages) || args.numStages < 1 || args.numStages > 8) throw new UsageError(`--num-stages must be an integer from 1 to 8, got ${args.numStages}`);
+  const gpuOptions = { numWarps: args.numWarps, numStages: args.numStages, target: args.gpuTarget, argFacts: facts, printAfter };
   const compiled = compileToPtx(spec.ir.module, gpuOptions);
   if (args.emit === 'gpu-ir') {
     process.stdout.write(printOp(compiled.gpuIr, { locations: args.locations }));

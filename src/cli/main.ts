@@ -113,6 +113,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option('emit', { type: 'string', choices: ['ir', 'gpu-ir', 'ptx', 'cubin'], default: 'ir', describe: 'what to print (cubin: writes the file and prints ptxas -v)' })
           .option('target', { type: 'string', default: 'sm_90', describe: 'GPU architecture for gpu-ir, ptx and cubin' })
           .option('num-warps', { type: 'number', default: 4, describe: 'warps per program' })
+          .option('num-stages', { type: 'number', default: 3, describe: 'stages of the software pipeline of loops whose loads feed tensor-core dots (1: none)' })
           .option('output', { alias: 'o', type: 'string', describe: 'where --emit cubin writes (default <kernel>.cubin)' })
           .option('signature', { alias: 's', type: 'string', describe: 'argument types in order: *f32 for pointers, i32 for scalars, literals for constexprs' })
           .option('config', { alias: 'c', type: 'string', array: true, default: [], describe: 'constexpr values, e.g. -c BLOCK=1024' })
@@ -132,6 +133,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             emit: a.emit,
             gpuTarget: a.target,
             numWarps: a['num-warps'],
+            numStages: a['num-stages'],
             output: a.output,
             signature: a.signature,
             config: a.config,

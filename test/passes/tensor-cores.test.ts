@@ -1,0 +1,89 @@
+// accelerate-matmul and pipeline-loads on the library matmul's GPU IR, checked FileCheck-style: which dots go to
+// wgmma (and which stay on the FMA units), the shared layouts of their operands, and the pipeline's schedule
+// (its buffers, the copies ahead of the loop, the waits and slots in it, the waits after it), which numStages
+// changes.
+import { describe, expect, test } from 'vitest';
+import { empty } from 'kt';
+import { matmul } from '../../kernels/matmul.ts';
+import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
+import { printOp } from '../../src/compiler/ir/printer.ts';
+import { argumentFacts, captureLaunches } from '../../src/dsl/kernel.ts';
+import { fileCheck } from '../support/filecheck.ts';
+
+/** The GPU IR of the matmul at S^3 (placeholder tensors: only the launch's facts and constexprs matter). */
+function gpuIr(options: { dtype: 'f16' | 'f32'; S: number; BM: number; BN: number; BK: number; numWarps: number; numStages?: number; target?: string }): string {
+  const { dtype, S, BM, BN, BK, numWarps, numStages, target } = options;
+  const [a, b, c] = [empty([16, 16], dtype), empty([16, 16], dtype), empty([16, 16], dtype)];
+  const stages = numStages === undefined ? {} : { numStages };
+  const [l] = captureLaunches(() => matmul([1], a, b, c, S, S, S, S, 1, S, 1, S, 1, { BLOCK_M: BM, BLOCK_N: BN, BLOCK_K: BK, GROUP_M: 8, numWarps, ...stages }));
+  const module = l!.definition.specialize(l!.bound.bindings).ir.module;
+  return printOp(compileToPtx(module, { numWarps, numStages, target, argFacts: argumentFacts(l!.bound.runtime) }).gpuIr);
+}
+
+describe('accelerate-matmul', () => {
+  test('an f16 dot of whole warpgroups goes to wgmma, A and B in 128-byte swizzled buffers', () => {
+    fileCheck(
+      gpuIr({ dtype: 'f16', S: 4096, BM: 128, BN: 256, BK: 64, numWarps: 8 }),
+      `
+      CHECK: #[[MMA:mma[0-9]*]] = #ttg.nvidia_mma<{versionMajor = 3, warpsPerCTA = [8, 1], instrShape = [16, 256, 16]}>
+      CHECK: #[[SH:shared[0-9]*]] = #ttg.nvmma_shared<{swizzlingByteWidth = 128, transposed = false, elementBitWidth = 16}>
+      CHECK: ttng.warp_group_dot {{.*}} : tensor<128x256xf32, #[[MMA]]>
+      CHECK-NOT: tt.dot
+      `,
+    );
+  });
+
+  test('f32 dots with ieee precision, and tiles below a warpgroup, stay on the FMA units', () => {
+    fileCheck(gpuIr({ dtype: 'f32', S: 256, BM: 64, BN: 64, BK: 32, numWarps: 4 }), 'CHECK-NOT: ttng.warp_group_dot\nCHECK: tt.dot');
+    fileCheck(gpuIr({ dtype: 'f16', S: 256, BM: 32, BN: 64, BK: 32, numWarps: 4 }), 'CHECK-NOT: ttng.warp_group_dot\nCHECK: tt.dot');
+  });
+
+  test('before sm_90 every dot stays on the FMA units', () => {
+    fileCheck(gpuIr({ dtype: 'f16', S: 256, BM: 128, BN: 128, BK: 32, numWarps: 4, target: 'sm_80' }), 'CHECK-NOT: ttng.warp_group_dot\nCHECK: tt.dot');
+  });
+});
+
+describe('pipeline-loads', () => {
+  test('three stages: buffers, two iterations of copies before the loop, one wait and two barriers per iteration', () => {
+    fileCheck(
+      gpuIr({ dtype: 'f16', S: 4096, BM: 128, BN: 128, BK: 64, numWarps: 4, numStages: 3 }),
+      `
+      CHECK: %[[A:[0-9]+]] = ttg.local_alloc {{.*}} : !ttg.memdesc<3x128x64xf16
+      CHECK: %[[B:[0-9]+]] = ttg.local_alloc {{.*}} : !ttg.memdesc<3x64x128xf16
+      CHECK: ttg.async_copy_global_to_local
+      CHECK: ttg.async_copy_global_to_local
+      CHECK: ttg.async_commit_group
+      CHECK: ttg.async_copy_global_to_local
+      CHECK: ttg.async_copy_global_to_local
+      CHECK: ttg.async_commit_group
+      CHECK: scf.for {{.*}} {tt.pipelined = 3}
+      CHECK: ttg.async_wait {num = 1}
+      CHECK-NEXT: ttg.memdesc_index %[[A]], %readSlot
+      CHECK-NEXT: ttg.memdesc_index %[[B]], %readSlot
+      CHECK-NEXT: gpu.barrier
+      CHECK-NEXT: %[[DOT:[0-9]+]] = ttng.warp_group_dot {{.*}}isAsync = true
+      CHECK-NEXT: ttng.warp_group_dot_wait %[[DOT]] {pendings = 1}
+      CHECK: gpu.barrier
+      CHECK-NEXT: ttg.async_copy_global_to_local
+      CHECK: ttg.async_commit_group
+      CHECK: scf.yield
+      CHECK: ttng.warp_group_dot_wait {{.*}} {pendings = 0}
+      CHECK-NEXT: ttg.async_wait {num = 0}
+      `,
+    );
+  });
+
+  test('numStages changes the code: its buffers and how far ahead it copies', () => {
+    for (const stages of [2, 4]) {
+      const ir = gpuIr({ dtype: 'f16', S: 4096, BM: 128, BN: 128, BK: 64, numWarps: 4, numStages: stages });
+      fileCheck(ir, `CHECK: !ttg.memdesc<${stages}x128x64xf16\nCHECK: {tt.pipelined = ${stages}}\nCHECK: ttg.async_wait {num = ${stages - 2}}`);
+      expect(ir.match(/ttg\.async_commit_group/g)!.length).toBe(stages);
+    }
+  });
+
+  test('one stage, or loads that cannot be copied asynchronously, leave the loop synchronous', () => {
+    fileCheck(gpuIr({ dtype: 'f16', S: 4096, BM: 128, BN: 128, BK: 64, numWarps: 4, numStages: 1 }), 'CHECK-NOT: ttg.async_copy_global_to_local\nCHECK: ttng.warp_group_dot {{.*}}isAsync = false');
+    // K = 4095: rows of A are only 2-byte aligned, too little for a 4-byte copy.
+    fileCheck(gpuIr({ dtype: 'f16', S: 4095, BM: 128, BN: 128, BK: 64, numWarps: 4, numStages: 3 }), 'CHECK-NOT: ttg.async_copy_global_to_local\nCHECK: ttng.warp_group_dot {{.*}}isAsync = false');
+  });
+});
