@@ -1005,3 +1005,8 @@ export function printPtx(fn: Operation, options: PtxOptions): string {
 }
 
 export { PtxPrinter };
+
+/** Whether the printer has a rule for an op of the per-thread IR (for the test that every op has one). */
+export function hasPtxRule(name: string): boolean {
+  return name in handlers;
+}
