@@ -2,7 +2,8 @@
 import type { Operation } from '../ir/core.ts';
 import { keptDims } from '../ir/layouts.ts';
 import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType, type Type } from '../ir/types.ts';
-import { TileMap } from './tile-map.ts';
+import { classifyConversion, linearLayoutOf } from './linear-layout.ts';
+import { TileMap, tileMapOf } from './tile-map.ts';
 
 /** Bytes an element takes in shared memory (booleans take a byte). */
 export function elementBytes(t: ScalarType): number {
@@ -19,11 +20,32 @@ const valueBytes = (t: Type): number => (t instanceof TensorType ? tileBytes(t) 
 /** Ops that move a tile through shared memory to rearrange it. */
 export const exchangeOps = new Set(['ttg.convert_layout', 'tt.reshape', 'tt.trans', 'tt.join', 'tt.split']);
 
+const registerConversions = new Map<string, readonly number[] | undefined>();
+
+/**
+ * For a convert_layout whose elements stay in the threads that hold them (the linear layouts say so: only
+ * registers move, or none), the source register of each destination register; undefined when elements cross
+ * threads and go through shared memory.
+ */
+export function registerConversion(op: Operation): readonly number[] | undefined {
+  if (op.name !== 'ttg.convert_layout') return undefined;
+  const [src, dst] = [op.operands[0]!.type, op.result.type];
+  if (!(src instanceof TensorType && dst instanceof TensorType && src.encoding && dst.encoding)) return undefined;
+  const key = `${src.text}|${dst.text}`;
+  if (!registerConversions.has(key)) {
+    const c = classifyConversion(linearLayoutOf(src.encoding, src.shape), linearLayoutOf(dst.encoding, dst.shape));
+    const identity = (): number[] => Array.from({ length: tileMapOf(dst.encoding!, dst.shape).numRegs }, (_, r) => r);
+    registerConversions.set(key, c.kind === 'none' ? identity() : c.kind === 'registers' ? c.sourceRegisters : undefined);
+  }
+  return registerConversions.get(key);
+}
+
 /**
  * Scratch bytes an op needs while it runs (released when it ends), or 0. local_alloc buffers are not scratch:
  * they live until the last use of the memdesc.
  */
 export function scratchBytes(op: Operation): number {
+  if (registerConversion(op)) return 0;
   if (exchangeOps.has(op.name)) {
     const src = op.operands[0]!.type;
     return Math.max(valueBytes(src), ...op.results.map((r) => valueBytes(r.type)), op.name === 'tt.join' ? 2 * valueBytes(src) : 0);

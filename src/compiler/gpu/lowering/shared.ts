@@ -2,16 +2,23 @@
 // splits (every thread writes what it owns, waits, and reads what it needs), and local_alloc / local_load.
 import type { Operation, Value } from '../../ir/core.ts';
 import { type MemDescType, TensorType, elementType, i1, shapeOf } from '../../ir/types.ts';
-import { elementBytes } from '../shared-memory.ts';
+import { elementBytes, registerConversion } from '../shared-memory.ts';
 import { SharedLayout } from '../../ir/layouts.ts';
 import type { AnyTileMap } from '../tile-map.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
 
 /**
  * convert_layout, reshape, trans, join and split: every thread writes the elements it owns to shared memory
- * (row-major in the source's coordinates), waits, and reads those of its destination registers.
+ * (row-major in the source's coordinates), waits, and reads those of its destination registers; a conversion
+ * that keeps every element in its thread only renames registers.
  */
 export function exchange(lw: Lowering, op: Operation): void {
+  const inRegisters = registerConversion(op);
+  if (inRegisters) {
+    // Every thread already holds the elements it needs: the conversion only renames registers.
+    const src = lw.tile(op.operands[0]!);
+    return lw.setTile(op.result, lw.mapOf(op.result.type), inRegisters.map((r) => src.regs[r]!));
+  }
   const offset = op.attrs['allocation.offset'] as number;
   // The source is a tile, or a scalar (join of two scalars into a [2] tile).
   const srcType = op.operands[0]!.type;
