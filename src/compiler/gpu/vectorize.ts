@@ -23,11 +23,11 @@ export function vectorElements(map: AnyTileMap, ptr: AxisInfo, mask: AxisInfo | 
  * layout with the inverse of the buffer's layout, (register, lane, warp) -> element offset. Also how many
  * consecutive registers land on consecutive offsets with the per-thread part aligned to them (a vector access).
  */
-export function sharedPlacement(layout: Layout, shape: readonly number[], mt: MemDescType): { placed: LinearLayout; run: number; threadBits: number } {
+export function sharedPlacement(layout: Layout, shape: readonly number[], mt: MemDescType): { placed: LinearLayout; run: number } {
   const toOffset = sharedLinearLayoutOf(mt.encoding, mt.shape, bitWidth(mt.element)).invert();
   const placed = linearLayoutOf(layout, shape).compose(toOffset);
   const threadBits = [LANE, WARP].flatMap((dim) => placed.bases[dim] ?? []).reduce((acc, b) => acc | b[0]!, 0);
   let run = placed.numConsecutiveInOut(REGISTER, OFFSET);
   while (run > 1 && (threadBits & (run - 1)) !== 0) run /= 2;
-  return { placed, run, threadBits };
+  return { placed, run };
 }

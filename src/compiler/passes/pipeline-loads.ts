@@ -61,11 +61,16 @@ function usersOf(v: Value, root: Operation): Operation[] {
   return out;
 }
 
+interface Slice {
+  readonly ops: Operation[];
+  readonly args: Set<Value>;
+}
+
 /**
  * The body ops `values` depend on, in body order, and the block arguments they read; undefined when one of
  * them is not a pure op without regions (it could not be computed ahead or twice).
  */
-function sliceOf(body: Block, values: readonly Value[]): { ops: Operation[]; args: Set<Value> } | undefined {
+function sliceOf(body: Block, values: readonly Value[]): Slice | undefined {
   const ops = new Set<Operation>();
   const args = new Set<Value>();
   const pending = [...values];
@@ -84,8 +89,16 @@ function sliceOf(body: Block, values: readonly Value[]): { ops: Operation[]; arg
   return { ops: body.ops.filter((op) => ops.has(op)), args };
 }
 
+/** What a loop's pipeline is made of: the loads, the body ops they read, the carried values and how each advances. */
+interface Schedule {
+  readonly loads: Pipelined[];
+  readonly loadSlice: Slice;
+  /** Each carried value the loads read, and the body ops computing its next value. */
+  readonly advance: ReadonlyMap<Value, Slice>;
+}
+
 /** The loads of a loop that can be moved S - 1 iterations ahead, and the loop-carried values they advance. */
-function candidates(loop: Operation, root: Operation, axis: AxisAnalysis): { loads: Pipelined[]; carried: Value[] } | undefined {
+function candidates(loop: Operation, root: Operation, axis: AxisAnalysis): Schedule | undefined {
   const body = loop.regions[0]!.entry;
   const iv = body.args[0]!;
   const yieldOp = body.terminator!;
@@ -110,20 +123,20 @@ function candidates(loop: Operation, root: Operation, axis: AxisAnalysis): { loa
     }
   }
   if (!loads.length) return undefined;
-  const slice = sliceOf(body, loads.flatMap((l) => l.load.operands));
-  if (!slice) return undefined;
-  const carried = [...slice.args].filter((a) => a !== iv);
+  const loadSlice = sliceOf(body, loads.flatMap((l) => l.load.operands));
+  if (!loadSlice) return undefined;
+  const carried = [...loadSlice.args].filter((a) => a !== iv);
   // A carried value the loads read must be advanced by pure ops of carried values the loads read, and be used
-  // for nothing else: the loop will carry it S - 1 iterations ahead.
+  // for nothing else (not even yielded as it is): the loop will carry it S - 1 iterations ahead.
+  const advance = new Map<Value, Slice>();
   for (const a of carried) {
-    const next = yieldOp.operands[body.args.indexOf(a) - 1]!;
-    const adv = sliceOf(body, [next]);
+    const adv = sliceOf(body, [yieldOp.operands[body.args.indexOf(a) - 1]!]);
     if (!adv || [...adv.args].some((x) => x !== iv && !carried.includes(x))) return undefined;
-    const allowed = new Set([...slice.ops, ...adv.ops, ...loads.map((l) => l.load)]);
-    if (usersOf(a, root).some((u) => !allowed.has(u) && u !== yieldOp)) return undefined;
-    if (usersOf(a, root).includes(yieldOp)) return undefined;
+    const allowed = new Set([...loadSlice.ops, ...adv.ops, ...loads.map((l) => l.load)]);
+    if (usersOf(a, root).some((u) => !allowed.has(u))) return undefined;
+    advance.set(a, adv);
   }
-  return { loads, carried };
+  return { loads, loadSlice, advance };
 }
 
 /** Emits ops before `anchor`. */
@@ -156,7 +169,8 @@ class Emitter {
 function pipeline(loop: Operation, stages: number, root: Operation, axis: AxisAnalysis): boolean {
   const found = candidates(loop, root, axis);
   if (!found) return false;
-  const { loads, carried } = found;
+  const { loads, loadSlice, advance } = found;
+  const carried = [...advance.keys()];
   const body = loop.regions[0]!.entry;
   const iv = body.args[0]!;
   const yieldOp = body.terminator!;
@@ -164,8 +178,6 @@ function pipeline(loop: Operation, stages: number, root: Operation, axis: AxisAn
   const ivType = iv.type as IntType;
   const outer = loop.parent!;
   const before = new Emitter(outer, loop, loop.loc);
-  const loadSlice = sliceOf(body, loads.flatMap((l) => l.load.operands))!;
-  const advance = new Map(carried.map((a) => [a, sliceOf(body, [yieldOp.operands[body.args.indexOf(a) - 1]!])!] as const));
 
   // The buffers: S slots of each loaded tile, in the layout its local_alloc chose.
   const buffers = loads.map(({ alloc }) => {

@@ -212,25 +212,35 @@ export class Lowering {
     const known = this.cache.get(key);
     if (known) return known;
     const v = this.at(() => {
-      const [thread, threadBits] = this.threadPart(map, i);
-      const c = map.coordinates(r, 0, 0)[i]!;
-      if (c === 0) return thread;
-      return (c & threadBits) === 0 ? this.add(thread, this.c32(c)) : this.op1('arith.xori', [thread, this.c32(c)], i32);
+      const thread = this.threadPart(`lthread|${map.layout.text}|${map.shape.join('x')}|${i}`, (dim) => map.bases(dim).map((b) => b[i]!));
+      return this.withConstant(thread, map.coordinates(r, 0, 0)[i]!);
     });
     this.cache.set(key, v);
     return v;
   }
 
-  /** The lane and warp part of coordinate i of a linear map, and the bits it can set. */
-  private threadPart(map: LinearTileMap, i: number): [Value, number] {
-    const terms: { source: Value; bit: number; value: number }[] = [];
-    for (const [source, dim] of [[this.lane, LANE], [this.warp, WARP]] as const) {
-      map.bases(dim).forEach((b, bit) => {
-        if (b[i]) terms.push({ source, bit, value: b[i]! });
-      });
-    }
+  /**
+   * The lane and warp part of a linear function of the thread (what bit k of the lane, or of the warp, adds),
+   * computed once per `key` in the prologue, with the bits it can set.
+   */
+  private threadPart(key: string, contributions: (dim: typeof LANE | typeof WARP) => readonly number[]): { value: Value; bits: number } {
+    const terms = ([LANE, WARP] as const).flatMap((dim) => contributions(dim).map((value, bit) => ({ source: dim === LANE ? this.lane : this.warp, bit, value })));
     const bits = terms.reduce((acc, t) => acc | t.value, 0);
-    return [this.gf2Sum(terms), bits];
+    let value = this.cache.get(key);
+    if (!value) {
+      value = this.at(() => this.gf2Sum(terms.filter((t) => t.value !== 0)));
+      this.cache.set(key, value);
+    }
+    return { value, bits };
+  }
+
+  /**
+   * A thread part XOR a constant: an addition where they share no bits (the usual case, which ptxas folds into
+   * addresses), else an XOR.
+   */
+  private withConstant(thread: { value: Value; bits: number }, c: number): Value {
+    if (c === 0) return thread.value;
+    return (c & thread.bits) === 0 ? this.add(thread.value, this.c32(c)) : this.op1('arith.xori', [thread.value, this.c32(c)], i32);
   }
 
   /**
@@ -380,21 +390,9 @@ export class Lowering {
    * address. Also returns how many consecutive registers land on consecutive offsets (a vector access).
    */
   sharedPlacement(mt: MemDescType, map: AnyTileMap): { offset: (r: number) => Value; run: number } {
-    const { placed, run, threadBits } = sharedPlacementOf(map.layout, map.shape, mt);
-    const key = `splace|${mt.text}|${map.layout.text}|${map.shape.join('x')}`;
-    let thread = this.cache.get(key);
-    if (!thread) {
-      const terms = ([LANE, WARP] as const).flatMap((dim) => (placed.bases[dim] ?? []).map((b, bit) => ({ source: dim === LANE ? this.lane : this.warp, bit, value: b[0]! })));
-      thread = this.at(() => this.gf2Sum(terms));
-      this.cache.set(key, thread);
-    }
-    const t = thread;
-    const offset = (r: number): Value => {
-      const c = placed.apply({ [REGISTER]: r })[OFFSET]!;
-      if (c === 0) return t;
-      return (c & threadBits) === 0 ? this.add(t, this.c32(c)) : this.op1('arith.xori', [t, this.c32(c)], i32);
-    };
-    return { offset, run };
+    const { placed, run } = sharedPlacementOf(map.layout, map.shape, mt);
+    const thread = this.threadPart(`splace|${mt.text}|${map.layout.text}|${map.shape.join('x')}`, (dim) => (placed.bases[dim] ?? []).map((b) => b[0]!));
+    return { offset: (r) => this.withConstant(thread, placed.apply({ [REGISTER]: r })[OFFSET]!), run };
   }
 
   /** The shared buffer a memdesc value is. */
