@@ -94,11 +94,8 @@ function relError(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case): numb
 function launcher(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case): () => void {
   const grid = [cdiv(cs.M, config['BLOCK_M']!) * cdiv(cs.N, config['BLOCK_N']!)];
   const [strideBk, strideBn] = kinds[cs.dtype].kMajorB ? [1, cs.K] : [cs.N, 1];
+  if (cs.epilogue === 'bias_leaky_relu') return () => linear(grid, a, b, bias, c, cs.M, cs.N, cs.K, cs.K, 1, strideBk, strideBn, cs.N, 1, config);
   const options = { ...config, PRECISION: cs.dtype === 'tf32' ? 'tf32' : 'ieee', ACC_INT: cs.dtype === 'i8' };
-  if (cs.epilogue === 'bias_leaky_relu') {
-    const { PRECISION: _p, ACC_INT: _a, ...plain } = options;
-    return () => linear(grid, a, b, bias, c, cs.M, cs.N, cs.K, cs.K, 1, strideBk, strideBn, cs.N, 1, plain);
-  }
   return () => matmul(grid, a, b, c, cs.M, cs.N, cs.K, cs.K, 1, strideBk, strideBn, cs.N, 1, options);
 }
 
