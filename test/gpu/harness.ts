@@ -9,7 +9,8 @@ import { gpuAvailable, synchronize } from '../../src/runtime/gpu.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
 import { simulateLaunch } from '../support/simulate-launch.ts';
 
-const simulated = process.env['KT_TEST_GPU'] === 'simulate';
+/** The simulator stands in for the GPU (KT_TEST_GPU=simulate). */
+export const simulated = process.env['KT_TEST_GPU'] === 'simulate';
 /** A real GPU is here. */
 export const realGpu = gpuAvailable();
 /** A GPU, real or simulated, runs the suite's launches. */
@@ -27,6 +28,11 @@ export interface CheckOptions {
   tol?: Tolerance;
   /** Indices (among the tensor arguments) not to compare, e.g. outputs whose order is unspecified. */
   skip?: readonly number[];
+  /**
+   * The architecture to compile for in the simulator (sm_80: mma.sync instead of wgmma); a real GPU compiles
+   * for itself, so tests that need another target run only simulated.
+   */
+  target?: string;
 }
 
 /**
@@ -37,7 +43,7 @@ export function gpuMatchesInterpreter(k: Kernel, grid: Grid, args: readonly unkn
   const onGpu = copies(args, true);
   const onCpu = copies(args, false);
   try {
-    if (simulated) simulateLaunch(k, grid, onGpu);
+    if (simulated) simulateLaunch(k, grid, onGpu, options.target);
     else {
       k(grid, ...onGpu);
       synchronize();

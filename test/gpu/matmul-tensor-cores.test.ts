@@ -4,12 +4,14 @@
 // out (the synchronous path). The tolerance is the summation order's: products are exact, sums are f32.
 // Then the types wgmma reads only K-major: tf32 (f32 inputs, low mantissa bits dropped on every tier), i8 (exact)
 // and fp8 e4m3/e5m2, with B stored N x K (K contiguous, as Triton's fp8 tutorial) and stored K x N (placed
-// K-major in shared memory by the kernel, without the async copy).
+// K-major in shared memory by the kernel, without the async copy); those stored K x N go to mma.sync on sm_90.
+// Then mma.sync itself: on sm_90 for tiles wgmma cannot take (32 rows, 2 warps), and, in the simulator only,
+// every case again compiled for sm_80.
 import { describe, test } from 'vitest';
 import { Random, cdiv, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr, type i32 } from 'kt';
 import { randomTensor } from '../../kernels/common.ts';
 import { matmul } from '../../kernels/matmul.ts';
-import { gpuMatchesInterpreter, gpuPresent } from './harness.ts';
+import { gpuMatchesInterpreter, gpuPresent, simulated } from './harness.ts';
 
 const rng = new Random(5);
 
@@ -35,6 +37,43 @@ describe.skipIf(!gpuPresent)('matmul on tensor cores', () => {
         const c = empty([M, N], dtype);
         const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
         gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 } });
+      });
+    }
+  }
+});
+
+// Tiles wgmma cannot take (fewer than 64 rows, or warps that are not whole warpgroups) run on mma.sync.
+// [M, N, K, BLOCK_M, BLOCK_N, BLOCK_K, numWarps, numStages]
+const mmaSyncCases: [number, number, number, number, number, number, number, number][] = [
+  [32, 64, 64, 32, 64, 32, 4, 3],
+  [70, 50, 100, 32, 32, 32, 2, 2],
+  [64, 128, 96, 64, 128, 32, 2, 3],
+  [128, 64, 48, 128, 64, 16, 8, 1],
+];
+
+describe.skipIf(!gpuPresent)('matmul on mma.sync', () => {
+  for (const dtype of ['f16', 'bf16'] as const) {
+    for (const [M, N, K, bm, bn, bk, numWarps, numStages] of mmaSyncCases) {
+      test(`${dtype} ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps, ${numStages} stages`, () => {
+        const a = randomTensor([M, K], dtype, rng);
+        const b = randomTensor([K, N], dtype, rng);
+        const c = empty([M, N], dtype);
+        const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
+        gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 } });
+      });
+    }
+  }
+});
+
+describe.skipIf(!simulated)('matmul on mma.sync for sm_80 (simulated)', () => {
+  for (const dtype of ['f16', 'bf16'] as const) {
+    for (const [M, N, K, bm, bn, bk, numWarps, numStages] of [...cases.slice(0, 6), ...mmaSyncCases]) {
+      test(`${dtype} ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps, ${numStages} stages`, () => {
+        const a = randomTensor([M, K], dtype, rng);
+        const b = randomTensor([K, N], dtype, rng);
+        const c = empty([M, N], dtype);
+        const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
+        gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 }, target: 'sm_80' });
       });
     }
   }
@@ -81,6 +120,15 @@ describe.skipIf(!gpuPresent)('dots of K-major types on tensor cores', () => {
           const c = empty([M, N], t.acc === tl.int32 ? 'i32' : 'f32');
           const config = { PRECISION: t.precision, ACC: t.acc, BM, BN, BK, numWarps, numStages };
           gpuMatchesInterpreter(stridedMatmul, [cdiv(M, BM), cdiv(N, BN)], [a, b, c, M, N, K, strideBk, strideBn, config], { tol: { atol: 1e-3, rtol: 1e-5 } });
+        });
+        // The same on sm_80 (mma.sync; fp8 needs sm_89), simulated.
+        test.skipIf(!simulated || t.dtype.startsWith('f8'))(`sm_80: ${t.dtype} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
+          const a = tensor(Array.from({ length: M * K }, t.draw), { dtype: t.dtype });
+          const b = tensor(Array.from({ length: K * N }, t.draw), { dtype: t.dtype });
+          const [strideBk, strideBn] = kMajorB ? [1, K] : [N, 1];
+          const c = empty([M, N], t.acc === tl.int32 ? 'i32' : 'f32');
+          const config = { PRECISION: t.precision, ACC: t.acc, BM, BN, BK, numWarps, numStages };
+          gpuMatchesInterpreter(stridedMatmul, [cdiv(M, BM), cdiv(N, BN)], [a, b, c, M, N, K, strideBk, strideBn, config], { tol: { atol: 1e-3, rtol: 1e-5 }, target: 'sm_80' });
         });
       }
     }

@@ -1,5 +1,5 @@
 // accelerate-matmul and pipeline-loads on the library matmul's GPU IR, checked FileCheck-style: which dots go to
-// wgmma (and which stay on the FMA units), the shared layouts of their operands, and the pipeline's schedule
+// wgmma, which to mma.sync and which stay on the FMA units, the shared layouts of their operands, and the pipeline's schedule
 // (its buffers, the copies ahead of the loop, the waits and slots in it, the waits after it), which numStages
 // changes.
 import { describe, expect, test } from 'vitest';
@@ -11,11 +11,11 @@ import { argumentFacts, captureLaunches } from '../../src/dsl/kernel.ts';
 import { fileCheck } from '../support/filecheck.ts';
 
 /** The GPU IR of the matmul at S^3 (placeholder tensors: only the launch's facts and constexprs matter). */
-function gpuIr(options: { dtype: 'f16' | 'f32'; S: number; BM: number; BN: number; BK: number; numWarps: number; numStages?: number; target?: string }): string {
-  const { dtype, S, BM, BN, BK, numWarps, numStages, target } = options;
+function gpuIr(options: { dtype: 'f16' | 'f32'; S: number; BM: number; BN: number; BK: number; numWarps: number; numStages?: number; target?: string; precision?: 'tf32' }): string {
+  const { dtype, S, BM, BN, BK, numWarps, numStages, target, precision } = options;
   const [a, b, c] = [empty([16, 16], dtype), empty([16, 16], dtype), empty([16, 16], dtype)];
   const stages = numStages === undefined ? {} : { numStages };
-  const [l] = captureLaunches(() => matmul([1], a, b, c, S, S, S, S, 1, S, 1, S, 1, { BLOCK_M: BM, BLOCK_N: BN, BLOCK_K: BK, GROUP_M: 8, numWarps, ...stages }));
+  const [l] = captureLaunches(() => matmul([1], a, b, c, S, S, S, S, 1, S, 1, S, 1, { BLOCK_M: BM, BLOCK_N: BN, BLOCK_K: BK, GROUP_M: 8, numWarps, ...stages, ...(precision ? { PRECISION: precision } : {}) }));
   const module = l!.definition.specialize(l!.bound.bindings).ir.module;
   return printOp(compileToPtx(module, { numWarps, numStages, target, argFacts: argumentFacts(l!.bound.runtime) }).gpuIr);
 }
@@ -33,13 +33,30 @@ describe('accelerate-matmul', () => {
     );
   });
 
-  test('f32 dots with ieee precision, and tiles below a warpgroup, stay on the FMA units', () => {
-    fileCheck(gpuIr({ dtype: 'f32', S: 256, BM: 64, BN: 64, BK: 32, numWarps: 4 }), 'CHECK-NOT: ttng.warp_group_dot\nCHECK: tt.dot');
-    fileCheck(gpuIr({ dtype: 'f16', S: 256, BM: 32, BN: 64, BK: 32, numWarps: 4 }), 'CHECK-NOT: ttng.warp_group_dot\nCHECK: tt.dot');
+  test('f32 dots with ieee precision stay on the FMA units', () => {
+    fileCheck(gpuIr({ dtype: 'f32', S: 256, BM: 64, BN: 64, BK: 32, numWarps: 4 }), 'CHECK-NOT: nvidia_mma\nCHECK: tt.dot %{{[0-9]+}}, %{{[0-9]+}}, %{{.*}} : tensor<64x64xf32, #blocked');
   });
 
-  test('before sm_90 every dot stays on the FMA units', () => {
-    fileCheck(gpuIr({ dtype: 'f16', S: 256, BM: 128, BN: 128, BK: 32, numWarps: 4, target: 'sm_80' }), 'CHECK-NOT: ttng.warp_group_dot\nCHECK: tt.dot');
+  const mmaSync = (rows: number, cols: number, el: string, warps: string, kWidth: number): string => `
+      CHECK: #[[MMA:mma[0-9]*]] = #ttg.nvidia_mma<{versionMajor = 2, warpsPerCTA = ${warps}, instrShape = [16, 8]}>
+      CHECK: #[[A:dot_op[0-9]*]] = #ttg.dot_op<{opIdx = 0, parent = #[[MMA]], kWidth = ${kWidth}}>
+      CHECK: #[[B:dot_op[0-9]*]] = #ttg.dot_op<{opIdx = 1, parent = #[[MMA]], kWidth = ${kWidth}}>
+      CHECK-NOT: ttng.warp_group_dot
+      CHECK: %[[X:[0-9]+]] = ttg.local_load {{.*}} : tensor<{{.*}}x${el}, #[[A]]>
+      CHECK-NEXT: %[[Y:[0-9]+]] = ttg.local_load {{.*}} : tensor<{{.*}}x${el}, #[[B]]>
+      CHECK-NEXT: tt.dot %[[X]], %[[Y]], {{.*}} : tensor<${rows}x${cols}xf32, #[[MMA]]>
+      `;
+
+  test('tiles below a warpgroup go to mma.sync, operands read into dot_operand registers', () => {
+    fileCheck(gpuIr({ dtype: 'f16', S: 256, BM: 32, BN: 64, BK: 32, numWarps: 4 }), mmaSync(32, 64, 'f16', '[2, 2]', 2));
+  });
+
+  test('before sm_90, dots go to mma.sync', () => {
+    fileCheck(gpuIr({ dtype: 'f16', S: 256, BM: 128, BN: 128, BK: 32, numWarps: 4, target: 'sm_80' }), mmaSync(128, 128, 'f16', '[2, 2]', 2));
+  });
+
+  test('a tf32 dot with B stored N-major goes to mma.sync on sm_90 (wgmma reads tf32 only K-major)', () => {
+    fileCheck(gpuIr({ dtype: 'f32', S: 256, BM: 64, BN: 64, BK: 32, numWarps: 4, precision: 'tf32' }), mmaSync(64, 64, 'f32', '[2, 2]', 1));
   });
 });
 
@@ -85,5 +102,30 @@ describe('pipeline-loads', () => {
     fileCheck(gpuIr({ dtype: 'f16', S: 4096, BM: 128, BN: 128, BK: 64, numWarps: 4, numStages: 1 }), 'CHECK-NOT: ttg.async_copy_global_to_local\nCHECK: ttng.warp_group_dot {{.*}}isAsync = false');
     // K = 4095: rows of A are only 2-byte aligned, too little for a 4-byte copy.
     fileCheck(gpuIr({ dtype: 'f16', S: 4095, BM: 128, BN: 128, BK: 64, numWarps: 4, numStages: 3 }), 'CHECK-NOT: ttg.async_copy_global_to_local\nCHECK: ttng.warp_group_dot {{.*}}isAsync = false');
+  });
+
+  test('mma.sync dots are pipelined too: each iteration reads its slot into registers, then copies ahead into the slot the last one read', () => {
+    fileCheck(
+      gpuIr({ dtype: 'f16', S: 4096, BM: 128, BN: 128, BK: 32, numWarps: 4, numStages: 3, target: 'sm_80' }),
+      `
+      CHECK: %[[A:[0-9]+]] = ttg.local_alloc {{.*}} : !ttg.memdesc<3x128x32xf16
+      CHECK: %[[B:[0-9]+]] = ttg.local_alloc {{.*}} : !ttg.memdesc<3x32x128xf16
+      CHECK: scf.for {{.*}} {tt.pipelined = 3}
+      CHECK-NEXT: ^bb0
+      CHECK-NEXT: ttg.async_wait {num = 1}
+      CHECK-NEXT: %[[SA:[0-9]+]] = ttg.memdesc_index %[[A]], %readSlot
+      CHECK-NEXT: %[[SB:[0-9]+]] = ttg.memdesc_index %[[B]], %readSlot
+      CHECK-NEXT: gpu.barrier
+      CHECK-NEXT: %[[X:[0-9]+]] = ttg.local_load %[[SA]]
+      CHECK-NEXT: %[[Y:[0-9]+]] = ttg.local_load %[[SB]]
+      CHECK-NEXT: tt.dot %[[X]], %[[Y]]
+      CHECK: ttg.memdesc_index %[[A]], %writeSlot
+      CHECK: ttg.async_copy_global_to_local
+      CHECK: ttg.async_commit_group
+      CHECK: scf.yield
+      CHECK-NEXT: }
+      CHECK-NEXT: ttg.async_wait {num = 0}
+      `,
+    );
   });
 });

@@ -40,7 +40,7 @@ import type { KernelArgValue } from '../../src/interp/interpreter.ts';
 import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
 import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundToFloat, truncateTf32, type FloatFormatName } from '../../src/numerics.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
-import { CommitGroups, canonicalAddress, decodeDescriptor, elementBits, kOf, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
+import { CommitGroups, canonicalAddress, decodeDescriptor, elementBits, f32FromBits, f32ToBits, kOf, mmaSync, packRegister, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
 
 export interface SimulateOptions {
   grid: [number, number, number];
@@ -91,6 +91,24 @@ function alloc(t: Type, n: number): Lanes {
   if (t instanceof IntType) return t.width === 64 ? new BigInt64Array(n) : new Int32Array(n);
   if (t instanceof FloatType || t instanceof PointerType) return new Float64Array(n);
   throw new SimulationError(`the simulator has no per-thread storage for ${t.text}`);
+}
+
+/** The bits of a value of a scalar type as a register holds them (narrow integers: their low bits). */
+function bitsOf(t: ScalarType): (x: number) => number {
+  switch (t.text) {
+    case 'f16':
+      return f16ToBits;
+    case 'bf16':
+      return bf16ToBits;
+    case 'f8E4M3FN':
+      return (x) => e4m3ToBits(x);
+    case 'f8E5M2':
+      return (x) => e5m2ToBits(x);
+    case 'f32':
+      return f32ToBits;
+  }
+  if (t instanceof IntType) return (x) => x;
+  throw new SimulationError(`the simulator cannot pack ${t.text} into a register`);
 }
 
 const allocCode = (t: Type): string => (t instanceof IntType ? (t.width === 64 ? 'new BigInt64Array(n)' : 'new Int32Array(n)') : 'new Float64Array(n)');
@@ -712,6 +730,10 @@ class Simulation {
         return;
       case 'gpu.cp_async_wait':
         return this.cpAsyncWait(op, mask);
+      case 'gpu.pack':
+        return this.pack(op);
+      case 'gpu.mma_sync':
+        return this.mmaSync(op, mask);
       case 'gpu.wgmma':
         return this.tensorCores.wgmma(op, mask);
       case 'gpu.wgmma_fence':
@@ -946,6 +968,42 @@ class Simulation {
   }
 
   // ---- warps ----
+
+  /** gpu.pack: each thread's elements as their bits, element 0 in the low bits of an i32. */
+  private pack(op: Operation): void {
+    const el = op.operands[0]!.type as ScalarType;
+    const bits = el instanceof IntType ? el.width : (el as FloatType).width;
+    const toBits = bitsOf(el);
+    const lanes = op.operands.map((v) => this.get(v));
+    const out = new Int32Array(this.n);
+    for (let t = 0; t < this.n; t++) out[t] = (bits === 32 ? toBits(Number(lanes[0]![t]!)) : packRegister(lanes.map((l) => toBits(Number(l[t]!))), bits)) | 0;
+    this.env.set(op.result, out);
+  }
+
+  /**
+   * gpu.mma_sync: per warp, through the model of mma.sync (tensor-core-model.ts, checked on an H200 by
+   * bench/tc-probe), from the 32 lanes' packed A and B registers and accumulators. Every lane must execute it
+   * (.aligned).
+   */
+  private mmaSync(op: Operation, mask: Mask): void {
+    const { aType, bType } = op.attrs as { aType: InputType; bType: InputType };
+    const accType = op.results[0]!.type instanceof IntType ? 's32' : 'f32';
+    const ins = op.operands.map((v) => this.get(v));
+    const out = op.results.map((r) => alloc(r.type, this.n));
+    // tf32 registers are the f32 values to the model; the others are packed bits.
+    const register = (type: InputType, bits: number): number => (type === 'tf32' ? f32FromBits(bits) : bits);
+    for (let w = 0; w < this.n; w += WARP) {
+      let active = 0;
+      for (let l = 0; l < WARP; l++) active += mask.bits[w + l]!;
+      if (active === 0) continue;
+      if (active !== WARP) this.fail(`gpu.mma_sync (mma.sync.aligned) executed by ${active} of the 32 lanes of warp ${w / WARP}`);
+      const lanesOf = (from: number, count: number, type?: InputType): number[][] =>
+        Array.from({ length: WARP }, (_, l) => Array.from({ length: count }, (_, i) => (type ? register(type, ins[from + i]![w + l] as number) : Number(ins[from + i]![w + l]!))));
+      const d = mmaSync({ aType, bType, cType: accType, dType: accType }, lanesOf(0, 4, aType), lanesOf(4, 2, bType), lanesOf(6, 4));
+      d.forEach((regs, l) => regs.forEach((v, i) => (out[i]![w + l] = v as never)));
+    }
+    op.results.forEach((r, i) => this.env.set(r, out[i]!));
+  }
 
   private shuffle(op: Operation, mask: Mask): void {
     const v = this.get(op.operands[0]!);

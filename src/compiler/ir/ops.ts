@@ -1013,6 +1013,35 @@ def({
     return acc.length === n / 2 ? undefined : `an m64n${n} accumulator is ${n / 2} registers per thread, got ${acc.length}`;
   },
 });
+export const mmaSyncTypes = ['f16', 'bf16', 'tf32', 's8', 'e4m3', 'e5m2'] as const;
+def({
+  name: 'gpu.pack',
+  summary: 'Packs 1, 2 or 4 narrow elements into one 32-bit register, the first in the low bits (a tensor-core fragment register).',
+  traits: ['pure'],
+  operands: [1, 4],
+  results: 1,
+  verify: (op) => {
+    const el = op.operands[0]!.type;
+    if (!(el instanceof IntType || el instanceof FloatType) || op.operands.some((v) => v.type !== el)) return 'packs scalars of one type';
+    if (el.width * op.operands.length !== 32) return `${op.operands.length} ${el.text} elements do not fill 32 bits`;
+    return op.result.type === i32 ? undefined : 'result must be i32';
+  },
+});
+def({
+  name: 'gpu.mma_sync',
+  summary: "One mma.sync.aligned.m16n8k<k>.row.col of the warp: D = A * B + C, A in 4 and B in 2 packed 32-bit registers per thread, C and D in 4 (f32 or i32).",
+  traits: ['pure'],
+  operands: 10,
+  results: 4,
+  attrs: { k: 'int', aType: mmaSyncTypes, bType: mmaSyncTypes },
+  verify: (op) => {
+    if (op.operands.slice(0, 6).some((v) => v.type !== i32)) return 'A and B fragments must be packed i32 registers';
+    const acc = op.operands.slice(6);
+    if (acc.some((v, i) => v.type !== op.results[i]!.type)) return 'results must match the accumulator operands';
+    const t = acc[0]!.type;
+    return acc.every((v) => v.type === t) && (t === i32 || (t instanceof FloatType && t.width === 32)) ? undefined : 'the accumulator is 4 f32 or 4 i32 registers';
+  },
+});
 def({
   name: 'gpu.cp_async',
   summary: 'Starts copying `bytes` (4, 8 or 16) from global memory to shared memory at a byte offset (cp.async), or zeros where the predicate is false.',

@@ -5,16 +5,23 @@
 //     slabs), A and B in swizzled nvmma_shared buffers that wgmma reads through descriptors, the dot a
 //     ttng.warp_group_dot. f16 and bf16 operands with f32 accumulators, A and B in either order of their
 //     dimensions (wgmma transposes 16-bit operands itself); f32 with inputPrecision 'tf32', i8 (i32
-//     accumulators) and fp8 e4m3/e5m2 with both operands K-major in shared memory.
-//   - otherwise the dot stays on the FMA units: tiles smaller than a warpgroup's 64 rows or one instruction's
-//     32 bytes of K, warp counts that are not whole warpgroups, f64, f32 with inputPrecision 'ieee' or
-//     'tf32x3', and f16 accumulators.
+//     accumulators) and fp8 e4m3/e5m2 only when both operands' registers hold K consecutively, so that their
+//     K-major buffers are written in whole vectors.
+//   - mma.sync (sm_80 and later; fp8 from sm_89), where wgmma does not apply: the accumulator in an nvidia_mma
+//     v2 layout (16 x 8 tiles per warp), A and B in swizzled shared buffers read into dot_operand registers
+//     (ttg.local_load), the dot a tt.dot on those registers. This is also what Triton does on Hopper with a
+//     tf32 or 8-bit operand stored MN-major.
+//   - otherwise the dot stays on the FMA units: tiles smaller than one instruction's tile or 32 bytes of K,
+//     f64, f32 with inputPrecision 'ieee' or 'tf32x3', and f16 accumulators.
 // The accumulator is converted into the new layout before the dot and back after it; remove-layout-conversions
 // then carries loop accumulators in the tensor-core layout so that no conversion is left in the loop.
 import { convertLayout } from '../ir/builder.ts';
 import { Operation } from '../ir/core.ts';
-import { nvidiaMmaLayout, nvmmaSharedLayout, isBlockedRooted, rootLayout, type NvidiaMmaLayout } from '../ir/layouts.ts';
-import { MemDescType, TensorType, bitWidth, memDescType, withEncoding, type ScalarType } from '../ir/types.ts';
+import { dotOperandLayout, nvidiaMmaLayout, nvmmaSharedLayout, isBlockedRooted, rootLayout, type NvidiaMmaLayout } from '../ir/layouts.ts';
+import { MemDescType, TensorType, bitWidth, memDescType, tensorType, withEncoding, type ScalarType } from '../ir/types.ts';
+import { mmaSyncInstruction } from '../gpu/tensor-core-instructions.ts';
+import { AxisAnalysis } from '../gpu/axis-info.ts';
+import { coalescedLayout } from './coalesce.ts';
 import type { Pass } from './pass-manager.ts';
 
 /** What the target offers: its architecture number (90 for sm_90). */
@@ -47,11 +54,16 @@ function operandAlloc(op: Operation, i: number): Operation | undefined {
   return alloc?.name === 'ttg.local_alloc' && alloc.operands[0]!.type instanceof TensorType ? alloc : undefined;
 }
 
-/** The dimension along which a register layout holds consecutive elements (order[0] of its blocked root). */
-function fastestDim(t: TensorType): number {
-  const l = t.encoding;
+/**
+ * The dimension along which an operand's registers will hold consecutive elements: for a loaded tile, the one
+ * coalescing (which runs after this pass) will give its load; otherwise order[0] of its blocked layout.
+ */
+function fastestDim(alloc: Operation, axis: AxisAnalysis, numWarps: number): number {
+  const src = alloc.operands[0]!;
+  const load = src.definingOp;
+  const l = load?.name === 'tt.load' ? coalescedLayout(load, axis, numWarps) : (src.type as TensorType).encoding;
   if (l && isBlockedRooted(l)) return rootLayout(l).order[0]!;
-  return t.shape.length - 1;
+  return (src.type as TensorType).shape.length - 1;
 }
 
 /**
@@ -67,7 +79,7 @@ function wgmmaOperands(el: ScalarType, acc: ScalarType, precision: string): { kM
   return undefined;
 }
 
-function toWgmma(op: Operation, numWarps: number, root: Operation): boolean {
+function toWgmma(op: Operation, numWarps: number, root: Operation, axis: AxisAnalysis): boolean {
   const accType = op.operands[2]!.type as TensorType;
   const [m, n] = accType.shape as [number, number];
   const [allocA, allocB] = [operandAlloc(op, 0), operandAlloc(op, 1)];
@@ -84,27 +96,79 @@ function toWgmma(op: Operation, numWarps: number, root: Operation): boolean {
   const layout: NvidiaMmaLayout = nvidiaMmaLayout(3, shape.warpsPerCTA, [16, shape.instrN, 256 / bitWidth(el)]);
   // Each operand's buffer keeps the dimension its registers hold consecutively contiguous, so the copy into
   // shared memory is 16-byte stores; wgmma reads either order of 16-bit operands (the transpose flags). The
-  // other types must be K-major (A's dimension 1, B's dimension 0), whatever order their registers hold.
-  let placed = true;
-  allocs.forEach((alloc, i) => {
+  // other types must be K-major (A's dimension 1, B's dimension 0): held MN-major in registers, they would be
+  // stored an element at a time, and mma.sync serves them better.
+  if (operands.kMajorOnly && allocs.some((alloc, i) => fastestDim(alloc, axis, numWarps) !== (i === 0 ? 1 : 0))) return false;
+  const buffers = allocs.map((alloc, i) => {
     const src = alloc.operands[0]!.type as TensorType;
     const kDim = i === 0 ? 1 : 0;
-    const contiguous = operands.kMajorOnly ? kDim : fastestDim(src) === 0 ? 0 : 1;
+    const contiguous = operands.kMajorOnly ? kDim : fastestDim(alloc, axis, numWarps) === 0 ? 0 : 1;
     const swizzle = swizzleFor(src.shape[contiguous]!, bitWidth(src.element));
-    if (swizzle === 0) placed = false;
-    else alloc.result.type = memDescType(src.shape, src.element, nvmmaSharedLayout(swizzle, bitWidth(src.element), contiguous === 0));
+    return swizzle === 0 ? undefined : memDescType(src.shape, src.element, nvmmaSharedLayout(swizzle, bitWidth(src.element), contiguous === 0));
   });
-  if (!placed) return false;
+  // Nothing changes unless both operands can be placed (the dot may still go to mma.sync or the FMA units).
+  if (buffers.includes(undefined)) return false;
+  allocs.forEach((alloc, i) => (alloc.result.type = buffers[i]!));
+  replaceDot(op, layout, root, (accIn) => new Operation('ttng.warp_group_dot', [op.operands[0]!, op.operands[1]!, accIn], [withEncoding(accType, layout)], { inputPrecision: op.attrs['inputPrecision']!, isAsync: false }, [], op.loc));
+  return true;
+}
+
+/**
+ * Replaces a dot by `make(accumulator in layout)`, converting the accumulator into the tensor-core layout
+ * before it and back after it.
+ */
+function replaceDot(op: Operation, layout: NvidiaMmaLayout, root: Operation, make: (accIn: Operation['result']) => Operation): void {
+  const accType = op.operands[2]!.type as TensorType;
   const block = op.parent!;
   const accIn = block.insertBefore(op, convertLayout(op.operands[2]!, layout, op.loc));
-  const dot = new Operation('ttng.warp_group_dot', [op.operands[0]!, op.operands[1]!, accIn.result], [withEncoding(accType, layout)], { inputPrecision: op.attrs['inputPrecision']!, isAsync: false }, [], op.loc);
-  block.insertBefore(op, dot);
+  const dot = block.insertBefore(op, make(accIn.result));
   const back = block.insertBefore(op, convertLayout(dot.result, accType.encoding!, op.loc));
   const old = op.result;
   op.erase();
   root.walk((user) => {
     if (user !== back) user.operands = user.operands.map((v) => (v === old ? back.result : v));
   });
+}
+
+/**
+ * Warps over the accumulator for mma.sync (16 x 8 tiles per warp): each doubling goes to the dimension whose
+ * per-warp share is larger (counting N's 8-wide tiles against M's 16 rows), so that warps keep square-ish
+ * tiles and read the least of A and B; undefined when the warps cannot all have a whole tile.
+ */
+export function mmaSyncWarps(m: number, n: number, numWarps: number): [number, number] | undefined {
+  let [wm, wn] = [1, 1];
+  while (wm * wn < numWarps) {
+    const rowsLeft = m / (16 * wm);
+    const colsLeft = n / (8 * wn);
+    if (rowsLeft >= 2 && (rowsLeft >= colsLeft / 2 || colsLeft < 2)) wm *= 2;
+    else if (colsLeft >= 2) wn *= 2;
+    else return undefined;
+  }
+  return m % (16 * wm) === 0 && n % (8 * wn) === 0 ? [wm, wn] : undefined;
+}
+
+function toMmaSync(op: Operation, numWarps: number, arch: number, root: Operation, axis: AxisAnalysis): boolean {
+  const accType = op.operands[2]!.type as TensorType;
+  const [m, n] = accType.shape as [number, number];
+  const [allocA, allocB] = [operandAlloc(op, 0), operandAlloc(op, 1)];
+  if (!allocA || !allocB) return false;
+  const aBuf = allocA.result.type as MemDescType;
+  const instr = mmaSyncInstruction(aBuf.element, accType.element, op.attrs['inputPrecision'] as string, arch);
+  if (!instr || aBuf.shape[1]! % instr.k !== 0) return false;
+  const warps = mmaSyncWarps(m, n, numWarps);
+  if (!warps) return false;
+  const layout = nvidiaMmaLayout(2, warps, [16, 8]);
+  // Each buffer keeps the dimension its registers hold consecutively contiguous (16-byte stores and copies),
+  // swizzled so that the fragment reads spread over the banks; a row under 32 bytes stays row-major.
+  const operands = [allocA, allocB].map((alloc, i) => {
+    const src = alloc.operands[0]!.type as TensorType;
+    const contiguous = fastestDim(alloc, axis, numWarps) === 0 ? 0 : 1;
+    const swizzle = swizzleFor(src.shape[contiguous]!, bitWidth(src.element));
+    if (swizzle !== 0) alloc.result.type = memDescType(src.shape, src.element, nvmmaSharedLayout(swizzle, bitWidth(src.element), contiguous === 0));
+    const registers = tensorType(src.shape, src.element, dotOperandLayout(i as 0 | 1, layout, instr.kWidth));
+    return op.parent!.insertBefore(op, new Operation('ttg.local_load', [op.operands[i]!], [registers], {}, [], op.loc)).result;
+  });
+  replaceDot(op, layout, root, (accIn) => new Operation('tt.dot', [operands[0]!, operands[1]!, accIn], [withEncoding(accType, layout)], { ...op.attrs }, [], op.loc));
   return true;
 }
 
@@ -113,12 +177,18 @@ export function accelerateMatmul(target: string): Pass {
     name: 'accelerate-matmul',
     run(module: Operation): Operation {
       const numWarps = module.attrs['ttg.num-warps'] as number;
-      if (archOf(target) < 90) return module;
-      const dots: Operation[] = [];
-      module.walk((op) => {
-        if (op.name === 'tt.dot') dots.push(op);
-      });
-      for (const op of dots) toWgmma(op, numWarps, module);
+      const arch = archOf(target);
+      for (const fn of module.regions[0]!.entry.ops) {
+        const axis = new AxisAnalysis(fn);
+        const dots: Operation[] = [];
+        fn.walk((op) => {
+          if (op.name === 'tt.dot') dots.push(op);
+        });
+        for (const op of dots) {
+          if (arch >= 90 && toWgmma(op, numWarps, module, axis)) continue;
+          toMmaSync(op, numWarps, arch, module, axis);
+        }
+      }
       return module;
     },
   };

@@ -1,8 +1,8 @@
 // pipeline-loads: software pipelining of the loads that feed tensor-core dots, driven by numStages (the launch
 // option, or tl.range's numStages on the loop), as Triton's pipeliner does for its matmul loops.
 //
-// Schedule. In an scf.for whose body loads tiles only to copy them into shared memory for a warp_group_dot,
-// the loads of iteration i + S - 1 are issued while iteration i computes (S = numStages): stage 0 is the load
+// Schedule. In an scf.for whose body loads tiles only to copy them into shared memory for a tensor-core dot
+// (a warp_group_dot reading the buffers, or an mma.sync tt.dot of registers local_load read from them), the loads of iteration i + S - 1 are issued while iteration i computes (S = numStages): stage 0 is the load
 // (an asynchronous copy, cp.async, straight into one of S shared buffers), stage S - 1 the dot. A load can be
 // moved ahead when what it reads is computed from the loop variable, values from before the loop and
 // loop-carried values used for nothing else (the pointers, advanced each iteration); its `other` must be 0
@@ -11,8 +11,9 @@
 // Expand. Before the loop: the S buffers, and the loads of iterations 0 .. S-2 (masked off past the end),
 // one commit group per iteration; the loop then carries the pointers S - 1 iterations ahead, and two slot
 // counters. Each iteration: wait until its own group has landed (async_wait S - 2), run the dot on its slot
-// asynchronously, wait for the previous iteration's dot (so its slot is free), issue the loads of iteration
-// i + S - 1 into that slot, commit. After the loop: wait for the last dot and for the copies in flight.
+// (wgmma: asynchronously, then wait for the previous iteration's dot, so its slot is free; mma.sync reads the
+// slot into registers before the dot), issue the loads of iteration i + S - 1 into the slot the previous
+// iteration read, commit (insert-barriers orders the previous iteration's reads before these copies). After the loop: wait for the last dot and for the copies in flight.
 // The schedule is visible in the IR: the loop carries `tt.pipelined = S`, and the copies, waits and slots are ops.
 import { Block, Operation, cloneOperation, type Value } from '../ir/core.ts';
 import { DenseAttr, FloatAttr, IntegerAttr } from '../ir/attributes.ts';
@@ -51,6 +52,9 @@ function copyBytes(load: Operation, buffer: MemDescType, axis: AxisAnalysis): nu
   const vec = vectorElements(map, axis.get(load.operands[0]!), load.operands[1] ? axis.get(load.operands[1]) : undefined, bytes);
   return bytes * Math.min(vec, sharedPlacement(t.encoding!, t.shape, buffer).run);
 }
+
+/** A dot on the tensor cores: wgmma, or mma.sync (a tt.dot of registers, its operands loaded from shared memory). */
+const isTensorCoreDot = (op: Operation): boolean => op.name === 'ttng.warp_group_dot' || (op.name === 'tt.dot' && op.operands[0]!.definingOp?.name === 'ttg.local_load');
 
 /** All uses of `v` under `root`. */
 function usersOf(v: Value, root: Operation): Operation[] {
@@ -106,16 +110,19 @@ function candidates(loop: Operation, root: Operation, axis: AxisAnalysis): Sched
   // Every operand of every dot must be a load that can become an async copy: an operand copied into shared
   // memory the ordinary way would overwrite its buffer while the previous iteration's dot may still read it.
   const eligible = (operand: Value): Pipelined | undefined => {
-    const alloc = operand.definingOp;
+    // An mma.sync dot reads its operands from registers that a local_load filled from the buffer.
+    const read = operand.definingOp?.name === 'ttg.local_load' ? operand.definingOp.operands[0]! : operand;
+    const alloc = read.definingOp;
     if (alloc?.name !== 'ttg.local_alloc' || alloc.parent !== body || alloc.operands.length !== 1) return undefined;
     const load = alloc.operands[0]!.definingOp;
     if (load?.name !== 'tt.load' || load.parent !== body || !(load.result.type instanceof TensorType)) return undefined;
-    if (usersOf(load.result, root).length !== 1 || usersOf(alloc.result, root).some((u) => u.name !== 'ttng.warp_group_dot')) return undefined;
+    const readers = usersOf(alloc.result, root);
+    if (usersOf(load.result, root).length !== 1 || !(readers.every((u) => u.name === 'ttng.warp_group_dot') || readers.every((u) => u.name === 'ttg.local_load' && u.parent === body))) return undefined;
     const other = load.operands[2];
     if (other && !isZeroConstant(other)) return undefined;
     return [4, 8, 16].includes(copyBytes(load, alloc.result.type as MemDescType, axis)) ? { load, alloc } : undefined;
   };
-  for (const dot of body.ops.filter((op) => op.name === 'ttng.warp_group_dot')) {
+  for (const dot of body.ops.filter(isTensorCoreDot)) {
     for (const operand of dot.operands.slice(0, 2)) {
       const found = eligible(operand);
       if (!found) return undefined;
@@ -235,7 +242,7 @@ function pipeline(loop: Operation, stages: number, root: Operation, axis: AxisAn
   loads.forEach(({ alloc }, k) => {
     const slot = top.op('ttg.memdesc_index', [buffers[k]!, readSlot], [alloc.result.type]).result;
     root.walk((u) => {
-      if (u.name === 'ttng.warp_group_dot') u.operands = u.operands.map((v) => (v === alloc.result ? slot : v));
+      if (u.name === 'ttng.warp_group_dot' || u.name === 'ttg.local_load') u.operands = u.operands.map((v) => (v === alloc.result ? slot : v));
     });
   });
   for (const dot of body.ops.filter((op) => op.name === 'ttng.warp_group_dot')) {

@@ -4,7 +4,8 @@ import type { Operation } from '../../ir/core.ts';
 import { hasTrait } from '../../ir/ops.ts';
 import { forLoop, ifOp, returnOp, whileLoop } from './control-flow.ts';
 import { assert, print } from './debug.ts';
-import { dot } from './dot-fma.ts';
+import { dot as fmaDot } from './dot-fma.ts';
+import { isMmaSyncDot, mmaSyncDot } from './mma-sync.ts';
 import { broadcast, constantOp, elementwise, makeRange, programIndex, splat } from './elementwise.ts';
 import type { Lowering } from './lowering.ts';
 import { atomic, load, store } from './memory.ts';
@@ -39,7 +40,8 @@ export const handlers: Readonly<Record<string, Handler>> = {
   'ttg.async_commit_group': asyncCommitGroup,
   'ttg.async_wait': asyncWait,
   'gpu.barrier': barrier,
-  'tt.dot': dot,
+  // accelerate-matmul decides: operands in dot_operand registers go to mma.sync, operands in shared memory to the FMA units.
+  'tt.dot': (lw, op) => (isMmaSyncDot(op) ? mmaSyncDot(lw, op) : fmaDot(lw, op)),
   'ttng.warp_group_dot': warpGroupDot,
   'ttng.warp_group_dot_wait': warpGroupDotWait,
   'tt.reduce': reduce,

@@ -93,14 +93,15 @@ export function localAlloc(lw: Lowering, op: Operation): void {
   const map = s.map;
   if (!(mt.encoding instanceof SharedLayout)) {
     // Swizzled buffers the tensor cores read: placed through the layouts' linear maps, in vectors of up to 16
-    // bytes, then made visible to the async proxy (wgmma reads shared memory through it).
+    // bytes, then, for wgmma, made visible to the async proxy it reads shared memory through (ld.shared, for
+    // mma.sync's operands, needs no fence; nor has sm_80 the instruction).
     const { offset: at, run } = lw.sharedPlacement(mt, map);
     const vec = Math.max(1, Math.min(run, 16 / bytes));
     for (let r = 0; r < map.numRegs; r += vec) {
       const group = Array.from({ length: vec }, (_, k) => r + k);
       lw.guarded(lw.owner(map, r), () => lw.sharedStore(lw.smemAddress(offset, at(r), bytes), group.map((g) => s.regs[g]!), mt.element));
     }
-    lw.b.create('gpu.fence_proxy_async', [], []);
+    if (readByWgmma(lw, op)) lw.b.create('gpu.fence_proxy_async', [], []);
     return void lw.values.set(op.result, { kind: 'smem', offset, type: mt });
   }
   // Registers consecutive along the buffer's fastest dimension are stored as one vector (up to 16 bytes).
@@ -117,6 +118,15 @@ export function localAlloc(lw: Lowering, op: Operation): void {
   lw.values.set(op.result, { kind: 'smem', offset, type: mt });
 }
 
+/** Whether a wgmma reads the buffer an allocation makes. */
+function readByWgmma(lw: Lowering, alloc: Operation): boolean {
+  let found = false;
+  lw.src.walk((u) => {
+    if (u.name === 'ttng.warp_group_dot' && u.operands.includes(alloc.result)) found = true;
+  });
+  return found;
+}
+
 /** One slot of a multi-buffered allocation: the allocation's offset, plus index * slot bytes at run time. */
 export function memdescIndex(lw: Lowering, op: Operation): void {
   const buffer = lw.smem(op.operands[0]!);
@@ -129,7 +139,6 @@ export function memdescIndex(lw: Lowering, op: Operation): void {
 
 export function localLoad(lw: Lowering, op: Operation): void {
   const src = lw.smem(op.operands[0]!);
-  if (src.dynamic) throw new Error('lowering: local_load from a pipeline slot is not supported yet');
   const map = lw.mapOf(op.result.type);
   const el = src.type.element;
   const bytes = elementBytes(el);
@@ -137,10 +146,10 @@ export function localLoad(lw: Lowering, op: Operation): void {
     const { offset: at, run } = lw.sharedPlacement(src.type, map);
     const vec = Math.max(1, Math.min(run, 16 / bytes));
     const regs: Value[] = [];
-    for (let r = 0; r < map.numRegs; r += vec) regs.push(...lw.sharedLoad(lw.smemAddress(src.offset, at(r), bytes), Array(vec).fill(el)));
+    for (let r = 0; r < map.numRegs; r += vec) regs.push(...lw.sharedLoad(lw.bufferAddress(src, at(r), bytes), Array(vec).fill(el)));
     return lw.setTile(op.result, map, regs);
   }
-  const regs = Array.from({ length: map.numRegs }, (_, r) => lw.sharedLoad(lw.smemAddress(src.offset, lw.sharedIndex(src.type, (i) => lw.coord(map, r, i)), bytes), [el])[0]!);
+  const regs = Array.from({ length: map.numRegs }, (_, r) => lw.sharedLoad(lw.bufferAddress(src, lw.sharedIndex(src.type, (i) => lw.coord(map, r, i)), bytes), [el])[0]!);
   lw.setTile(op.result, map, regs);
 }
 
