@@ -10,9 +10,10 @@ import { gpu } from '../runtime/gpu.ts';
 import { Random, type Tensor } from '../runtime/tensor.ts';
 import { CompilePool } from './compile-pool.ts';
 import { launchTarget } from './launch-target.ts';
-import { ktVersion, readRecord, type RecordIdentity } from './records.ts';
+import { bestResult, ktVersion, readRecord, recordPath, type RecordIdentity } from './records.ts';
+import { formatConfig } from './report.ts';
 import { configKey, launchDefaults, resolveSpace, type ConfigSpace, type ProblemInfo } from './space.ts';
-import { storedBest, tune, type TuneOptions, type TuneOutcome } from './tuner.ts';
+import { tune, type TuneOptions, type TuneOutcome } from './tuner.ts';
 
 export type Backend = 'gpu' | 'interpreter';
 
@@ -141,8 +142,44 @@ export function tuneSpec(request: SpecTuneRequest, options: TuneOptions = {}): S
   }
 }
 
-/** The best stored config of a spec's default space for a problem (for `kt run`), if it was tuned. */
+/** The keys of every config of the spec's tuning spaces for a problem: a stored result is used only for one of them. */
+function currentConfigKeys(spec: KernelSpec, problem: ProblemInfo): Set<string> {
+  const keys = new Set<string>();
+  for (const name of Object.keys(spec.tuning?.spaces ?? {})) for (const c of specSpace(spec, name, problem).configs) keys.add(configKey(c));
+  return keys;
+}
+
+/**
+ * The best stored config for a problem among the spec's current tuning spaces (for `kt run`), if it was tuned.
+ * Faster stored configs that are no longer in any of its spaces (the space changed since they were tuned) are
+ * not used, with a note on stderr: kt run would otherwise launch a config the spec no longer allows.
+ */
 export function tunedSpecConfig(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, backend: Backend): Config | undefined {
   if (!spec.tuning) return undefined;
-  return storedBest(specIdentity(spec, sizes, dtype, backend))?.config;
+  const results = [...readRecord(specIdentity(spec, sizes, dtype, backend)).values()];
+  if (!results.length) return undefined;
+  const current = currentConfigKeys(spec, specProblem(sizes, dtype, backend));
+  const best = bestResult(results, current);
+  const outside = results.filter((r) => r.status === 'ok' && !current.has(configKey(r.config)) && (!best || r.medianMs < best.medianMs));
+  if (outside.length) {
+    const fastest = bestResult(outside)!;
+    console.warn(
+      `kt: ignoring ${outside.length} tuned config${outside.length === 1 ? '' : 's'} of ${spec.name} that ${outside.length === 1 ? 'is' : 'are'} not in its current tuning spaces ` +
+        `(the fastest: ${formatConfig(fastest.config)}, ${fastest.medianMs.toFixed(4)} ms); run kt tune again to measure the current space`,
+    );
+  }
+  return best?.config;
+}
+
+/**
+ * Why `kt run` for a tuned problem does not use the best config the tuning run found: the record could not be
+ * written, or kt run reads another config from it (a faster one stored earlier). Undefined when it uses it.
+ */
+export function whyRunWillNotUse(outcome: SpecTuneOutcome, request: Pick<SpecTuneRequest, 'spec' | 'sizes' | 'dtype' | 'backend'>): string | undefined {
+  if (!outcome.best) return 'no config ran correctly';
+  if (outcome.recordError) return `the tuning record could not be written (${outcome.recordError})`;
+  const used = tunedSpecConfig(request.spec, request.sizes, request.dtype, request.backend);
+  if (!used) return `the tuning record ${recordPath(outcome.identity)} does not hold it`;
+  if (configKey(used) !== configKey(outcome.best.config)) return `it uses ${formatConfig(used)}, the best result stored for this problem`;
+  return undefined;
 }

@@ -11,7 +11,7 @@ import { isKernelFault } from '../runtime/gpu.ts';
 import { Random } from '../runtime/tensor.ts';
 import { CompileJobError } from './compile-pool.ts';
 import type { Measurement } from './measure.ts';
-import { bestResult, readRecord, storeResults, type ConfigResult, type ExclusionStage, type MeasuredResult, type RecordIdentity } from './records.ts';
+import { bestResult, implausibleResult, readRecord, storeResults, type ConfigResult, type ExclusionStage, type MeasuredResult, type RecordIdentity } from './records.ts';
 import { configKey, type ConfigSpace } from './space.ts';
 import { strategies, type Budget, type SearchContext } from './strategies.ts';
 
@@ -77,6 +77,8 @@ export interface TuneOutcome {
   readonly results: readonly (ConfigResult & { readonly cached: boolean })[];
   readonly best?: MeasuredResult;
   readonly timing: TuneTiming;
+  /** Why results of this run could not be stored in the tuning record, if they could not (kt run will not see them). */
+  readonly recordError?: string;
 }
 
 /** The GPU context was lost to a faulting config: the results so far are stored; tuning must go on in a new process. */
@@ -141,9 +143,10 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
     options.onProgress({ done, total: Math.max(total, done), best: best(), elapsedMs, etaMs });
   };
 
+  let recordError: string | undefined;
   const settle = (r: ConfigResult, cached: boolean): void => {
     settled.set(configKey(r.config), { ...r, cached });
-    if (!cached) storeResults(identity, [r]);
+    if (!cached) recordError ??= storeResults(identity, [r]);
     report();
   };
 
@@ -171,7 +174,11 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
       phase = performance.now();
       const m = target.measure(config);
       timing.measureMs += performance.now() - phase;
-      return { status: 'ok', config, medianMs: m.medianMs, minMs: m.minMs, maxMs: m.maxMs, spread: m.spread, runs: m.samples.length, measuredAt };
+      const measured: MeasuredResult = { status: 'ok', config, medianMs: m.medianMs, minMs: m.minMs, maxMs: m.maxMs, spread: m.spread, runs: m.samples.length, measuredAt };
+      // A time that cannot be true (a clock that went back, a timer that did not run) is not a result.
+      const implausible = implausibleResult(measured);
+      if (implausible) return { status: 'excluded', config, stage: 'run', reason: `its measurement cannot be right: ${implausible.replace(/^its /, '')}`, measuredAt };
+      return measured;
     } catch (e) {
       if (isKernelFault(e)) {
         settle({ status: 'excluded', config, stage: 'run', reason: firstLine(e), measuredAt }, false);
@@ -227,11 +234,6 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
     results: [...settled.values()],
     best: best(),
     timing: { totalMs: performance.now() - start, ...timing },
+    recordError,
   };
-}
-
-/** The best stored config for a problem among a space's configs, without measuring anything. */
-export function storedBest(identity: RecordIdentity, space?: ConfigSpace): MeasuredResult | undefined {
-  const results = readRecord(identity);
-  return bestResult(results.values(), space && new Set(space.configs.map(configKey)));
 }

@@ -3,9 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import chalk from 'chalk';
-import { listRecords, recordPath, tuneDir, type TuneRecord } from '../autotune/records.ts';
+import { recordPath, scanRecords, tuneDir, type RejectedResult, type TuneRecord } from '../autotune/records.ts';
 import { formatConfig, resultTable, varyingParams, writeReports, type Work } from '../autotune/report.ts';
-import { tuneSpec, type Backend } from '../autotune/spec-tuning.ts';
+import { tuneSpec, whyRunWillNotUse, type Backend } from '../autotune/spec-tuning.ts';
 import { strategies } from '../autotune/strategies.ts';
 import { TuneInterrupted, type TuneProgress } from '../autotune/tuner.ts';
 import type { Budget } from '../autotune/strategies.ts';
@@ -78,16 +78,17 @@ function work(spec: KernelSpec, sizes: Sizes, dtype: string): Work {
 
 /** `kt tune --show`: what the cache holds for a spec. */
 function show(spec: KernelSpec): number {
-  const records = listRecords(spec.name);
+  const { records, unusable } = scanRecords(spec.name);
+  for (const { file, reason } of unusable) console.log(chalk.yellow(`tuning record ${file} is not used: ${reason}; kt tune measures its configs again`));
   if (!records.length) {
-    console.log(`no tuning results for ${spec.name} in ${tuneDir()}`);
+    console.log(unusable.length ? `no usable tuning results for ${spec.name} in ${tuneDir()}` : `no tuning results for ${spec.name} in ${tuneDir()}`);
     return 0;
   }
-  for (const { file, record } of records) printRecord(file, record);
+  for (const { file, record, rejected } of records) printRecord(file, record, rejected);
   return 0;
 }
 
-function printRecord(file: string, record: TuneRecord): void {
+function printRecord(file: string, record: TuneRecord, rejected: readonly RejectedResult[]): void {
   const id = record.identity;
   const results = Object.values(record.results);
   const ok = results.filter((r) => r.status === 'ok').sort((a, b) => a.medianMs - b.medianMs);
@@ -97,6 +98,7 @@ function printRecord(file: string, record: TuneRecord): void {
   console.log(`  ${ok.length} measured, ${results.length - ok.length} excluded${ok[0] ? `; best ${ok[0].medianMs.toFixed(4)} ms: ${formatConfig(ok[0].config)}` : ''}`);
   for (const r of ok.slice(0, 5)) console.log(`    ${r.medianMs.toFixed(4)} ms  ±${(r.spread * 100).toFixed(1)}%  ${formatConfig(r.config, names)}`);
   if (ok.length > 5) console.log(`    ... ${ok.length - 5} more`);
+  for (const r of rejected) console.log(chalk.yellow(`  rejected ${r.key}: ${r.reason}`));
 }
 
 /** How many times a tuning run restarts itself after GPU faults before giving up. */
@@ -161,6 +163,9 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
     return 1;
   }
   console.log(chalk.green.bold(`best: ${formatConfig(outcome.best.config)}  ${outcome.best.medianMs.toFixed(4)} ms`));
-  console.log(chalk.dim(`kt run ${args.target}${args.kernel ? ` ${args.kernel}` : ''} --size ${fmtSizes(sizes)} --dtype ${dtype} now uses it`));
-  return 0;
+  const notUsed = whyRunWillNotUse(outcome, { spec, sizes, dtype, backend });
+  const run = `kt run ${args.target}${args.kernel ? ` ${args.kernel}` : ''} --size ${fmtSizes(sizes)} --dtype ${dtype}${args.interpret ? ' --interpret' : ''}`;
+  if (notUsed) console.log(chalk.yellow(`${run} does not use it: ${notUsed}`));
+  else console.log(chalk.dim(`${run} now uses it`));
+  return outcome.recordError ? 1 : 0;
 }

@@ -1,7 +1,9 @@
 // The on-disk compilation cache (KT_CACHE_DIR, default ~/.cache/kt). Entries are JSON files named by a hash
 // of everything that determines them, including a fingerprint of kt's own sources, so that a changed
-// compiler never reuses an old result. Writes are atomic (write a temporary file, then rename), and an entry
-// that cannot be read or parsed is treated as missing and written anew.
+// compiler never reuses an old result. Each entry carries the kind and key it was made for and a checksum of
+// them and its content: an entry that was edited, truncated or copied under another name is reported (once,
+// on stderr), compiled afresh and written anew, never trusted. Writes are atomic (write a temporary file,
+// then rename), so an interrupted run leaves either the old entry or the new one.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -65,26 +67,6 @@ function entryPath(kind: string, key: string): string {
   return path.join(cacheDir(), kind, `${key}.json`);
 }
 
-/**
- * Reads a JSON file: its value when it parses and passes `valid`; undefined when it cannot be read, and also
- * when it is damaged, which `damaged` then says.
- */
-export function readJsonFile<T>(file: string, valid: (v: unknown) => v is T): { value?: T; damaged: boolean } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return { damaged: false };
-  }
-  try {
-    const v: unknown = JSON.parse(text);
-    if (valid(v)) return { value: v, damaged: false };
-  } catch {
-    // fall through: damaged
-  }
-  return { damaged: true };
-}
-
 /** Replaces a file atomically: writes a temporary file beside it, then renames it over (throws on failure). */
 export function writeFileAtomically(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
@@ -102,26 +84,98 @@ export function writeFileAtomically(file: string, text: string): void {
   }
 }
 
-/** Reads an entry; undefined when missing or damaged (a damaged entry is removed). */
-export function readEntry<T>(kind: string, key: string, valid: (v: unknown) => v is T): T | undefined {
+/** What each kind of entry holds, for messages. */
+const kindNames: Readonly<Record<string, string>> = { ir: 'compiled-IR', signatures: 'kernel-signature', gpu: 'GPU-binary (PTX and cubin)' };
+
+/**
+ * An entry on disk: its value with the kind and key it was made for and a checksum of all three, so that an
+ * entry that was edited, truncated, or copied under another key's name is never trusted.
+ */
+interface Envelope {
+  kt: 'cache';
+  kind: string;
+  key: string;
+  sum: string;
+  value: unknown;
+}
+
+/** The checksum of an entry: of its kind, its key and its value as JSON (which JSON.parse and stringify keep). */
+function entrySum(kind: string, key: string, value: unknown): string {
+  return sha256(`kt-cache\u0000${kind}\u0000${key}\u0000${JSON.stringify(value)}`);
+}
+
+/** Why an entry's file cannot be trusted for this kind and key, or its value. */
+function openEnvelope(text: string, kind: string, key: string): { value: unknown } | { damage: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { damage: text.length ? 'it is not valid JSON: truncated or damaged' : 'it is empty' };
+  }
+  const e = v as Partial<Envelope>;
+  if (typeof v !== 'object' || v === null || e.kt !== 'cache' || typeof e.sum !== 'string' || !('value' in e)) return { damage: 'it is not a kt cache entry' };
+  if (e.kind !== kind || e.key !== key) return { damage: 'it was made for another key' };
+  if (e.sum !== entrySum(kind, key, e.value)) return { damage: 'its checksum does not match its content' };
+  return { value: e.value };
+}
+
+/** Damaged entries already reported by this process, by file and content: each is reported once. */
+const reported = new Set<string>();
+
+/**
+ * Reports a damaged entry (one line on stderr, once per file and content in this process); the caller then
+ * compiles afresh and writes the entry anew.
+ */
+export function reportDamagedEntry(kind: string, key: string, reason: string, text?: string): void {
   const file = entryPath(kind, key);
-  const { value, damaged } = readJsonFile(file, valid);
-  if (damaged) {
+  if (text === undefined) {
     try {
-      fs.unlinkSync(file);
+      text = fs.readFileSync(file, 'utf8');
     } catch {
-      // another process may have replaced or removed it already
+      text = '';
     }
   }
-  return value;
+  const id = `${file}\u0000${sha256(text)}`;
+  if (reported.has(id)) return;
+  reported.add(id);
+  console.warn(`kt: ignoring the damaged ${kindNames[kind] ?? kind} cache entry ${file} (${reason}); compiling it again`);
+}
+
+/**
+ * Reads an entry: undefined when it is missing, and also when it is damaged (edited, truncated, made for
+ * another key, or not what `valid` expects), which is reported. A damaged entry is left for writeEntry to
+ * replace, so that a concurrent reader never removes an entry another process has just repaired.
+ */
+export function readEntry<T>(kind: string, key: string, valid: (v: unknown) => v is T): T | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(entryPath(kind, key), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const opened = openEnvelope(text, kind, key);
+  if ('damage' in opened) {
+    reportDamagedEntry(kind, key, opened.damage, text);
+    return undefined;
+  }
+  if (!valid(opened.value)) {
+    reportDamagedEntry(kind, key, 'its content is not what kt writes', text);
+    return undefined;
+  }
+  return opened.value;
 }
 
 let warned = false;
 
-/** Writes an entry atomically; the cache is best-effort, so a failure is reported once and otherwise ignored. */
+/**
+ * Writes an entry atomically, with its kind, key and checksum; the cache is best-effort, so a failure is
+ * reported once and otherwise ignored.
+ */
 export function writeEntry(kind: string, key: string, value: unknown): void {
   try {
-    writeFileAtomically(entryPath(kind, key), JSON.stringify(value));
+    // The value as it will read back (undefined properties dropped), so that its checksum matches.
+    const stored: unknown = JSON.parse(JSON.stringify(value));
+    writeFileAtomically(entryPath(kind, key), JSON.stringify({ kt: 'cache', kind, key, sum: entrySum(kind, key, stored), value: stored } satisfies Envelope));
   } catch (e) {
     if (!warned) {
       warned = true;

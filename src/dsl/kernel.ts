@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callerOutside } from './call-site.ts';
-import { cacheKey, fileHash, readEntry, writeEntry } from '../compiler/cache.ts';
+import { cacheKey, fileHash, readEntry, reportDamagedEntry, writeEntry } from '../compiler/cache.ts';
 import { CompileError, type SourceSpan } from '../compiler/diagnostics.ts';
 import { compileToIr, type CompiledIr, type CompileOptions } from '../compiler/compile.ts';
 import type { ArgBinding } from '../compiler/frontend/codegen.ts';
@@ -290,12 +290,16 @@ export class KernelDefinition {
     const key = cacheKey('signature', site.file, fileHash(site.file) ?? '', String(site.line), this.functionName);
     const cached = readEntry('signatures', key, isSignatureEntry);
     if (cached) {
-      this.sig = {
-        name: cached.name,
-        span: cached.span,
-        params: cached.params.map((p) => ({ ...p, dtype: p.dtype ? dtypeOf(p.dtype) : undefined, defaultValue: p.defaultValue && deserializeConstexpr(p.defaultValue, dtypeOf) })),
-      };
-      return this.sig;
+      try {
+        this.sig = {
+          name: cached.name,
+          span: cached.span,
+          params: cached.params.map((p) => ({ ...p, dtype: p.dtype ? dtypeOf(p.dtype) : undefined, defaultValue: p.defaultValue && deserializeConstexpr(p.defaultValue, dtypeOf) })),
+        };
+        return this.sig;
+      } catch (e) {
+        reportDamagedEntry('signatures', key, `it cannot be read back: ${(e as Error).message}`);
+      }
     }
     this.sig = readSignature(this.source());
     writeEntry('signatures', key, {
@@ -530,14 +534,17 @@ export class KernelDefinition {
     const site = this.requireSite();
     const key = cacheKey('ir', site.file, fileHash(site.file) ?? '', String(site.line), this.functionName, specKey);
     const entry = readEntry('ir', key, isIrEntry);
+    // An entry whose helper files changed since is outdated: compiled afresh and overwritten. One that passed
+    // its checksum but does not parse, verify or hold its kernel is reported as damaged.
     if (entry && entry.deps.every((d) => fileHash(d.file) === d.hash)) {
       try {
         const module = parseModule(entry.ir);
         verify(module);
         const kernel = module.regions[0]!.entry.ops.find((op) => op.attrs['sym_name'] === entry.kernel);
         if (kernel) return { module, kernel, staticPrints: [], sources: entry.deps.map((d) => d.file) };
-      } catch {
-        // A damaged or outdated entry: compile afresh and overwrite it.
+        reportDamagedEntry('ir', key, `its IR has no kernel '${entry.kernel}'`);
+      } catch (e) {
+        reportDamagedEntry('ir', key, `its IR does not parse or verify: ${(e as Error).message.split('\n')[0]}`);
       }
     }
     const ir = compileToIr(this.source(), this.params, bindings);

@@ -83,7 +83,7 @@ describe('autotune()', () => {
     const second = tunedDouble([{ BLOCK: 64 }, { BLOCK: 128 }]);
     second(grid, x, out, n);
     expect([...second.tuned.values()][0]!.results.every((r) => !r.cached && r.status === 'ok')).toBe(true);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8')).format).toBe(1);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).format).toBe(2);
   });
 
   test('trial runs leave no trace: an accumulating kernel adds once, with or without resetToZero', () => {
@@ -179,7 +179,7 @@ describe('the tuning engine', () => {
   test('a record that cannot be parsed reads as empty', () => {
     storeResults(identity('damaged'), [{ status: 'ok', config: { A: 1 }, medianMs: 1, minMs: 1, maxMs: 1, spread: 0, runs: 1, measuredAt: 'now' }]);
     expect(readRecord(identity('damaged')).size).toBe(1);
-    fs.writeFileSync(recordPath(identity('damaged')), JSON.stringify({ format: 1, identity: identity('damaged'), results: { x: { status: 'ok' } } }));
+    fs.writeFileSync(recordPath(identity('damaged')), JSON.stringify({ format: 2, identity: identity('damaged'), results: { x: { status: 'ok' } } }));
     expect(readRecord(identity('damaged')).size).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 // A kernel specialisation compiled for the GPU: PTX (and a cubin when ptxas is available), with what the
 // launcher needs to know. Cached on disk by a hash of the kernel's IR (which holds the kernel and every helper
 // it calls, specialised on its argument types and constexprs), the argument facts, the launch options, the
-// target and kt's own fingerprint; a damaged entry is rebuilt.
+// target and kt's own fingerprint; an entry whose checksum does not match (edited, truncated, or made for
+// another key) is reported once and rebuilt.
 import { cacheKey, readEntry, writeEntry } from '../cache.ts';
 import type { Operation } from '../ir/core.ts';
 import { printOp } from '../ir/printer.ts';
