@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { Random, cdiv, empty, type Tensor } from 'kt';
 import { randomTensor } from '../kernels/common.ts';
 import { linear } from '../kernels/linear.ts';
-import { matmul } from '../kernels/matmul.ts';
+import { matmul, spec } from '../kernels/matmul.ts';
 
 import { measureGpu } from '../src/autotune/measure.ts';
+import { tunedSpecConfig } from '../src/autotune/spec-tuning.ts';
 import { compileToPtx } from '../src/compiler/gpu/compile.ts';
 import { assemble, findPtxas } from '../src/compiler/gpu/ptxas.ts';
 import { argumentFacts, captureLaunches } from '../src/dsl/kernel.ts';
@@ -62,7 +63,16 @@ const kinds: Record<BenchDType, { input: 'f16' | 'bf16' | 'f32' | 'i8' | 'f8e4m3
 
 const cases = parseCases(argOf('cases') ?? 'f16:4096,bf16:4096');
 const defaultConfig: Record<string, number> = { BLOCK_M: 128, BLOCK_N: 256, BLOCK_K: 64, GROUP_M: 8, numWarps: 8, numStages: 3 };
-const config: Record<string, number> = { ...defaultConfig, ...Object.fromEntries((argOf('config') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)])) };
+const overrides: Record<string, number> = Object.fromEntries((argOf('config') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)]));
+
+/**
+ * A case's config: the default with --config's values over it; with no --config, the best config `kt tune
+ * matmul` stored for the case's size and dtype (the fused epilogue uses the plain matmul's), if there is one.
+ */
+function configFor(cs: Case): { config: Record<string, number>; tuned: boolean } {
+  const tuned = argOf('config') === undefined && (cs.dtype === 'f16' || cs.dtype === 'bf16') ? tunedSpecConfig(spec, { M: cs.M, N: cs.N, K: cs.K }, cs.dtype, 'gpu') : undefined;
+  return tuned ? { config: tuned as Record<string, number>, tuned: true } : { config: { ...defaultConfig, ...overrides }, tuned: false };
+}
 const dump = argOf('dump');
 if (dump) fs.mkdirSync(dump, { recursive: true });
 
@@ -91,7 +101,7 @@ function relError(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case): numb
 }
 
 /** The launch of a case: the library's matmul (or linear), with B's strides as stored. */
-function launcher(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case): () => void {
+function launcher(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case, config: Record<string, number>): () => void {
   const grid = [cdiv(cs.M, config['BLOCK_M']!) * cdiv(cs.N, config['BLOCK_N']!)];
   const [strideBk, strideBn] = kinds[cs.dtype].kMajorB ? [1, cs.K] : [cs.N, 1];
   if (cs.epilogue === 'bias_leaky_relu') return () => linear(grid, a, b, bias, c, cs.M, cs.N, cs.K, cs.K, 1, strideBk, strideBn, cs.N, 1, config);
@@ -103,8 +113,8 @@ function launcher(a: Tensor, b: Tensor, c: Tensor, bias: Tensor, cs: Case): () =
 function inspect(run: () => void, name: string): string {
   const launches = captureLaunches(run);
   const l = launches[0]!;
-  const spec = l.definition.specialize(l.bound.bindings);
-  const compiled = compileToPtx(spec.ir.module, { numWarps: config['numWarps']!, numStages: config['numStages'], argFacts: argumentFacts(l.bound.runtime) });
+  const specialized = l.definition.specialize(l.bound.bindings);
+  const compiled = compileToPtx(specialized.ir.module, { numWarps: l.bound.options.numWarps ?? 4, numStages: l.bound.options.numStages, argFacts: argumentFacts(l.bound.runtime) });
   fs.writeFileSync(path.join(dump!, `${name}.ptx`), compiled.ptx);
   const ptxas = findPtxas();
   if (!ptxas) return '';
@@ -123,6 +133,8 @@ interface Result extends Case {
   tflops: number;
   relErr: number;
   sass?: string;
+  /** The config kt ran, and whether kt tune chose it. */
+  config: string;
 }
 
 function runKt(cs: Case): Result {
@@ -132,14 +144,15 @@ function runKt(cs: Case): Result {
   const b = randomTensor(kind.kMajorB ? [cs.N, cs.K] : [cs.K, cs.N], kind.input, rng);
   const bias = randomTensor([cs.N], 'f32', rng);
   const [da, db, dbias, dc] = [a.cuda(), b.cuda(), bias.cuda(), empty([cs.M, cs.N], kind.output, 'cuda')];
-  const run = launcher(da, db, dc, dbias, cs);
+  const { config, tuned } = configFor(cs);
+  const run = launcher(da, db, dc, dbias, cs, config);
   run();
   const relErr = relError(a, b, dc, bias, cs);
   const ms = measureGpu(run, { warmup: 5, minRuns: 20, maxRuns: 200, budgetMs: 3000, flushL2: true }).medianMs;
   const name = `kt-${cs.dtype}-${cs.M}x${cs.N}x${cs.K}-${cs.epilogue}`;
   const sass = dump ? inspect(run, name) : undefined;
   [da, db, dbias, dc].forEach((t) => t.dispose());
-  return { ...cs, ms, tflops: (2 * cs.M * cs.N * cs.K) / ms / 1e9, relErr, sass };
+  return { ...cs, ms, tflops: (2 * cs.M * cs.N * cs.K) / ms / 1e9, relErr, sass, config: `${config['BLOCK_M']}x${config['BLOCK_N']}x${config['BLOCK_K']} w${config['numWarps']} s${config['numStages']}${tuned ? ' (tuned)' : ''}` };
 }
 
 function runTriton(): Record<string, unknown>[] {
@@ -154,18 +167,17 @@ const kt = cases.map(runKt);
 const triton = runTriton();
 const same = (t: Record<string, unknown>, c: Case): boolean => t['dtype'] === c.dtype && t['M'] === c.M && t['N'] === c.N && t['K'] === c.K && (t['epilogue'] ?? 'none') === c.epilogue;
 const f = (x: unknown, d = 1): string => (typeof x === 'number' ? x.toFixed(d) : '-');
-console.log(`kt config: ${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-console.log('| case | kt TFLOP/s | Triton TFLOP/s | kt / Triton | cuBLAS TFLOP/s | kt / cuBLAS | kt rel err | Triton best config |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| case | kt TFLOP/s | Triton TFLOP/s | kt / Triton | cuBLAS TFLOP/s | kt / cuBLAS | kt rel err | kt config | Triton best config |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of kt) {
   const t = triton.find((x) => same(x, r)) ?? {};
   const best = t['triton_best'] as Record<string, number> | undefined;
   const bestText = best ? `${best['BLOCK_M']}x${best['BLOCK_N']}x${best['BLOCK_K']} w${best['num_warps']} s${best['num_stages']}` : String(t['error'] ?? '-');
   const tt = t['triton_tflops'] as number | undefined;
   const cb = t['cublas_tflops'] as number | undefined;
-  console.log(`| ${r.dtype} ${r.M}x${r.N}x${r.K}${r.epilogue === 'none' ? '' : ' + bias + leaky ReLU'} | ${f(r.tflops)} | ${f(tt)} | ${tt ? (r.tflops / tt).toFixed(3) : '-'} | ${f(cb)} | ${cb ? (r.tflops / cb).toFixed(3) : '-'} | ${r.relErr.toExponential(1)} | ${bestText} |`);
+  console.log(`| ${r.dtype} ${r.M}x${r.N}x${r.K}${r.epilogue === 'none' ? '' : ' + bias + leaky ReLU'} | ${f(r.tflops)} | ${f(tt)} | ${tt ? (r.tflops / tt).toFixed(3) : '-'} | ${f(cb)} | ${cb ? (r.tflops / cb).toFixed(3) : '-'} | ${r.relErr.toExponential(1)} | ${r.config} | ${bestText} |`);
 }
 for (const r of kt) if (r.sass) console.log(`kt SASS ${r.dtype} ${r.M}x${r.N}x${r.K} ${r.epilogue}: ${r.sass}`);
 for (const t of triton) if (t['sass_mma']) console.log(`Triton SASS ${t['dtype']} ${t['M']}x${t['N']}x${t['K']}: ${(t['sass_mma'] as string[]).join(', ')}`);
 const json = argOf('json');
-if (json) fs.writeFileSync(json, JSON.stringify({ config, kt, triton }, null, 2));
+if (json) fs.writeFileSync(json, JSON.stringify({ kt, triton }, null, 2));
