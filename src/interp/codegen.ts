@@ -8,6 +8,8 @@
 //            a reduction), so `x + offs` never exists as a tile of pointers. A lazy value that is costly and
 //            used more than once is stored in a buffer instead.
 // Per-element semantics come from ir/elementwise.ts, shared with the constant folder.
+// Each op compiles through a table keyed by op name (ProgramGen.handlers; one rule covers every elementwise op),
+// which interpreterHandlerFor exposes so that a test can check every op that can reach the interpreter has a handler.
 import { DenseAttr, FloatAttr, IntegerAttr } from '../compiler/ir/attributes.ts';
 import { collectUses, type Block, type Operation, type Value } from '../compiler/ir/core.ts';
 import { elementExpr, literal, roundTo, wrapInt } from '../compiler/ir/elementwise.ts';
@@ -235,60 +237,44 @@ class ProgramGen {
   }
 
   private op(op: Operation): void {
-    switch (op.name) {
-      case 'arith.constant':
-        return this.constant(op);
-      case 'tt.get_program_id':
-        return void this.access.set(op.result, { shape: [], elem: elementType(op.result.type), scalar: `pid${op.attrs['axis']}`, cost: 0 });
-      case 'tt.get_num_programs':
-        return void this.access.set(op.result, { shape: [], elem: elementType(op.result.type), scalar: `np${op.attrs['axis']}`, cost: 0 });
-      case 'tt.make_range': {
-        const start = op.attrs['start'] as number;
-        return this.defineTile(op.result, { shape: shapeOf(op.result.type), elem: elementType(op.result.type), lazy: (ix) => (start ? `(${start} + ${ix.vars[0]})` : ix.vars[0]!), cost: 1 });
-      }
-      case 'tt.splat':
-        return void this.access.set(op.result, { shape: shapeOf(op.result.type), elem: elementType(op.result.type), scalar: this.scalar(op.operands[0]!), cost: 0 });
-      case 'tt.broadcast':
-        return this.broadcast(op);
-      case 'tt.expand_dims':
-        return this.expandDims(op);
-      case 'tt.reshape':
-        return this.reshape(op);
-      case 'tt.trans':
-        return this.trans(op);
-      case 'tt.join':
-        return this.join(op);
-      case 'tt.split':
-        return this.split(op);
-      case 'tt.load':
-        return this.load(op);
-      case 'tt.store':
-        return this.store(op);
-      case 'tt.atomic_rmw':
-      case 'tt.atomic_cas':
-        return this.atomic(op);
-      case 'tt.dot':
-        return this.dot(op);
-      case 'tt.reduce':
-        return this.reduce(op);
-      case 'tt.scan':
-        return this.scan(op);
-      case 'tt.print':
-        return this.print(op);
-      case 'tt.assert':
-        return this.assert(op);
-      case 'scf.for':
-        return this.forLoop(op);
-      case 'scf.if':
-        return this.ifOp(op);
-      case 'scf.while':
-        return this.whileLoop(op);
-      case 'tt.return':
-        return this.line('return;');
-    }
-    if (hasTrait(op, 'elementwise')) return this.elementwise(op);
-    throw new Error(`the interpreter cannot run ${op.name}`);
+    const handler = interpreterHandlerFor(op);
+    if (!handler) throw new Error(`the interpreter cannot run ${op.name}`);
+    handler(this, op);
   }
+
+  /** How each op compiles, by name (elementwise ops go through `elementwise`, see interpreterHandlerFor). */
+  static readonly handlers: Readonly<Record<string, InterpreterHandler>> = {
+    'arith.constant': (g, op) => g.constant(op),
+    'tt.get_program_id': (g, op) => void g.access.set(op.result, { shape: [], elem: elementType(op.result.type), scalar: `pid${op.attrs['axis']}`, cost: 0 }),
+    'tt.get_num_programs': (g, op) => void g.access.set(op.result, { shape: [], elem: elementType(op.result.type), scalar: `np${op.attrs['axis']}`, cost: 0 }),
+    'tt.make_range': (g, op) => {
+      const start = op.attrs['start'] as number;
+      g.defineTile(op.result, { shape: shapeOf(op.result.type), elem: elementType(op.result.type), lazy: (ix) => (start ? `(${start} + ${ix.vars[0]})` : ix.vars[0]!), cost: 1 });
+    },
+    'tt.splat': (g, op) => void g.access.set(op.result, { shape: shapeOf(op.result.type), elem: elementType(op.result.type), scalar: g.scalar(op.operands[0]!), cost: 0 }),
+    'tt.broadcast': (g, op) => g.broadcast(op),
+    'tt.expand_dims': (g, op) => g.expandDims(op),
+    'tt.reshape': (g, op) => g.reshape(op),
+    'tt.trans': (g, op) => g.trans(op),
+    'tt.join': (g, op) => g.join(op),
+    'tt.split': (g, op) => g.split(op),
+    'tt.load': (g, op) => g.load(op),
+    'tt.store': (g, op) => g.store(op),
+    'tt.atomic_rmw': (g, op) => g.atomic(op),
+    'tt.atomic_cas': (g, op) => g.atomic(op),
+    'tt.dot': (g, op) => g.dot(op),
+    'tt.reduce': (g, op) => g.reduce(op),
+    'tt.scan': (g, op) => g.scan(op),
+    'tt.print': (g, op) => g.print(op),
+    'tt.assert': (g, op) => g.assert(op),
+    'scf.for': (g, op) => g.forLoop(op),
+    'scf.if': (g, op) => g.ifOp(op),
+    'scf.while': (g, op) => g.whileLoop(op),
+    'tt.return': (g) => g.line('return;'),
+  };
+
+  /** The one rule for every op with the 'elementwise' trait. */
+  static readonly elementwiseHandler: InterpreterHandler = (g, op) => g.elementwise(op);
 
   private constant(op: Operation): void {
     const a = op.attrs['value'];
@@ -783,6 +769,19 @@ function rmwExpr(kind: string, elem: ScalarType, old: string, v: string): string
       return `(${old} ^ ${v})`;
   }
   throw new Error(`unknown atomic ${kind}`);
+}
+
+/** Emits the JavaScript of one op into a program being generated. */
+export type InterpreterHandler = (gen: ProgramGen, op: Operation) => void;
+
+/**
+ * The handler of `op` in the interpreter: one per op name, or the elementwise rule for ops with the
+ * 'elementwise' trait; undefined when the interpreter cannot run it. (ops-coverage.test.ts checks that every
+ * op that can reach the interpreter has one.)
+ */
+export function interpreterHandlerFor(op: Operation): InterpreterHandler | undefined {
+  if (Object.hasOwn(ProgramGen.handlers, op.name)) return ProgramGen.handlers[op.name];
+  return hasTrait(op, 'elementwise') ? ProgramGen.elementwiseHandler : undefined;
 }
 
 export function generateProgram(func: Operation): GeneratedProgram {

@@ -24,6 +24,8 @@
 //    full member mask), misaligned vector accesses, shared-memory accesses outside the allocation, out-of-bounds
 //    global accesses, failed gpu.assert;
 //  - any op the simulator does not know.
+// Ops run through a table keyed by op name (Simulation.handlers, plus one rule for elementwise ops; terminators
+// are handled by `block`); simulatorHandles exposes it, so ops-coverage.test.ts checks every op of the per-thread IR.
 // gpu.printf formats as C's printf does on PTX registers (narrow integers sign-extended in 32 bits, %f with six
 // decimals); lines are collected, not printed. Atomics from one op apply in thread order.
 //
@@ -33,7 +35,7 @@
 import { DenseAttr, FloatAttr, IntegerAttr } from '../../src/compiler/ir/attributes.ts';
 import { formatLocation, type Block, type Operation, type Value } from '../../src/compiler/ir/core.ts';
 import { elementExpr, elementwiseHelpers } from '../../src/compiler/ir/elementwise.ts';
-import { hasTrait } from '../../src/compiler/ir/ops.ts';
+import { getOpDef } from '../../src/compiler/ir/ops.ts';
 import { printOp } from '../../src/compiler/ir/printer.ts';
 import { FloatType, IntType, PointerType, type ScalarType, type Type } from '../../src/compiler/ir/types.ts';
 import type { KernelArgValue } from '../../src/interp/interpreter.ts';
@@ -666,15 +668,12 @@ class Simulation {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       this.opsExecuted++;
-      switch (op.name) {
-        case 'scf.yield':
-        case 'scf.condition':
-        case 'tt.return':
-          if (op.name === 'tt.return' && b !== this.fn.regions[0]!.entry) {
-            this.current = op;
-            this.fail('tt.return inside a region is not supported by the simulator');
-          }
-          return op.operands.map((v) => this.get(v));
+      if (terminators.has(op.name)) {
+        if (op.name === 'tt.return' && b !== this.fn.regions[0]!.entry) {
+          this.current = op;
+          this.fail('tt.return inside a region is not supported by the simulator');
+        }
+        return op.operands.map((v) => this.get(v));
       }
       this.op(op, mask);
     }
@@ -692,76 +691,58 @@ class Simulation {
     }
     this.current = op;
     this.currentThread = undefined;
-    switch (op.name) {
-      case 'arith.constant':
-        return this.constant(op);
-      case 'gpu.thread_id':
-        return void this.env.set(op.result, this.threadIds);
-      case 'gpu.block_id':
-        return void this.env.set(op.result, new Int32Array(n).fill(this.pid[op.attrs['axis'] as number]!));
-      case 'gpu.grid_dim':
-        return void this.env.set(op.result, new Int32Array(n).fill(this.options.grid[op.attrs['axis'] as number]!));
-      case 'gpu.shared_base':
-        return void this.env.set(op.result, new Int32Array(n));
-      case 'gpu.barrier':
-        if (mask.count !== n) {
-          this.current = op;
-          this.currentThread = undefined;
-          this.fail(`gpu.barrier reached by ${mask.count} of the ${n} threads (a barrier inside divergent control flow)`);
-        }
-        return this.smem.barrier();
-      case 'gpu.load':
-        return this.load(op, mask);
-      case 'gpu.store':
-        return this.store(op, mask);
-      case 'gpu.atomic_rmw':
-      case 'gpu.atomic_cas':
-        return this.atomic(op, mask);
-      case 'gpu.shared_load':
-        return this.sharedLoad(op, mask);
-      case 'gpu.shared_store':
-        return this.sharedStore(op, mask);
-      case 'gpu.shfl':
-        return this.shuffle(op, mask);
-      case 'gpu.cp_async':
-        return this.cpAsync(op, mask);
-      case 'gpu.cp_async_commit':
-        for (let t = 0; t < n; t++) if (mask.bits[t]) this.copies[t]!.commit();
-        return;
-      case 'gpu.cp_async_wait':
-        return this.cpAsyncWait(op, mask);
-      case 'gpu.pack':
-        return this.pack(op);
-      case 'gpu.mma_sync':
-        return this.mmaSync(op, mask);
-      case 'gpu.wgmma':
-        return this.tensorCores.wgmma(op, mask);
-      case 'gpu.wgmma_fence':
-        return this.tensorCores.fence(op, mask);
-      case 'gpu.wgmma_commit':
-        return this.tensorCores.commit(op, mask);
-      case 'gpu.wgmma_wait':
-        return this.tensorCores.wait(op, mask);
-      case 'gpu.fence_proxy_async':
-        return this.tensorCores.proxyFence(mask);
-      case 'gpu.printf':
-        return this.printf(op, mask);
-      case 'gpu.assert':
-        return this.assert(op, mask);
-      case 'scf.if':
-        return this.ifOp(op, mask);
-      case 'scf.for':
-        return this.forOp(op, mask);
-      case 'scf.while':
-        return this.whileOp(op, mask);
-    }
-    if (hasTrait(op, 'elementwise') && op.results.length === 1) {
-      const [a0, a1, a2] = op.operands.map((v) => this.get(v));
-      this.env.set(op.result, elementwiseFn(op)(n, a0, a1, a2));
-      return;
-    }
-    throw unsupported(op);
+    const handler = simulatorHandlerFor(op.name);
+    if (!handler) throw unsupported(op);
+    handler(this, op, mask);
   }
+
+  /** How each op of the per-thread IR runs, by name (elementwise ops: `elementwiseHandler`; terminators: `block`). */
+  static readonly handlers: Readonly<Record<string, SimHandler>> = {
+    'arith.constant': (s, op) => s.constant(op),
+    'gpu.thread_id': (s, op) => void s.env.set(op.result, s.threadIds),
+    'gpu.block_id': (s, op) => void s.env.set(op.result, new Int32Array(s.n).fill(s.pid[op.attrs['axis'] as number]!)),
+    'gpu.grid_dim': (s, op) => void s.env.set(op.result, new Int32Array(s.n).fill(s.options.grid[op.attrs['axis'] as number]!)),
+    'gpu.shared_base': (s, op) => void s.env.set(op.result, new Int32Array(s.n)),
+    'gpu.barrier': (s, op, mask) => {
+      if (mask.count !== s.n) {
+        s.current = op;
+        s.currentThread = undefined;
+        s.fail(`gpu.barrier reached by ${mask.count} of the ${s.n} threads (a barrier inside divergent control flow)`);
+      }
+      s.smem.barrier();
+    },
+    'gpu.load': (s, op, mask) => s.load(op, mask),
+    'gpu.store': (s, op, mask) => s.store(op, mask),
+    'gpu.atomic_rmw': (s, op, mask) => s.atomic(op, mask),
+    'gpu.atomic_cas': (s, op, mask) => s.atomic(op, mask),
+    'gpu.shared_load': (s, op, mask) => s.sharedLoad(op, mask),
+    'gpu.shared_store': (s, op, mask) => s.sharedStore(op, mask),
+    'gpu.shfl': (s, op, mask) => s.shuffle(op, mask),
+    'gpu.cp_async': (s, op, mask) => s.cpAsync(op, mask),
+    'gpu.cp_async_commit': (s, _op, mask) => {
+      for (let t = 0; t < s.n; t++) if (mask.bits[t]) s.copies[t]!.commit();
+    },
+    'gpu.cp_async_wait': (s, op, mask) => s.cpAsyncWait(op, mask),
+    'gpu.pack': (s, op) => s.pack(op),
+    'gpu.mma_sync': (s, op, mask) => s.mmaSync(op, mask),
+    'gpu.wgmma': (s, op, mask) => s.tensorCores.wgmma(op, mask),
+    'gpu.wgmma_fence': (s, op, mask) => s.tensorCores.fence(op, mask),
+    'gpu.wgmma_commit': (s, op, mask) => s.tensorCores.commit(op, mask),
+    'gpu.wgmma_wait': (s, op, mask) => s.tensorCores.wait(op, mask),
+    'gpu.fence_proxy_async': (s, _op, mask) => s.tensorCores.proxyFence(mask),
+    'gpu.printf': (s, op, mask) => s.printf(op, mask),
+    'gpu.assert': (s, op, mask) => s.assert(op, mask),
+    'scf.if': (s, op, mask) => s.ifOp(op, mask),
+    'scf.for': (s, op, mask) => s.forOp(op, mask),
+    'scf.while': (s, op, mask) => s.whileOp(op, mask),
+  };
+
+  /** The one rule for every op with the 'elementwise' trait: compiled once into a loop over the threads (see `op`). */
+  static readonly elementwiseHandler: SimHandler = (s, op) => {
+    if (op.results.length !== 1) throw unsupported(op);
+    const [a0, a1, a2] = op.operands.map((v) => s.get(v));
+    s.env.set(op.result, elementwiseFn(op)(s.n, a0, a1, a2));
+  };
 
   private constant(op: Operation): void {
     let lanes = this.constants.get(op);
@@ -1157,6 +1138,23 @@ class Simulation {
     }
     op.results.forEach((r, i) => this.env.set(r, results[i]!));
   }
+}
+
+/** Runs one op for the threads of `mask`. */
+type SimHandler = (sim: Simulation, op: Operation, mask: Mask) => void;
+
+/** Terminators, which `block` handles: they hand their operands to the op that runs the block. */
+const terminators: ReadonlySet<string> = new Set(['scf.yield', 'scf.condition', 'tt.return']);
+
+/** The handler of the op named `name`: one per op name, or the elementwise rule for ops with the 'elementwise' trait. */
+function simulatorHandlerFor(name: string): SimHandler | undefined {
+  if (Object.hasOwn(Simulation.handlers, name)) return Simulation.handlers[name];
+  return getOpDef(name)?.traits.includes('elementwise') ? Simulation.elementwiseHandler : undefined;
+}
+
+/** Whether the simulator runs ops named `name` (a handler, the elementwise rule, or a terminator); ops-coverage.test.ts asks. */
+export function simulatorHandles(name: string): boolean {
+  return terminators.has(name) || simulatorHandlerFor(name) !== undefined;
 }
 
 /** Runs a per-thread function (a tt.func, or a builtin.module holding one) for a whole launch. */
