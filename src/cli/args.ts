@@ -56,6 +56,8 @@ export async function parseSizes(values: readonly string[]): Promise<Sizes> {
       if (!parts.length || !expr) throw new UsageError(`bad size '${assignment}'`, 'write NAME=value, e.g. --size M=512,N=512 or --size M=N=K=2**12');
       const n = await evaluateNumber(expr, `size ${parts.join('=')}`);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`size ${parts.join('=')} must be a positive integer, got ${n}`);
+      // Beyond 2**53 integers are no longer exact in JavaScript (and no machine holds such a tensor).
+      if (n > Number.MAX_SAFE_INTEGER) throw new UsageError(`size ${parts.join('=')} = ${expr} is too large`, 'sizes must be below 2**53 (memory runs out long before)');
       for (const name of parts) {
         if (!/^[A-Za-z_]\w*$/.test(name)) throw new UsageError(`bad size name '${name}'`);
         sizes[name] = n;
@@ -82,4 +84,79 @@ export async function parseConfig(values: readonly string[]): Promise<Config> {
     }
   }
   return config;
+}
+
+/**
+ * An integer option's value (`--seed 7`). Such options reach kt as text, not as yargs numbers, so that a bad
+ * value is quoted as typed ('abc', not NaN) and a missing or repeated one is caught rather than read as 0.
+ */
+export function parseIntegerOption(option: string, value: unknown, range: { min: number; max?: number }): number {
+  const { min, max = Number.MAX_SAFE_INTEGER } = range;
+  const bounds = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+  if (Array.isArray(value)) throw new UsageError(`${option} is given ${value.length} times (${value.join(', ')})`, `give it once, as ${bounds}`);
+  const text = String(value ?? '').trim();
+  if (!text) throw new UsageError(`${option} needs a value`, `give ${bounds}`);
+  const n = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${option} must be ${bounds}, got '${text}'`);
+  return n;
+}
+
+/** A repeatable option's values: none when it is not given; `--size` with nothing after it is refused. */
+export function listOption(option: string, values: readonly string[] | undefined, example: string): string[] {
+  if (values !== undefined && !values.length) throw new UsageError(`${option} needs a value`, `for example ${option} ${example}`);
+  return [...(values ?? [])];
+}
+
+/** A single-valued option given more than once arrives as an array: refuse it rather than guess which one was meant. */
+export function singleOption<T>(option: string, value: T | readonly T[]): T {
+  if (Array.isArray(value)) throw new UsageError(`${option} is given ${value.length} times (${value.join(', ')})`, 'give it once');
+  return value as T;
+}
+
+/**
+ * Edit distance between two words: insertions, deletions, substitutions and swaps of neighbours each count
+ * one (so 'lsit' is one from 'list', and 'sede' one from 'seed' but two from 'size').
+ */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The candidate closest to a mistyped word, if one is close enough to be what was meant (case is ignored). */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const d = editDistance(w, name.toLowerCase());
+    if (!best || d < best.distance) best = { name, distance: d };
+  }
+  // A third of the word's letters may be wrong: 'sede' finds 'seed', 'BLOK_M' finds 'BLOCK_M', 'xyz' finds nothing.
+  return best && best.distance <= Math.max(1, Math.floor(word.length / 3)) ? best.name : undefined;
+}
+
+/** Bytes as people read them: 77.3 GB, 512.0 MB (decimal units, as memory is sold and as `--size` sizes grow). */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  let v = bytes;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${Math.round(v)} bytes` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A byte count as written in KT_MAX_MEMORY: `64GB`, `64G`, `500MB`, `16GiB` or a plain number of bytes. */
+export function parseBytes(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgtp])(i)?b?)?\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${what} must be a size such as 64GB, 500MB or 16GiB, got '${text}'`);
+  const power = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
+  return Number(m[1]) * (m[3] ? 1024 : 1000) ** power;
 }

@@ -2,7 +2,7 @@
 // taken from the launch its spec makes): the IR, the GPU IR, the PTX, or a cubin with ptxas's report.
 import type { ArgBinding } from '../compiler/frontend/codegen.ts';
 import type { KernelParam } from '../compiler/frontend/signature.ts';
-import { dtypeByName, dtypeNames, pointerTo, type DTypeName } from '../compiler/semantic/dtype.ts';
+import { dtypeByName, dtypeNames, pointerTo } from '../compiler/semantic/dtype.ts';
 import { Constexpr, KType } from '../compiler/semantic/values.ts';
 import { captureLaunches, type KernelDefinition } from '../dsl/kernel.ts';
 import type { Config } from '../dsl/spec.ts';
@@ -13,8 +13,10 @@ import { assemble, findPtxas } from '../compiler/gpu/ptxas.ts';
 import { printOp } from '../compiler/ir/printer.ts';
 import type { ArgFact } from '../compiler/passes/specialize-arguments.ts';
 import { argumentFacts } from '../dsl/kernel.ts';
-import { UsageError, parseConfig, parseSizes } from './args.ts';
-import { loadTarget, type LoadedTarget } from './target.ts';
+import { UsageError, parseConfig } from './args.ts';
+import { checkMemory } from './memory.ts';
+import { loadTarget, specProblemArgs, type LoadedTarget } from './target.ts';
+import { checkConfig, checkGpuTarget, checkWritableFile, knownConfig } from './validate.ts';
 
 export interface CompileArgs {
   target: string;
@@ -98,27 +100,38 @@ function parseEntries(entries: readonly string[], params: readonly KernelParam[]
 }
 
 export async function compileCommand(args: CompileArgs): Promise<number> {
+  // The options that need no kernel are checked first, so that a typo is reported before anything compiles.
+  checkGpuTarget(args.gpuTarget);
+  if (!Number.isInteger(args.numWarps) || args.numWarps < 1 || args.numWarps > 32 || (args.numWarps & (args.numWarps - 1)) !== 0) {
+    throw new UsageError(`--num-warps must be a power of two from 1 to 32, got ${args.numWarps}`);
+  }
+  if (!Number.isInteger(args.numStages) || args.numStages < 1 || args.numStages > 8) throw new UsageError(`--num-stages must be an integer from 1 to 8, got ${args.numStages}`);
+  if (!args.passes && args.emit !== 'ir') throw new UsageError(`--no-passes only applies to --emit ir`);
+  if (args.output !== undefined) {
+    if (args.emit !== 'cubin') throw new UsageError(`--output only applies to --emit cubin`, 'the other stages are printed: redirect them, e.g. kt compile add --emit ptx > add.ptx');
+    checkWritableFile(args.output, '--output');
+  }
+  if (args.signature !== undefined && (args.size.length || args.dtype !== undefined)) {
+    throw new UsageError('--size and --dtype choose the spec launch that kt compiles; with --signature they have nothing to do', 'give either --signature or --size/--dtype');
+  }
   const t = await loadTarget(args.target);
   const def = pickKernel(t, args.kernel);
   const config = await parseConfig(args.config);
+  const owner = t.specs.find((s) => s.kernels.some((k) => k.definition === def));
+  checkConfig(config, knownConfig(owner, [def]), def.name, { runtimeAllowed: args.signature !== undefined });
   let bindings: ArgBinding[];
   let facts: ArgFact[];
   if (args.signature !== undefined) {
     ({ bindings, facts } = parseSignature(args.signature, def.params, config));
   } else {
-    const spec = t.specs.find((s) => s.kernels.some((k) => k.definition === def));
+    const spec = owner;
     if (!spec) throw new UsageError(`no spec launches ${def.name}, so kt cannot tell its argument types`, 'give them with --signature, e.g. --signature "*f32,*f32,i32" -c BLOCK=1024');
-    const sizes = { ...spec.sizes, ...(await parseSizes(args.size)) };
-    const dtype = (args.dtype ?? spec.dtypes[0]) as DTypeName;
-    if (!spec.dtypes.includes(dtype)) throw new UsageError(`${spec.name} does not support dtype '${dtype}'`, `it supports ${spec.dtypes.join(', ')}`);
+    const { sizes, dtype } = await specProblemArgs(spec, args.size, args.dtype);
+    checkMemory(spec, sizes, dtype, { command: 'kt compile', backend: 'none' });
     const launches = captureLaunches(() => spec.launch(spec.inputs(sizes, dtype, new Random(0)), sizes, { ...spec.config, ...config })).filter((l) => l.definition === def);
     if (!launches.length) throw new UsageError(`spec ${spec.name} does not launch ${def.name} at these sizes`);
     bindings = launches[0]!.bound.bindings;
     facts = argumentFacts(launches[0]!.bound.runtime);
-  }
-  if (!/^sm_\d+a?$/.test(args.gpuTarget)) throw new UsageError(`--target must name an architecture such as sm_90, got '${args.gpuTarget}'`);
-  if (!Number.isInteger(args.numWarps) || args.numWarps < 1 || args.numWarps > 32 || (args.numWarps & (args.numWarps - 1)) !== 0) {
-    throw new UsageError(`--num-warps must be a power of two from 1 to 32, got ${args.numWarps}`);
   }
   const printAfter = args.printAfterAll ? (pass: string, text: string) => console.log(`// ----- IR after ${pass} -----\n${text}`) : undefined;
   const spec = def.specialize(bindings, { noPasses: !args.passes, printAfter: args.emit === 'ir' ? printAfter : undefined });
@@ -126,8 +139,6 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
     process.stdout.write(spec.irText({ locations: args.locations }));
     return 0;
   }
-  if (!args.passes) throw new UsageError(`--no-passes only applies to --emit ir`);
-  if (!Number.isInteger(args.numStages) || args.numStages < 1 || args.numStages > 8) throw new UsageError(`--num-stages must be an integer from 1 to 8, got ${args.numStages}`);
   const gpuOptions = { numWarps: args.numWarps, numStages: args.numStages, target: args.gpuTarget, argFacts: facts, printAfter };
   const compiled = compileToPtx(spec.ir.module, gpuOptions);
   if (args.emit === 'gpu-ir') {

@@ -3,10 +3,11 @@
 import chalk from 'chalk';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../compiler/cache.ts';
 import { findPtxas, ptxasVersion } from '../compiler/gpu/ptxas.ts';
 import { gpu, gpuUnavailableReason } from '../runtime/gpu.ts';
+import { environmentVariables } from './help.ts';
+import { ktVersion } from './version.ts';
 
 const ok = chalk.green('ok');
 const no = chalk.yellow('no');
@@ -39,9 +40,8 @@ function cacheSummary(dir: string): string {
 }
 
 export function doctorCommand(): Promise<number> {
-  const pkg = JSON.parse(fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string };
   const lines: [string, string][] = [];
-  lines.push(['kt', pkg.version]);
+  lines.push(['kt', ktVersion()]);
   lines.push(['Node.js', process.version]);
   const noGpu = gpuUnavailableReason();
   if (noGpu) {
@@ -56,7 +56,7 @@ export function doctorCommand(): Promise<number> {
   lines.push(['ptxas', ptxas ? `${ok}: ${ptxas} (${ptxasVersion(ptxas)})` : `${no}: not on the PATH; the driver compiles PTX when a kernel is first loaded`]);
   const dir = cacheDir();
   lines.push(['cache', `${dir}: ${cacheSummary(dir)}`]);
-  for (const name of ['KT_INTERPRET', 'KT_DEVICE', 'KT_CACHE_DIR', 'KT_PTXAS']) {
+  for (const name of Object.keys(environmentVariables)) {
     if (process.env[name] !== undefined) lines.push([name, process.env[name]!]);
   }
   const width = Math.max(...lines.map(([k]) => k.length));

@@ -9,7 +9,9 @@ import { Random, Tensor } from '../runtime/tensor.ts';
 import { formatConfig, siPrefix } from '../autotune/report.ts';
 import { tunedSpecConfig } from '../autotune/spec-tuning.ts';
 import { UsageError, parseConfig } from './args.ts';
+import { checkMemory } from './memory.ts';
 import { loadTarget, pickSpec, specProblemArgs } from './target.ts';
+import { checkConfig, knownConfig } from './validate.ts';
 
 export type Backend = 'gpu' | 'interpreter';
 
@@ -71,7 +73,8 @@ export function runSpec(spec: KernelSpec, sizes: Sizes, dtype: DTypeName, config
       return { name, comparison: isSampled(want) ? compareAt(results[name], want, tol) : compare(results[name], want, tol), sampled: isSampled(want) };
     });
     const again = (): void => spec.launch(inputs, sizes, config);
-    const repeated = repeat > 0 ? (backend === 'gpu' ? measureGpu(again, { warmup: 1, minRuns: repeat }) : measure(again, { warmup: 0, minRuns: repeat })) : undefined;
+    // On the GPU, as Triton's do_bench: 25 ms of warm-up first (clocks up from idle) and the L2 flushed before each run.
+    const repeated = repeat > 0 ? (backend === 'gpu' ? measureGpu(again, { warmupMs: 25, minRuns: repeat, flushL2: true }) : measure(again, { warmup: 0, minRuns: repeat })) : undefined;
     return { spec, backend, sizes, dtype, config, compileMs, runMs: total - compileMs, repeated, outputs, results, passed: outputs.every((o) => o.comparison.passed) };
   } finally {
     for (const t of Object.values(inputs)) t.dispose();
@@ -124,12 +127,16 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const spec = pickSpec(target, args.kernel);
   const { sizes, dtype } = await specProblemArgs(spec, args.size, args.dtype);
   const overrides = await parseConfig(args.config);
+  checkConfig(overrides, knownConfig(spec, spec.kernels.map((k) => k.definition)), spec.name);
   if (!Number.isInteger(args.repeat) || args.repeat < 0) throw new UsageError(`--repeat must be a non-negative integer, got ${args.repeat}`);
+  if (!Number.isInteger(args.seed) || args.seed < 0 || args.seed >= 2 ** 32) throw new UsageError(`--seed must be an integer from 0 to ${2 ** 32 - 1}, got ${args.seed}`);
   if (args.check && args.interpret) throw new UsageError('--check compares the GPU with the interpreter; it cannot be combined with --interpret');
   const noGpu = args.interpret ? undefined : gpuUnavailableReason();
   if (args.check && noGpu) throw new UsageError(`--check needs a GPU: ${noGpu}`);
-  if (noGpu) console.log(chalk.yellow(`kt: ${noGpu}; running on the CPU interpreter`));
   const backend: Backend = args.interpret || noGpu ? 'interpreter' : 'gpu';
+  // Before anything is made: a problem too large for this machine is refused here, not found by the allocator.
+  checkMemory(spec, sizes, dtype, { command: 'kt run', backend });
+  if (noGpu) console.log(chalk.yellow(`kt: ${noGpu}; running on the CPU interpreter`));
   // A config tuned for this problem (kt tune) is used unless the command line sets the config.
   const tuned = Object.keys(overrides).length ? undefined : tunedSpecConfig(spec, sizes, dtype, backend);
   if (tuned) console.log(chalk.dim(`using the config tuned by kt tune: ${formatConfig(tuned)}`));

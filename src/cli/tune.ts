@@ -12,7 +12,9 @@ import type { Budget } from '../autotune/strategies.ts';
 import type { KernelSpec, Sizes } from '../dsl/spec.ts';
 import { gpu, gpuUnavailableReason } from '../runtime/gpu.ts';
 import { UsageError, parseConfig } from './args.ts';
+import { checkMemory } from './memory.ts';
 import { loadTarget, pickSpec, specProblemArgs } from './target.ts';
+import { checkConfig, checkWritableDirectory, knownConfig } from './validate.ts';
 
 export interface TuneArgs {
   target: string;
@@ -111,12 +113,17 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
   if (args.show) return show(spec);
   const { sizes, dtype } = await specProblemArgs(spec, args.size, args.dtype);
   const fixed = await parseConfig(args.config);
+  checkConfig(fixed, knownConfig(spec, spec.kernels.map((k) => k.definition)), spec.name);
+  // The report is written after the sweep: a place it cannot go is refused now, not after minutes of measuring.
+  if (args.out === '') throw new UsageError('--out needs a directory');
+  if (args.out !== undefined) checkWritableDirectory(args.out, '--out');
   if (!(args.space in spec.tuning.spaces)) throw new UsageError(`${spec.name} has no tuning space '${args.space}'`, `its spaces are ${Object.keys(spec.tuning.spaces).join(', ')}`);
   if (args.strategy !== undefined && !(args.strategy in strategies)) throw new UsageError(`unknown strategy '${args.strategy}'`, `the strategies are ${Object.keys(strategies).join(', ')}`);
   const budget = args.budget === undefined ? undefined : parseBudget(args.budget);
   const noGpu = args.interpret ? undefined : gpuUnavailableReason();
   if (noGpu) console.log(chalk.yellow(`kt: ${noGpu}; tuning on the CPU interpreter`));
   const backend: Backend = args.interpret || noGpu ? 'interpreter' : 'gpu';
+  checkMemory(spec, sizes, dtype, { command: 'kt tune', backend });
   const where = backend === 'gpu' ? `GPU (${gpu().info.name})` : 'interpreter';
   console.log(chalk.bold(`tuning ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on the ${where}`));
 
@@ -156,8 +163,14 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
   const base = `${spec.name}-${fmtSizes(sizes).replace(/[=,]/g, (c) => (c === '=' ? '' : '-'))}-${dtype}-${backend}`;
   const dir = args.out ? path.resolve(args.out) : path.join(tuneDir(), 'reports');
   const title = `kt tune ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on ${identity.device}`;
-  const files = writeReports(dir, base, outcome, w, title, { workers: outcome.workers, record: recordPath(identity) });
-  console.log(`report: ${files.json}\nchart:  ${files.svg}`);
+  try {
+    const files = writeReports(dir, base, outcome, w, title, { workers: outcome.workers, record: recordPath(identity) });
+    console.log(`report: ${files.json}\nchart:  ${files.svg}`);
+  } catch (e) {
+    // Only the default place gets here (--out was checked before the sweep): the results are in the cache anyway.
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    console.log(chalk.yellow(`kt: could not write the report and chart in ${dir} (${why}); give --out a writable directory, or set KT_CACHE_DIR`));
+  }
   if (!outcome.best) {
     console.log(chalk.red.bold('no config ran correctly'));
     return 1;
