@@ -179,11 +179,12 @@ export function accelerateMatmul(target: string): Pass {
       const numWarps = module.attrs['ttg.num-warps'] as number;
       const arch = archOf(target);
       for (const fn of module.regions[0]!.entry.ops) {
-        const axis = new AxisAnalysis(fn);
         const dots: Operation[] = [];
         fn.walk((op) => {
           if (op.name === 'tt.dot') dots.push(op);
         });
+        if (!dots.length) continue;
+        const axis = new AxisAnalysis(fn);
         for (const op of dots) {
           if (arch >= 90 && toWgmma(op, numWarps, module, axis)) continue;
           toMmaSync(op, numWarps, arch, module, axis);
