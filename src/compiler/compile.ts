@@ -7,12 +7,13 @@ import type { ResolvedFunction } from './frontend/source.ts';
 import { canonicalizePass } from './passes/canonicalize.ts';
 import { csePass } from './passes/cse.ts';
 import { dcePass } from './passes/dce.ts';
+import { decomposeTf32x3Pass } from './passes/decompose-tf32x3.ts';
 import { inlinePass } from './passes/inline.ts';
 import { runPasses, type Pass, type PassManagerOptions } from './passes/pass-manager.ts';
 import { unrollPass } from './passes/unroll.ts';
 
 /** The target-independent pipeline: inline helpers, simplify, unroll static loops, simplify again. */
-export const defaultPipeline: readonly Pass[] = [inlinePass, canonicalizePass, csePass, unrollPass, canonicalizePass, csePass, dcePass];
+export const defaultPipeline: readonly Pass[] = [inlinePass, decomposeTf32x3Pass, canonicalizePass, csePass, unrollPass, canonicalizePass, csePass, dcePass];
 
 export interface CompiledIr {
   readonly module: Operation;

@@ -209,7 +209,8 @@ export const tl = {
   // ---- linear algebra ----
   /**
    * Matrix product of [M, K] and [K, N] tiles plus `acc` ([M, N]). f16, bf16 and f32 inputs accumulate in f32.
-   * inputPrecision: 'ieee' (kt's default: exact f32 products), 'tf32' or 'tf32x3'.
+   * inputPrecision: 'ieee' (kt's default: exact f32 products), 'tf32' (inputs' low 13 mantissa bits dropped, as the
+   * tensor cores read them) or 'tf32x3' (three tf32 dots of the inputs' high and low parts: within a few f32 ulps).
    */
   dot: (input: Value, other: Value, acc?: Value | null, options?: { inputPrecision?: 'ieee' | 'tf32' | 'tf32x3'; outDtype?: DType; maxNumImpreciseAcc?: number }): Tile =>
     stub('dot'),

@@ -499,7 +499,7 @@ class ProgramGen {
     const [M, K] = a.shape as [number, number];
     const N = b.shape[1]!;
     const acc = elementType(op.result.type);
-    const tf32 = op.attrs['inputPrecision'] !== 'ieee';
+    const tf32 = op.attrs['inputPrecision'] === 'tf32';
     let A = this.materialize(a);
     let B = this.materialize(b);
     if (tf32) {

@@ -88,7 +88,7 @@ const stridedMatmul = kernel(function stridedMatmul(a: Ptr, b: Ptr, c: Ptr, M: i
   for (let k = 0; k < K; k += BK) {
     const x = tl.load(a + tl.expandDims(rows, 1) * K + tl.expandDims(ks + k, 0), { mask: tl.expandDims(ks + k, 0) < K, other: 0 });
     const y = tl.load(b + tl.expandDims(ks + k, 1) * strideBk + tl.expandDims(cols, 0) * strideBn, { mask: tl.expandDims(ks + k, 1) < K, other: 0 });
-    acc = tl.dot(x, y, acc, { inputPrecision: PRECISION as "ieee" | "tf32" });
+    acc = tl.dot(x, y, acc, { inputPrecision: PRECISION as "ieee" | "tf32" | "tf32x3" });
   }
   const outRows = tl.programId(0) * BM + tl.arange(0, BM);
   const outCols = tl.programId(1) * BN + tl.arange(0, BN);
@@ -98,6 +98,8 @@ const stridedMatmul = kernel(function stridedMatmul(a: Ptr, b: Ptr, c: Ptr, M: i
 describe.skipIf(!gpuPresent)('dots of K-major types on tensor cores', () => {
   const types = [
     { dtype: 'f32', precision: 'tf32', acc: tl.float32, draw: () => rng.normal() },
+    // Three tf32 dots of the operands' high and low parts (decompose-tf32x3), on every tier.
+    { dtype: 'f32', precision: 'tf32x3', acc: tl.float32, draw: () => rng.normal() },
     { dtype: 'i8', precision: 'ieee', acc: tl.int32, draw: () => Math.floor(rng.next() * 32) - 16 },
     { dtype: 'f8e4m3', precision: 'ieee', acc: tl.float32, draw: () => Math.round(rng.normal() * 8) / 4 },
     { dtype: 'f8e5m2', precision: 'ieee', acc: tl.float32, draw: () => Math.round(rng.normal() * 8) / 4 },
@@ -113,7 +115,7 @@ describe.skipIf(!gpuPresent)('dots of K-major types on tensor cores', () => {
     const fits = (shape: (typeof shapes)[number]): (typeof shapes)[number] => (t.dtype === 'f32' && shape[5] === 128 ? [...shape.slice(0, 5), 64, ...shape.slice(6)] as (typeof shapes)[number] : shape);
     for (const kMajorB of [true, false]) {
       for (const [M, N, K, BM, BN, BK, numWarps, numStages] of shapes.map(fits)) {
-        test(`${t.dtype} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
+        test(`${t.dtype}${t.precision === 'tf32x3' ? ' tf32x3' : ''} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
           const a = tensor(Array.from({ length: M * K }, t.draw), { dtype: t.dtype });
           const b = tensor(Array.from({ length: K * N }, t.draw), { dtype: t.dtype });
           const [strideBk, strideBn] = kMajorB ? [1, K] : [N, 1];
@@ -122,7 +124,7 @@ describe.skipIf(!gpuPresent)('dots of K-major types on tensor cores', () => {
           gpuMatchesInterpreter(stridedMatmul, [cdiv(M, BM), cdiv(N, BN)], [a, b, c, M, N, K, strideBk, strideBn, config], { tol: { atol: 1e-3, rtol: 1e-5 } });
         });
         // The same on sm_80 (mma.sync; fp8 needs sm_89), simulated.
-        test.skipIf(!simulated || t.dtype.startsWith('f8'))(`sm_80: ${t.dtype} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
+        test.skipIf(!simulated || t.dtype.startsWith('f8'))(`sm_80: ${t.dtype}${t.precision === 'tf32x3' ? ' tf32x3' : ''} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
           const a = tensor(Array.from({ length: M * K }, t.draw), { dtype: t.dtype });
           const b = tensor(Array.from({ length: K * N }, t.draw), { dtype: t.dtype });
           const [strideBk, strideBn] = kMajorB ? [1, K] : [N, 1];

@@ -55,7 +55,7 @@ describe('the registry', () => {
     passByName('convert-to-gpu', { 'num-warps': 2 }).run(m);
     expect(m.attrs['ttg.num-warps']).toBe(2);
     expect(() => passByName('convert-to-gpu', { 'num-warps': '3' })).toThrow('convert-to-gpu: num-warps must be a power of two from 1 to 32');
-    expect(() => passByName('canonicalise')).toThrow(/^unknown pass 'canonicalise' \(did you mean 'canonicalize'\?\); passes are inline, canonicalize, /);
+    expect(() => passByName('canonicalise')).toThrow(/^unknown pass 'canonicalise' \(did you mean 'canonicalize'\?\); passes are inline, decompose-tf32x3, canonicalize, /);
   });
 });
 
@@ -87,7 +87,7 @@ describe('pipeline text', () => {
   });
 
   test.each([
-    ['cse,canonicalise', 5, "unknown pass 'canonicalise' (did you mean 'canonicalize'?); passes are inline, canonicalize, cse"],
+    ['cse,canonicalise', 5, "unknown pass 'canonicalise' (did you mean 'canonicalize'?); passes are inline, decompose-tf32x3, canonicalize, cse"],
     ['frobnicate', 1, "unknown pass 'frobnicate'; passes are inline,"],
     ['convert-to-gpu{warps=8}', 16, "convert-to-gpu has no option 'warps'; its options are num-warps"],
     ['cse{x=1}', 5, "cse has no option 'x'; it takes no options"],

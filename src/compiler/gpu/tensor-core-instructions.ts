@@ -27,7 +27,8 @@ const byElement: Readonly<Record<string, MmaSyncInstruction>> = {
 
 /**
  * The mma.sync for a dot of `element` operands into `acc`, on architecture `arch`, or undefined: f32 operands
- * only as tf32 (inputPrecision 'tf32'; 'ieee' and 'tf32x3' stay exact on the FMA units), and f16 accumulators
+ * only as tf32 (inputPrecision 'tf32'; 'ieee' stays exact on the FMA units, 'tf32x3' was split into tf32 dots
+ * before), and f16 accumulators
  * not at all (they stay on the FMA units, as with wgmma).
  */
 export function mmaSyncInstruction(element: ScalarType, acc: ScalarType, inputPrecision: string, arch: number): MmaSyncInstruction | undefined {

@@ -12,7 +12,8 @@
 //     (ttg.local_load), the dot a tt.dot on those registers. This is also what Triton does on Hopper with a
 //     tf32 or 8-bit operand stored MN-major.
 //   - otherwise the dot stays on the FMA units: tiles smaller than one instruction's tile or 32 bytes of K,
-//     f64, f32 with inputPrecision 'ieee' or 'tf32x3', and f16 accumulators.
+//     f64, f32 with inputPrecision 'ieee', and f16 accumulators ('tf32x3' reaches this pass as three tf32 dots:
+//     decompose-tf32x3).
 // The accumulator is converted into the new layout before the dot and back after it; remove-layout-conversions
 // then carries loop accumulators in the tensor-core layout so that no conversion is left in the loop.
 import { convertLayout } from '../ir/builder.ts';

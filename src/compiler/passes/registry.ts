@@ -13,6 +13,7 @@ import { coalescePass } from './coalesce.ts';
 import { convertToGpu } from './convert-to-gpu.ts';
 import { csePass } from './cse.ts';
 import { dcePass } from './dce.ts';
+import { decomposeTf32x3Pass } from './decompose-tf32x3.ts';
 import { inlinePass } from './inline.ts';
 import { insertBarriersPass } from './insert-barriers.ts';
 import type { Pass } from './pass-manager.ts';
@@ -151,6 +152,7 @@ function withOptions<O extends object>(info: PassInfo<O>): PassInfo {
 /** Every pass, in the order of the pipelines that run them (target-independent first, then GPU). */
 const registry: readonly PassInfo[] = [
   plain(inlinePass, 'inline every tt.call into its caller, so that a kernel is one function'),
+  plain(decomposeTf32x3Pass, "split each f32 dot with inputPrecision 'tf32x3' into three tf32 dots of the operands' high and low parts"),
   plain(canonicalizePass, 'fold constants and apply local rewrites (identities, constant branches, empty loops) to a fixed point'),
   plain(csePass, 'merge identical pure ops where one dominates the other'),
   plain(unrollPass, 'unroll static-range loops completely and loops with tt.loop_unroll_factor by that factor'),

@@ -31,7 +31,7 @@ export function dot(lw: Lowering, op: Operation): void {
   };
   const rowCoord = (lm: number): Value => lw.coord(map, regOf(lm, 0), 0);
   const colCoord = (ln: number): Value => lw.coord(map, regOf(0, ln), 1);
-  const tf32 = op.attrs['inputPrecision'] !== 'ieee' && inEl instanceof FloatType && inEl.width === 32;
+  const tf32 = op.attrs['inputPrecision'] === 'tf32' && inEl instanceof FloatType && inEl.width === 32;
   const toAcc = (v: Value): Value => {
     let x = v;
     if (tf32) x = lw.op1('gpu.truncate_tf32', [x], x.type);
