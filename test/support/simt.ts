@@ -42,7 +42,7 @@ import type { KernelArgValue } from '../../src/interp/interpreter.ts';
 import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
 import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundToFloat, truncateTf32, type FloatFormatName } from '../../src/numerics.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
-import { CommitGroups, canonicalAddress, decodeDescriptor, elementBits, f32FromBits, f32ToBits, kOf, mmaSync, packRegister, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
+import { CommitGroups, canonicalAddress, decodeDescriptor, elementBits, f32FromBits, f32ToBits, kOf, ldmatrix as ldmatrixModel, mmaSync, packRegister, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
 
 export interface SimulateOptions {
   grid: [number, number, number];
@@ -111,6 +111,22 @@ function bitsOf(t: ScalarType): (x: number) => number {
   }
   if (t instanceof IntType) return (x) => x;
   throw new SimulationError(`the simulator cannot pack ${t.text} into a register`);
+}
+
+/** The value of a scalar type's bits as a register holds them (narrow integers sign-extended). */
+function valueOfBits(t: ScalarType): (bits: number) => number {
+  switch (t.text) {
+    case 'f16':
+      return f16FromBits;
+    case 'bf16':
+      return bf16FromBits;
+    case 'f8E4M3FN':
+      return e4m3FromBits;
+    case 'f8E5M2':
+      return e5m2FromBits;
+  }
+  if (t instanceof IntType && t.width < 32) return (b) => (b << (32 - t.width)) >> (32 - t.width);
+  throw new SimulationError(`the simulator cannot unpack ${t.text} from a register`);
 }
 
 const allocCode = (t: Type): string => (t instanceof IntType ? (t.width === 64 ? 'new BigInt64Array(n)' : 'new Int32Array(n)') : 'new Float64Array(n)');
@@ -724,6 +740,8 @@ class Simulation {
     },
     'gpu.cp_async_wait': (s, op, mask) => s.cpAsyncWait(op, mask),
     'gpu.pack': (s, op) => s.pack(op),
+    'gpu.unpack': (s, op) => s.unpack(op),
+    'gpu.ldmatrix': (s, op, mask) => s.ldmatrix(op, mask),
     'gpu.mma_sync': (s, op, mask) => s.mmaSync(op, mask),
     'gpu.wgmma': (s, op, mask) => s.tensorCores.wgmma(op, mask),
     'gpu.wgmma_fence': (s, op, mask) => s.tensorCores.fence(op, mask),
@@ -959,6 +977,45 @@ class Simulation {
     const out = new Int32Array(this.n);
     for (let t = 0; t < this.n; t++) out[t] = (bits === 32 ? toBits(Number(lanes[0]![t]!)) : packRegister(lanes.map((l) => toBits(Number(l[t]!))), bits)) | 0;
     this.env.set(op.result, out);
+  }
+
+  /** gpu.unpack: the elements of each thread's register, element 0 from the low bits. */
+  private unpack(op: Operation): void {
+    const el = op.results[0]!.type as ScalarType;
+    const bits = 32 / op.results.length;
+    const fromBits = valueOfBits(el);
+    const src = this.get(op.operands[0]!) as Int32Array;
+    op.results.forEach((r, i) => {
+      const out = alloc(r.type, this.n);
+      for (let t = 0; t < this.n; t++) out[t] = fromBits((src[t]! >>> (i * bits)) & (2 ** bits - 1)) as never;
+      this.env.set(r, out);
+    });
+  }
+
+  /**
+   * gpu.ldmatrix: per warp, through the model of ldmatrix (tensor-core-model.ts); lane 8q + i gives row i of
+   * matrix q, whose 16 bytes count as that lane's read for the race checks. Every lane must execute it (.aligned).
+   */
+  private ldmatrix(op: Operation, mask: Mask): void {
+    const num = op.attrs['num'] as 1 | 2 | 4;
+    const addr = this.get(op.operands[0]!) as Int32Array;
+    const out = op.results.map(() => new Int32Array(this.n));
+    const id = this.opIds.get(op)!;
+    for (let w = 0; w < this.n; w += WARP) {
+      let active = 0;
+      for (let l = 0; l < WARP; l++) active += mask.bits[w + l]!;
+      if (active === 0) continue;
+      if (active !== WARP) this.fail(`gpu.ldmatrix (ldmatrix.sync.aligned) executed by ${active} of the 32 lanes of warp ${w / WARP}`);
+      const addrs = Array.from({ length: WARP }, (_, l) => addr[w + l]!);
+      for (let l = 0; l < 8 * num; l++) {
+        this.currentThread = w + l;
+        this.smem.check(addrs[l]!, 16, 16, 'load');
+        this.smem.read(w + l, addrs[l]!, 16, id);
+      }
+      this.currentThread = undefined;
+      ldmatrixModel(this.smem.bytes, addrs, num, op.attrs['trans'] === true).forEach((regs, l) => regs.forEach((v, q) => (out[q]![w + l] = v | 0)));
+    }
+    op.results.forEach((r, q) => this.env.set(r, out[q]!));
   }
 
   /**

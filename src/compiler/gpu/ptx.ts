@@ -718,6 +718,25 @@ const handlers: Record<string, Handler> = {
     p.emit(`mov.b32 ${hi}, {${src[2]}, ${src[3]}};`);
     p.emit(`prmt.b32 ${d}, ${lo}, ${hi}, 0x6420;`);
   },
+  'gpu.unpack': (p, op) => {
+    const src = p.r(op.operands[0]!);
+    const d = op.results.map((r) => p.r(r));
+    const el = op.results[0]!.type as ScalarType;
+    // 16-bit floats live in .b16 registers: a vector move splits them.
+    if (d.length === 2 && el instanceof FloatType) return p.emit(`mov.b32 {${d.join(', ')}}, ${src};`);
+    // Narrow integers live sign-extended in .b32 registers, fp8 in the low byte of .b16 registers.
+    const bits = 32 / d.length;
+    d.forEach((r, i) => {
+      if (el instanceof IntType) return p.emit(`bfe.s32 ${r}, ${src}, ${i * bits}, ${bits};`);
+      const t = p.tmp(i32);
+      p.emit(`bfe.u32 ${t}, ${src}, ${i * bits}, ${bits};`);
+      p.emit(`cvt.u16.u32 ${r}, ${t};`);
+    });
+  },
+  'gpu.ldmatrix': (p, op) => {
+    const d = op.results.map((r) => p.r(r));
+    p.emit(`ldmatrix.sync.aligned.m8n8.x${op.attrs['num'] as number}${op.attrs['trans'] === true ? '.trans' : ''}.shared.b16 {${d.join(', ')}}, [${p.r(op.operands[0]!)}];`);
+  },
   'gpu.mma_sync': (p, op) => {
     const { k, aType, bType } = op.attrs as { k: number; aType: string; bType: string };
     const acc = (op.results[0]!.type as ScalarType).text === 'f32' ? 'f32' : 's32';

@@ -2,7 +2,7 @@
 import type { Operation } from '../ir/core.ts';
 import { keptDims } from '../ir/layouts.ts';
 import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType, type Type } from '../ir/types.ts';
-import { classifyConversion, linearLayoutOf } from './linear-layout.ts';
+import { LANE, REGISTER, classifyConversion, linearLayoutOf } from './linear-layout.ts';
 import { TileMap, tileMapOf } from './tile-map.ts';
 
 /** Bytes an element takes in shared memory (booleans take a byte). */
@@ -20,24 +20,58 @@ const valueBytes = (t: Type): number => (t instanceof TensorType ? tileBytes(t) 
 /** Ops that move a tile through shared memory to rearrange it. */
 export const exchangeOps = new Set(['ttg.convert_layout', 'tt.reshape', 'tt.trans', 'tt.join', 'tt.split']);
 
-const registerConversions = new Map<string, readonly number[] | undefined>();
-
 /**
- * For a convert_layout whose elements stay in the threads that hold them (the linear layouts say so: only
- * registers move, or none), the source register of each destination register; undefined when elements cross
- * threads and go through shared memory.
+ * How a convert_layout moves its elements when they stay within each warp (the linear layouts say so), as
+ * Triton's conversions within a warp:
+ *  - 'registers': every thread already holds its elements; destination register r is source register
+ *    sourceRegisters[r] (a renaming: no instruction at all);
+ *  - 'shuffle': destination register r of lane l is source register sourceRegisters[r] of lane
+ *    sourceLanes[r] XOR (the XOR of laneBases[i] over the set bits i of l): one warp shuffle per register.
+ *    Only when which source register a lane reads does not depend on the lane (else shared memory).
  */
-export function registerConversion(op: Operation): readonly number[] | undefined {
+export type WarpConversion =
+  | { readonly kind: 'registers'; readonly sourceRegisters: readonly number[] }
+  | { readonly kind: 'shuffle'; readonly sourceRegisters: readonly number[]; readonly sourceLanes: readonly number[]; readonly laneBases: readonly number[] };
+
+const warpConversions = new Map<string, WarpConversion | undefined>();
+
+/** A convert_layout's moves within warps, or undefined when elements cross warps (or shuffles cannot do it) and go through shared memory. */
+export function warpConversion(op: Operation): WarpConversion | undefined {
   if (op.name !== 'ttg.convert_layout') return undefined;
   const [src, dst] = [op.operands[0]!.type, op.result.type];
   if (!(src instanceof TensorType && dst instanceof TensorType && src.encoding && dst.encoding)) return undefined;
   const key = `${src.text}|${dst.text}`;
-  if (!registerConversions.has(key)) {
-    const c = classifyConversion(linearLayoutOf(src.encoding, src.shape), linearLayoutOf(dst.encoding, dst.shape));
-    const identity = (): number[] => Array.from({ length: tileMapOf(dst.encoding!, dst.shape).numRegs }, (_, r) => r);
-    registerConversions.set(key, c.kind === 'none' ? identity() : c.kind === 'registers' ? c.sourceRegisters : undefined);
-  }
-  return registerConversions.get(key);
+  if (!warpConversions.has(key)) warpConversions.set(key, planWarpConversion(src, dst));
+  return warpConversions.get(key);
+}
+
+function planWarpConversion(src: TensorType, dst: TensorType): WarpConversion | undefined {
+  const c = classifyConversion(linearLayoutOf(src.encoding!, src.shape), linearLayoutOf(dst.encoding!, dst.shape));
+  const registers = tileMapOf(dst.encoding!, dst.shape).numRegs;
+  if (c.kind === 'none') return { kind: 'registers', sourceRegisters: Array.from({ length: registers }, (_, r) => r) };
+  if (c.kind === 'registers') return { kind: 'registers', sourceRegisters: c.sourceRegisters };
+  if (c.kind !== 'shuffle') return undefined;
+  const map = c.map;
+  const laneBits = map.inDimSize(LANE) > 1 ? Math.log2(map.inDimSize(LANE)) : 0;
+  const lanes = Array.from({ length: laneBits }, (_, i) => map.apply({ [LANE]: 2 ** i }));
+  // A lane bit that changes the source register would need a register chosen per lane: leave that to shared memory.
+  if (lanes.some((l) => (l[REGISTER] ?? 0) !== 0)) return undefined;
+  const perRegister = Array.from({ length: registers }, (_, r) => map.apply({ [REGISTER]: r }));
+  return {
+    kind: 'shuffle',
+    sourceRegisters: perRegister.map((x) => x[REGISTER] ?? 0),
+    sourceLanes: perRegister.map((x) => x[LANE] ?? 0),
+    laneBases: lanes.map((l) => l[LANE] ?? 0),
+  };
+}
+
+/**
+ * For a convert_layout whose elements stay in the threads that hold them, the source register of each
+ * destination register; undefined when elements cross threads.
+ */
+export function registerConversion(op: Operation): readonly number[] | undefined {
+  const c = warpConversion(op);
+  return c?.kind === 'registers' ? c.sourceRegisters : undefined;
 }
 
 /**
@@ -45,7 +79,7 @@ export function registerConversion(op: Operation): readonly number[] | undefined
  * they live until the last use of the memdesc.
  */
 export function scratchBytes(op: Operation): number {
-  if (registerConversion(op)) return 0;
+  if (warpConversion(op)) return 0;
   if (exchangeOps.has(op.name)) {
     const src = op.operands[0]!.type;
     return Math.max(valueBytes(src), ...op.results.map((r) => valueBytes(r.type)), op.name === 'tt.join' ? 2 * valueBytes(src) : 0);

@@ -1028,6 +1028,32 @@ def({
   },
 });
 def({
+  name: 'gpu.unpack',
+  summary: 'The 2 or 4 narrow elements of a 32-bit register, the first from the low bits (the inverse of gpu.pack).',
+  traits: ['pure'],
+  operands: 1,
+  results: [2, 4],
+  verify: (op) => {
+    const el = op.results[0]!.type;
+    if (op.operands[0]!.type !== i32) return 'unpacks an i32';
+    if (!(el instanceof IntType || el instanceof FloatType) || op.results.some((r) => r.type !== el)) return 'gives scalars of one type';
+    return el.width * op.results.length === 32 ? undefined : `${op.results.length} ${el.text} elements do not fill 32 bits`;
+  },
+});
+def({
+  name: 'gpu.ldmatrix',
+  summary: "ldmatrix.sync.aligned.m8n8.x<num>{.trans}.shared.b16: the warp reads `num` 8x8 matrices of 16-bit elements from shared memory, each lane giving one row's byte address (lane 8q + i: row i of matrix q) and getting one 32-bit register per matrix.",
+  traits: ['readsMemory'],
+  operands: 1,
+  results: [1, 4],
+  attrs: { num: 'int', trans: 'bool' },
+  verify: (op) => {
+    const num = op.attrs['num'] as number;
+    if (![1, 2, 4].includes(num) || op.results.length !== num) return 'reads 1, 2 or 4 matrices, one i32 result each';
+    return op.operands[0]!.type === i32 && op.results.every((r) => r.type === i32) ? undefined : 'takes an i32 shared address and gives i32 registers';
+  },
+});
+def({
   name: 'gpu.mma_sync',
   summary: "One mma.sync.aligned.m16n8k<k>.row.col of the warp: D = A * B + C, A in 4 and B in 2 packed 32-bit registers per thread, C and D in 4 (f32 or i32).",
   traits: ['pure'],

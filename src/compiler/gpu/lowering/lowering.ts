@@ -219,6 +219,20 @@ export class Lowering {
     return v;
   }
 
+  /** The XOR of `bases[i]` over the set bits i of the lane index, computed once per program. */
+  lanePart(bases: readonly number[]): Value {
+    return this.threadPart(`lanepart|${bases.join(',')}`, (dim) => (dim === LANE ? bases : [])).value;
+  }
+
+  /**
+   * A linear function of the thread plus a constant: the XOR of laneBases[i] over the set bits i of the lane
+   * index and of warpBases[j] over those of the warp index (computed once per program), XOR `constant`.
+   */
+  threadLinear(laneBases: readonly number[], warpBases: readonly number[], constant: number): Value {
+    const thread = this.threadPart(`threadlinear|${laneBases.join(',')}|${warpBases.join(',')}`, (dim) => (dim === LANE ? laneBases : warpBases));
+    return this.withConstant(thread, constant);
+  }
+
   /**
    * The lane and warp part of a linear function of the thread (what bit k of the lane, or of the warp, adds),
    * computed once per `key` in the prologue, with the bits it can set.

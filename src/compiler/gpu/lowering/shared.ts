@@ -1,8 +1,11 @@
 // Lowering of the ops that move tiles through shared memory: layout conversions, reshapes, transposes, joins,
 // splits (every thread writes what it owns, waits, and reads what it needs), and local_alloc / local_load.
+// Conversions whose elements stay within warps take no shared memory: register renamings, or warp shuffles.
 import type { Operation, Value } from '../../ir/core.ts';
-import { type MemDescType, TensorType, elementType, i1, shapeOf } from '../../ir/types.ts';
-import { elementBytes, registerConversion } from '../shared-memory.ts';
+import { type MemDescType, TensorType, elementType, i1, i32, shapeOf } from '../../ir/types.ts';
+import { elementBytes, warpConversion } from '../shared-memory.ts';
+import { loadWithLdmatrix } from './ldmatrix.ts';
+import { shuffle } from './shuffle.ts';
 import { SharedLayout } from '../../ir/layouts.ts';
 import type { AnyTileMap } from '../tile-map.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
@@ -13,11 +16,18 @@ import type { Lowering, LoweredTile } from './lowering.ts';
  * that keeps every element in its thread only renames registers.
  */
 export function exchange(lw: Lowering, op: Operation): void {
-  const inRegisters = registerConversion(op);
-  if (inRegisters) {
-    // Every thread already holds the elements it needs: the conversion only renames registers.
+  const inWarp = warpConversion(op);
+  if (inWarp) {
     const src = lw.tile(op.operands[0]!);
-    return lw.setTile(op.result, lw.mapOf(op.result.type), inRegisters.map((r) => src.regs[r]!));
+    // Every thread already holds the elements it needs: the conversion only renames registers.
+    if (inWarp.kind === 'registers') return lw.setTile(op.result, lw.mapOf(op.result.type), inWarp.sourceRegisters.map((r) => src.regs[r]!));
+    // Elements move between lanes of a warp only: each register is shuffled from the lane that holds it.
+    const lanePart = lw.lanePart(inWarp.laneBases);
+    const regs = inWarp.sourceRegisters.map((r, i) => {
+      const c = inWarp.sourceLanes[i]!;
+      return shuffle(lw, src.regs[r]!, 'idx', c === 0 ? lanePart : lw.op1('arith.xori', [lanePart, lw.c32(c)], i32));
+    });
+    return lw.setTile(op.result, lw.mapOf(op.result.type), regs);
   }
   const offset = op.attrs['allocation.offset'] as number;
   // The source is a tile, or a scalar (join of two scalars into a [2] tile).
@@ -143,6 +153,7 @@ export function localLoad(lw: Lowering, op: Operation): void {
   const el = src.type.element;
   const bytes = elementBytes(el);
   if (!(src.type.encoding instanceof SharedLayout)) {
+    if (loadWithLdmatrix(lw, op, src)) return;
     const { offset: at, run } = lw.sharedPlacement(src.type, map);
     const vec = Math.max(1, Math.min(run, 16 / bytes));
     const regs: Value[] = [];
