@@ -17,7 +17,8 @@
 // The accumulator is converted into the new layout before the dot and back after it; remove-layout-conversions
 // then carries loop accumulators in the tensor-core layout so that no conversion is left in the loop.
 import { convertLayout } from '../ir/builder.ts';
-import { Operation } from '../ir/core.ts';
+import { Operation, type Value } from '../ir/core.ts';
+import { hasTrait } from '../ir/ops.ts';
 import { dotOperandLayout, nvidiaMmaLayout, nvmmaSharedLayout, isBlockedRooted, rootLayout, type NvidiaMmaLayout } from '../ir/layouts.ts';
 import { MemDescType, TensorType, bitWidth, memDescType, tensorType, withEncoding, type ScalarType } from '../ir/types.ts';
 import { mmaSyncInstruction } from '../gpu/tensor-core-instructions.ts';
@@ -56,13 +57,31 @@ function operandAlloc(op: Operation, i: number): Operation | undefined {
 }
 
 /**
- * The dimension along which an operand's registers will hold consecutive elements: for a loaded tile, the one
- * coalescing (which runs after this pass) will give its load; otherwise order[0] of its blocked layout.
+ * The load a tile comes from through elementwise ops of tiles of its shape (a cast, the split of a tf32x3
+ * operand), whose layout the remove-layout-conversions pass will carry to it; undefined if there is none.
+ */
+function loadBehind(v: Value, depth: number): Operation | undefined {
+  const def = v.definingOp;
+  if (!def || depth === 0) return undefined;
+  if (def.name === 'tt.load') return def;
+  if (!hasTrait(def, 'elementwise')) return undefined;
+  for (const operand of def.operands) {
+    if (!(operand.type instanceof TensorType) || operand.type.shape.join() !== (v.type as TensorType).shape.join()) continue;
+    const found = loadBehind(operand, depth - 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The dimension along which an operand's registers will hold consecutive elements: for a loaded tile (or one
+ * computed elementwise from a loaded tile), the one coalescing (which runs after this pass) will give its load;
+ * otherwise order[0] of its blocked layout.
  */
 function fastestDim(alloc: Operation, axis: AxisAnalysis, numWarps: number): number {
   const src = alloc.operands[0]!;
-  const load = src.definingOp;
-  const l = load?.name === 'tt.load' ? coalescedLayout(load, axis, numWarps) : (src.type as TensorType).encoding;
+  const load = loadBehind(src, 8);
+  const l = load ? coalescedLayout(load, axis, numWarps) : (src.type as TensorType).encoding;
   if (l && isBlockedRooted(l)) return rootLayout(l).order[0]!;
   return (src.type as TensorType).shape.length - 1;
 }
