@@ -230,6 +230,14 @@ describe('kt list and kt compile', () => {
     expect(r.stdout).toContain("Compiling entry function 'add' for 'sm_90'");
   });
 
+  test("kt compile takes the launch's warps and stages (from -c or the spec's config) unless --num-warps/--num-stages say otherwise", () => {
+    const ir = (extra: string[]): string => kt(['compile', 'matmul', '--emit', 'gpu-ir', '--dtype', 'f16', '--size', 'M=N=K=256', '-c', 'BLOCK_N=128', ...extra]).stdout;
+    expect(ir([])).toMatch(/ttg\.num-warps = 8\b/);
+    expect(ir(['-c', 'numWarps=4'])).toMatch(/ttg\.num-warps = 4\b/);
+    expect(ir(['--num-warps', '4'])).toMatch(/ttg\.num-warps = 4\b/);
+    expect(ir(['-c', 'numStages=2'])).toMatch(/tt\.pipelined = 2\b/);
+  });
+
   test('kt compile rejects a bad target or warp count', () => {
     expect(kt(['compile', 'add', '--emit', 'ptx', '--target', 'volta']).stderr).toMatch(/--target volta: not an NVIDIA GPU architecture/);
     expect(kt(['compile', 'add', '--emit', 'ptx', '--num-warps', '3']).stderr).toMatch(/--num-warps must be a power of two from 1 to 32/);

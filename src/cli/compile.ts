@@ -23,8 +23,9 @@ export interface CompileArgs {
   kernel?: string;
   emit: string;
   gpuTarget: string;
-  numWarps: number;
-  numStages: number;
+  /** --num-warps and --num-stages; when not given, the launch's (from -c or the spec's config), else 4 and 3. */
+  numWarps: number | undefined;
+  numStages: number | undefined;
   output?: string;
   signature?: string;
   config: string[];
@@ -102,10 +103,10 @@ function parseEntries(entries: readonly string[], params: readonly KernelParam[]
 export async function compileCommand(args: CompileArgs): Promise<number> {
   // The options that need no kernel are checked first, so that a typo is reported before anything compiles.
   checkGpuTarget(args.gpuTarget);
-  if (!Number.isInteger(args.numWarps) || args.numWarps < 1 || args.numWarps > 32 || (args.numWarps & (args.numWarps - 1)) !== 0) {
+  if (args.numWarps !== undefined && (!Number.isInteger(args.numWarps) || args.numWarps < 1 || args.numWarps > 32 || (args.numWarps & (args.numWarps - 1)) !== 0)) {
     throw new UsageError(`--num-warps must be a power of two from 1 to 32, got ${args.numWarps}`);
   }
-  if (!Number.isInteger(args.numStages) || args.numStages < 1 || args.numStages > 8) throw new UsageError(`--num-stages must be an integer from 1 to 8, got ${args.numStages}`);
+  if (args.numStages !== undefined && (!Number.isInteger(args.numStages) || args.numStages < 1 || args.numStages > 8)) throw new UsageError(`--num-stages must be an integer from 1 to 8, got ${args.numStages}`);
   if (!args.passes && args.emit !== 'ir') throw new UsageError(`--no-passes only applies to --emit ir`);
   if (args.output !== undefined) {
     if (args.emit !== 'cubin') throw new UsageError(`--output only applies to --emit cubin`, 'the other stages are printed: redirect them, e.g. kt compile add --emit ptx > add.ptx');
@@ -121,6 +122,8 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
   checkConfig(config, knownConfig(owner, [def]), def.name, { runtimeAllowed: args.signature !== undefined });
   let bindings: ArgBinding[];
   let facts: ArgFact[];
+  // The launch options: the flags, else -c numWarps=/numStages=, else the spec launch's (its config), else 4 and 3.
+  let launchOptions: { numWarps?: number; numStages?: number } = { numWarps: numberOr(config['numWarps']), numStages: numberOr(config['numStages']) };
   if (args.signature !== undefined) {
     ({ bindings, facts } = parseSignature(args.signature, def.params, config));
   } else {
@@ -132,6 +135,7 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
     if (!launches.length) throw new UsageError(`spec ${spec.name} does not launch ${def.name} at these sizes`);
     bindings = launches[0]!.bound.bindings;
     facts = argumentFacts(launches[0]!.bound.runtime);
+    launchOptions = { numWarps: launches[0]!.bound.options.numWarps, numStages: launches[0]!.bound.options.numStages };
   }
   const printAfter = args.printAfterAll ? (pass: string, text: string) => console.log(`// ----- IR after ${pass} -----\n${text}`) : undefined;
   const spec = def.specialize(bindings, { noPasses: !args.passes, printAfter: args.emit === 'ir' ? printAfter : undefined });
@@ -139,7 +143,9 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
     process.stdout.write(spec.irText({ locations: args.locations }));
     return 0;
   }
-  const gpuOptions = { numWarps: args.numWarps, numStages: args.numStages, target: args.gpuTarget, argFacts: facts, printAfter };
+  const numWarps = args.numWarps ?? launchOptions.numWarps ?? 4;
+  const numStages = args.numStages ?? launchOptions.numStages ?? 3;
+  const gpuOptions = { numWarps, numStages, target: args.gpuTarget, argFacts: facts, printAfter };
   const compiled = compileToPtx(spec.ir.module, gpuOptions);
   if (args.emit === 'gpu-ir') {
     process.stdout.write(printOp(compiled.gpuIr, { locations: args.locations }));
@@ -158,4 +164,9 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
   console.log(`registers ${asm.registers}, spill stores ${asm.spillStores} bytes, spill loads ${asm.spillLoads} bytes, stack frame ${asm.stackBytes} bytes`);
   console.log(asm.log);
   return 0;
+}
+
+/** A launch option given as a config value: the number, or undefined when absent. */
+function numberOr(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
 }

@@ -116,6 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           // Integer options are read as text and parsed by kt, so that `--seed abc` is refused, not taken as NaN.
           .option('seed', { type: 'string', describe: 'seed of the random inputs (default 0)' })
           .option('repeat', { type: 'string', describe: 'after the checked run, time this many more and report the median (default 0)' })
+          .option('sanitize', { type: 'boolean', default: false, describe: 'run on the interpreter under the sanitizer: races, uninitialised reads, integer division by zero, index overflow, hangs' })
+          .option('timeout', { type: 'string', describe: 'with --sanitize: stop a launch running longer than this as hung, e.g. 30s, 2m (default 60s; 0: no limit)' })
           .example('$0 run matmul --interpret --size M=N=K=256 --dtype f16', '')
           .example('$0 run my-kernels.ts relu -c BLOCK=256', ''),
       async (a) => {
@@ -131,6 +133,8 @@ export async function main(argv: readonly string[]): Promise<number> {
             config: listOption('-c', a.config, 'BLOCK_M=64'),
             seed: parseIntegerOption('--seed', a.seed ?? '0', { min: 0, max: 2 ** 32 - 1 }),
             repeat: parseIntegerOption('--repeat', a.repeat ?? '0', { min: 0 }),
+            sanitize: a.sanitize,
+            timeout: singleOption('--timeout', a.timeout),
           });
       },
     )
@@ -193,8 +197,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           .positional('kernel', { type: 'string', describe: 'which kernel of the file, if it has several' })
           .option('emit', { type: 'string', choices: ['ir', 'gpu-ir', 'ptx', 'cubin'], describe: 'what to print (cubin: writes the file and prints ptxas -v; default ir)' })
           .option('target', { type: 'string', describe: 'GPU architecture for gpu-ir, ptx and cubin (default sm_90)' })
-          .option('num-warps', { type: 'string', describe: 'warps per program (default 4)' })
-          .option('num-stages', { type: 'string', describe: 'stages of the software pipeline of loops whose loads feed tensor-core dots (1: none; default 3)' })
+          .option('num-warps', { type: 'string', describe: "warps per program (default: the launch's, from -c numWarps=... or the spec's config; else 4)" })
+          .option('num-stages', { type: 'string', describe: "stages of the software pipeline of loops whose loads feed tensor-core dots (1: none; default: the launch's, else 3)" })
           .option('output', { alias: 'o', type: 'string', describe: 'where --emit cubin writes (default <kernel>.cubin)' })
           .option('signature', { alias: 's', type: 'string', describe: 'argument types in order: *f32 for pointers, i32 for scalars, literals for constexprs' })
           .option('config', { alias: 'c', type: 'string', array: true, describe: 'constexpr values, e.g. -c BLOCK=1024' })
@@ -213,8 +217,8 @@ export async function main(argv: readonly string[]): Promise<number> {
             kernel: a.kernel,
             emit: singleOption('--emit', a.emit ?? 'ir'),
             gpuTarget: singleOption('--target', a.target ?? 'sm_90'),
-            numWarps: parseIntegerOption('--num-warps', a['num-warps'] ?? '4', { min: 1, max: 32 }),
-            numStages: parseIntegerOption('--num-stages', a['num-stages'] ?? '3', { min: 1, max: 8 }),
+            numWarps: a['num-warps'] === undefined ? undefined : parseIntegerOption('--num-warps', a['num-warps'], { min: 1, max: 32 }),
+            numStages: a['num-stages'] === undefined ? undefined : parseIntegerOption('--num-stages', a['num-stages'], { min: 1, max: 8 }),
             output: singleOption('--output', a.output),
             signature: singleOption('--signature', a.signature),
             config: listOption('-c', a.config, 'BLOCK=1024'),
