@@ -1,4 +1,4 @@
-// `node --import kt/register app.js`: lets plain Node code import kernels from .ts files.
-import { register } from 'tsx/esm/api';
+// `node --import kt/register app.js`: lets plain Node code import kernels from .ts files (through tsx).
+import { registerLoaders } from './loaders.js';
 
-register();
+registerLoaders();

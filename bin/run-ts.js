@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Runs a TypeScript file through tsx: `node bin/run-ts.js bench/interp.ts args...` (used by npm scripts).
-import { register } from 'tsx/esm/api';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { registerLoaders } from './loaders.js';
 
-register();
+registerLoaders();
 const [file, ...args] = process.argv.slice(2);
 if (!file) {
   console.error('usage: run-ts <file.ts> [args...]');

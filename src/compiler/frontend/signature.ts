@@ -42,14 +42,31 @@ function dtypeOfTypeNode(fn: ResolvedFunction, node: ts.TypeNode | undefined): D
   return undefined;
 }
 
+/**
+ * A parameter's declared type: its annotation, or in a JavaScript file its JSDoc type (`@param {constexpr} BLOCK`
+ * in the function's doc comment, with kt's names imported by `@import` or written `import('kt').constexpr`).
+ */
+function declaredType(fn: ResolvedFunction, p: ts.ParameterDeclaration): ts.TypeNode | undefined {
+  return p.type ?? (/\.[cm]?js$/.test(fn.source.path) ? TS.getJSDocType(p) : undefined);
+}
+
+/** `Name<Args>`, or in JSDoc `import('kt').Name<Args>`: the name (as kt calls it) and the type arguments. */
+function typeReference(fn: ResolvedFunction, t: ts.TypeNode): { name: string; args: readonly ts.TypeNode[] | undefined } | undefined {
+  if (TS.isTypeReferenceNode(t)) return { name: typeName(fn, t.typeName), args: t.typeArguments };
+  if (!TS.isImportTypeNode(t) || !t.qualifier || !TS.isIdentifier(t.qualifier) || !TS.isLiteralTypeNode(t.argument)) return undefined;
+  const from = t.argument.literal;
+  return TS.isStringLiteral(from) && from.text === 'kt' ? { name: t.qualifier.text, args: t.typeArguments } : undefined;
+}
+
 function kindOf(fn: ResolvedFunction, p: ts.ParameterDeclaration): { kind: ParamKind; dtype?: DType } {
-  const t = p.type;
+  const t = declaredType(fn, p);
   if (!t) return { kind: p.initializer ? 'constexpr' : 'inferred' };
-  if (TS.isTypeReferenceNode(t)) {
-    const name = typeName(fn, t.typeName);
+  const ref = typeReference(fn, t);
+  if (ref) {
+    const name = ref.name;
     if (name === 'constexpr') return { kind: 'constexpr' };
     if (name === 'Ptr' || name === 'Pointer') {
-      const arg = t.typeArguments?.[0];
+      const arg = ref.args?.[0];
       const dtype = dtypeOfTypeNode(fn, arg);
       if (arg && !dtype) throw fn.source.error(arg, `unknown pointee type '${arg.getText(fn.source.sf)}'`, 'write Ptr<f32>, Ptr<f16>, Ptr<i32>, ... or a bare Ptr');
       return { kind: 'pointer', dtype };
