@@ -4,6 +4,8 @@
 /** The environment variables kt reads, with what each does. */
 export const environmentVariables: Readonly<Record<string, string>> = {
   KT_INTERPRET: '1: run every launch on the CPU interpreter',
+  KT_SANITIZE: '1: run every launch on the interpreter under the sanitizer',
+  KT_SANITIZE_TIMEOUT: "the sanitizer's limit per launch, e.g. 30s (default 60s; 0: none)",
   KT_DEVICE: 'which GPU to use (default 0)',
   KT_CACHE_DIR: 'where compiled kernels and tuning results go (default ~/.cache/kt)',
   KT_PTXAS: "the ptxas to use; none: leave PTX to the driver's JIT",

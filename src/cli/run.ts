@@ -5,6 +5,7 @@ import { defaultTolerance, expectedOutputs, type KernelSpec, type Sizes } from '
 import { measure, measureGpu, type Measurement } from '../autotune/measure.ts';
 import { compare, compareAt, isSampled, type Comparison } from '../runtime/compare.ts';
 import { gpu, gpuUnavailableReason, synchronize } from '../runtime/gpu.ts';
+import { parseDuration, setSanitizeAll } from '../interp/sanitize-settings.ts';
 import { Random, Tensor } from '../runtime/tensor.ts';
 import { formatConfig, siPrefix } from '../autotune/report.ts';
 import { tunedSpecConfig } from '../autotune/spec-tuning.ts';
@@ -25,6 +26,9 @@ export interface RunArgs {
   config: string[];
   seed: number;
   repeat: number;
+  /** Run on the interpreter under the sanitizer, stopping a launch after `timeout` (a duration, e.g. 30s). */
+  sanitize?: boolean;
+  timeout?: string;
 }
 
 export interface RunResult {
@@ -131,9 +135,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (!Number.isInteger(args.repeat) || args.repeat < 0) throw new UsageError(`--repeat must be a non-negative integer, got ${args.repeat}`);
   if (!Number.isInteger(args.seed) || args.seed < 0 || args.seed >= 2 ** 32) throw new UsageError(`--seed must be an integer from 0 to ${2 ** 32 - 1}, got ${args.seed}`);
   if (args.check && args.interpret) throw new UsageError('--check compares the GPU with the interpreter; it cannot be combined with --interpret');
-  const noGpu = args.interpret ? undefined : gpuUnavailableReason();
+  if (args.sanitize && args.check) throw new UsageError('--sanitize runs on the interpreter; it cannot be combined with --check', 'run kt run --check and kt run --sanitize one after the other');
+  if (args.timeout !== undefined && !args.sanitize) throw new UsageError('--timeout limits sanitized launches; give --sanitize with it');
+  const timeoutMs = args.timeout === undefined ? undefined : parseDuration(args.timeout);
+  if (args.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout must be a duration such as 30s, 2m or 500ms (0: no limit), got '${args.timeout}'`);
+  const noGpu = args.interpret || args.sanitize ? undefined : gpuUnavailableReason();
   if (args.check && noGpu) throw new UsageError(`--check needs a GPU: ${noGpu}`);
-  const backend: Backend = args.interpret || noGpu ? 'interpreter' : 'gpu';
+  const backend: Backend = args.interpret || args.sanitize || noGpu ? 'interpreter' : 'gpu';
   // Before anything is made: a problem too large for this machine is refused here, not found by the allocator.
   checkMemory(spec, sizes, dtype, { command: 'kt run', backend });
   if (noGpu) console.log(chalk.yellow(`kt: ${noGpu}; running on the CPU interpreter`));
@@ -141,8 +149,11 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const tuned = Object.keys(overrides).length ? undefined : tunedSpecConfig(spec, sizes, dtype, backend);
   if (tuned) console.log(chalk.dim(`using the config tuned by kt tune: ${formatConfig(tuned)}`));
   const config = { ...spec.config, ...(tuned ?? overrides) };
+  // Every launch of the spec is sanitized; a hazard stops it with an error (exit code 2).
+  if (args.sanitize) setSanitizeAll({ timeout: timeoutMs });
   const result = runSpec(spec, sizes, dtype, config, { backend, seed: args.seed, repeat: args.repeat });
   console.log(report(result));
+  if (args.sanitize) console.log(chalk.green('sanitizer: no races, uninitialised reads, integer divisions by zero, index overflows or hangs'));
   if (!args.check) return result.passed ? 0 : 1;
   const interp = runSpec(spec, sizes, dtype, config, { backend: 'interpreter', seed: args.seed });
   console.log(report(interp));

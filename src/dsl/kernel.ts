@@ -22,9 +22,10 @@ import { buildGpuBinary, type KernelBinary } from '../compiler/gpu/binary.ts';
 import type { Type } from '../compiler/ir/types.ts';
 import { factsKey, type ArgFact } from '../compiler/passes/specialize-arguments.ts';
 import { InterpretedKernel, type KernelArgValue, type RunOptions } from '../interp/interpreter.ts';
+import { launchSanitize, sanitizeAll, type SanitizeOptions } from '../interp/sanitize-settings.ts';
 import { GpuStream, gpu, type DeviceAllocation } from '../runtime/gpu.ts';
 import { LoadedKernel } from '../runtime/launcher.ts';
-import { Tensor } from '../runtime/tensor.ts';
+import { Tensor, copyWrittenBytes, markWritten } from '../runtime/tensor.ts';
 
 const ktSourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,9 +41,14 @@ export interface LaunchOptions {
   numStages?: number;
   /** The GPU stream to launch on (the default stream when not given). */
   stream?: GpuStream;
+  /**
+   * Run on the interpreter under the sanitizer (races, uninitialised reads, integer division by zero, overflow of
+   * index arithmetic, hangs past `timeout` ms); `false` runs plainly even under KT_SANITIZE=1.
+   */
+  sanitize?: boolean | SanitizeOptions;
 }
 
-const launchOptionNames = new Set(['numWarps', 'numStages', 'stream']);
+const launchOptionNames = new Set(['numWarps', 'numStages', 'stream', 'sanitize']);
 
 /** One compiled specialisation of a kernel. */
 export interface Specialization {
@@ -131,7 +137,9 @@ export function copiesOnHost(values: readonly unknown[], all: boolean): { hostVa
     if (!(v instanceof Tensor) || (!v.isCuda && !all)) return v;
     let c = copies.get(v.storage);
     if (!c) {
-      c = { original: v, host: v.isCuda ? v.cpu().buffer : v.buffer.slice(0) };
+      // (cpu() carries over the sanitizer's record of what is written; a host copy is given it here.)
+      c = { original: v, host: v.isCuda ? v.cpu().hostBuffer() : v.hostBuffer().slice(0) };
+      if (!v.isCuda) copyWrittenBytes(v.storage, c.host);
       copies.set(v.storage, c);
     }
     return new Tensor(v.dtype, v.shape, c.host, v.strides, v.offset);
@@ -445,11 +453,16 @@ export class KernelDefinition {
       if (k === 'stream') {
         if (v !== undefined && !(v instanceof GpuStream)) throw error(`stream must be a GpuStream, got ${describe(v)}`);
         options.stream = v as GpuStream | undefined;
+      } else if (k === 'sanitize') {
+        const t = isPlainObject(v) ? v['timeout'] : undefined;
+        const ok = v === undefined || typeof v === 'boolean' || (isPlainObject(v) && Object.keys(v).every((o) => o === 'timeout') && (t === undefined || (typeof t === 'number' && t >= 0 && Number.isFinite(t))));
+        if (!ok) throw error(`sanitize must be true, false or { timeout: ms } (0: no limit), got ${describe(v)}`);
+        options.sanitize = v as LaunchOptions['sanitize'];
       } else if (launchOptionNames.has(k)) {
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw error(`${k} must be a positive integer, got ${describe(v)}`);
         options[k as 'numWarps' | 'numStages'] = v;
       } else if (!params.some((p) => p.name === k)) {
-        throw error(`has no parameter '${k}'`, `its parameters are ${params.map((p) => p.name).join(', ')}; launch options are numWarps, numStages and stream`);
+        throw error(`has no parameter '${k}'`, `its parameters are ${params.map((p) => p.name).join(', ')}; launch options are numWarps, numStages, stream and sanitize`);
       }
     }
     if (options.numWarps !== undefined && ((options.numWarps & (options.numWarps - 1)) !== 0 || options.numWarps > 32)) {
@@ -557,9 +570,10 @@ export class KernelDefinition {
   launch(grid: Grid, args: readonly unknown[], runOptions: RunOptions = {}): void {
     // Launches on the GPU like one seen before go straight to its loaded kernel: this is the launch overhead.
     // A launch that repeats the previous one's arguments (the same tensors, scalars of the same kinds, the same
-    // constexprs and options) skips even the key.
-    if (this.repeated(args)) return this.launchKnown(grid, this.previous!.entry);
-    const key = capturing || forceInterpreter() ? undefined : this.launchKey(args);
+    // constexprs and options) skips even the key. (Under KT_SANITIZE=1 every launch goes the slow way.)
+    const sanitizingAll = sanitizeAll() !== undefined;
+    if (!sanitizingAll && this.repeated(args)) return this.launchKnown(grid, this.previous!.entry);
+    const key = capturing || forceInterpreter() || sanitizingAll ? undefined : this.launchKey(args);
     const known = key === undefined ? undefined : this.gpuLaunches.get(key);
     if (known) {
       this.remember(args, known);
@@ -572,9 +586,14 @@ export class KernelDefinition {
       return;
     }
     const spec = this.specialize(bound.bindings);
-    if (runsOnGpu(bound.runtime, this.params, this.name)) {
+    // A sanitized launch runs on the interpreter, on host copies of GPU tensors.
+    const sanitize = launchSanitize(bound.options.sanitize ?? runOptions.sanitize);
+    if (!sanitize && runsOnGpu(bound.runtime, this.params, this.name)) {
       const options = { numWarps: bound.options.numWarps ?? 4, numStages: bound.options.numStages ?? 3 };
       const kernel = spec.gpu(argumentFacts(bound.runtime), options);
+      // Under KT_SANITIZE=1 the sanitizer keeps a record of what GPU memory from empty() has been written; a plain
+      // GPU launch may write any of its tensors.
+      if (sanitizingAll) for (const v of bound.runtime) if (v instanceof Tensor) markWritten(v.storage);
       kernel.launch(dims, bound.runtime, bound.options.stream);
       if (key !== undefined) {
         const runtimeParams = bound.bindings.flatMap((b, i) => (b.kind === 'runtime' ? [i] : []));
@@ -583,8 +602,9 @@ export class KernelDefinition {
       return;
     }
     const interp = spec.interpreted();
-    if (bound.runtime.some((v) => v instanceof Tensor && v.isCuda)) stagedOnHost(bound.runtime, (host) => interp.run(dims, host, runOptions));
-    else interp.run(dims, bound.runtime, runOptions);
+    const options: RunOptions = { ...runOptions, sanitize: sanitize ? { timeout: sanitize.timeoutMs } : false };
+    if (bound.runtime.some((v) => v instanceof Tensor && v.isCuda)) stagedOnHost(bound.runtime, (host) => interp.run(dims, host, options));
+    else interp.run(dims, bound.runtime, options);
   }
 }
 

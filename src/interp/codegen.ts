@@ -10,12 +10,17 @@
 // Per-element semantics come from ir/elementwise.ts, shared with the constant folder.
 // Each op compiles through a table keyed by op name (ProgramGen.handlers; one rule covers every elementwise op),
 // which interpreterHandlerFor exposes so that a test can check every op that can reach the interpreter has a handler.
+//
+// A sanitized program (generateProgram(func, { sanitize: true })) is a separate specialisation with the checks of
+// sanitizer.ts around each memory access, integer division and index arithmetic op, and loops that record where
+// the program is; a plain program has none of them.
 import { DenseAttr, FloatAttr, IntegerAttr } from '../compiler/ir/attributes.ts';
 import { collectUses, type Block, type Operation, type Value } from '../compiler/ir/core.ts';
-import { elementExpr, literal, roundTo, wrapInt } from '../compiler/ir/elementwise.ts';
+import { elementExpr, literal, pointeeBytes, roundTo, wrapInt } from '../compiler/ir/elementwise.ts';
 import { hasTrait } from '../compiler/ir/ops.ts';
 import { FloatType, IntType, PointerType, elementType, shapeOf, type ScalarType } from '../compiler/ir/types.ts';
 import type { OpSite } from './memory.ts';
+import { MAX_SANITIZED_LANES, indexArithmetic } from './sanitizer.ts';
 
 interface Index {
   /** One loop variable (or literal) per dimension of the shape being indexed. */
@@ -45,6 +50,11 @@ function opCost(name: string): number {
 }
 /** A lazy expression larger than this is stored even if used once (bounds code size). */
 const MAX_FUSED = 40;
+
+export interface ProgramOptions {
+  /** Generate the sanitizer's checks (see sanitizer.ts). */
+  readonly sanitize?: boolean;
+}
 
 export interface GeneratedProgram {
   /** Body of `new Function('$', 'mem0', source)`, returning the program function. */
@@ -104,9 +114,15 @@ class ProgramGen {
   private readonly access = new Map<Value, Access>();
   private readonly uses: Map<Value, Operation[]>;
   readonly sites: OpSite[] = [];
+  /** In a sanitized program: the integer ops that compute pointer offsets, checked for overflow. */
+  private readonly indexOps: Set<Operation> | undefined;
 
-  constructor(private readonly func: Operation) {
+  constructor(
+    private readonly func: Operation,
+    private readonly sanitize = false,
+  ) {
     this.uses = collectUses(func);
+    this.indexOps = sanitize ? indexArithmetic(func) : undefined;
   }
 
   generate(): GeneratedProgram {
@@ -226,7 +242,11 @@ class ProgramGen {
 
   private site(kind: OpSite['kind'], op: Operation, element: ScalarType | undefined, shape: readonly number[]): number {
     const bytes = element instanceof FloatType ? element.width / 8 : element instanceof IntType ? Math.max(1, element.width / 8) : 8;
-    this.sites.push({ kind, loc: op.loc, element: element?.text ?? '', bytes, shape });
+    if (this.sanitize && shape.reduce((p, q) => p * q, 1) > MAX_SANITIZED_LANES) {
+      throw new Error(`the sanitizer handles tiles of up to ${MAX_SANITIZED_LANES} elements, and ${op.name} has [${shape.join(', ')}]`);
+    }
+    const rmw = op.attrs['atomic_rmw_op'];
+    this.sites.push({ kind, loc: op.loc, element: element?.text ?? '', bytes, shape, op: op.name, ...(typeof rmw === 'string' ? { rmw } : {}) });
     return this.sites.length - 1;
   }
 
@@ -288,6 +308,19 @@ class ProgramGen {
     const args = op.operands.map((v) => this.get(v));
     const shape = shapeOf(op.result.type);
     const elem = elementType(op.result.type);
+    const checked = this.sanitize ? this.checkedExpr(op, shape) : undefined;
+    if (checked) {
+      if (args.every((a) => a.scalar !== undefined)) {
+        const expr = checked(args.map((a) => a.scalar!), '0');
+        if (!shape.length) return this.defineScalar(op.result, expr);
+        const name = this.fresh('u');
+        this.line(`const ${name} = ${expr};`);
+        return void this.access.set(op.result, { shape, elem, scalar: name, cost: 0 });
+      }
+      // The plain program's cost, so that the same values are fused (and the same lanes computed) in both.
+      const cost = opCost(op.name) + args.reduce((sum, a) => sum + (a.lazy ? a.cost : a.buffer ? 1 : 0), 0);
+      return this.defineTile(op.result, { shape, elem, lazy: (ix) => checked(args.map((a) => at(a, ix)), ix.linear ?? linearize(ix.vars, shape)), cost });
+    }
     if (args.every((a) => a.scalar !== undefined)) {
       const expr = elementExpr(op, args.map((a) => a.scalar!));
       if (expr === undefined) throw new Error(`the interpreter cannot run ${op.name}`);
@@ -303,6 +336,31 @@ class ProgramGen {
       lazy: (ix) => elementExpr(op, args.map((a) => at(a, ix)))!,
       cost,
     });
+  }
+
+  /**
+   * In a sanitized program, the checked expression of an integer division or remainder (divisor not 0), of index
+   * arithmetic in i32 or i64 (no overflow), or of an addptr with i64 offsets (byte offset within i64); given the
+   * operands' expressions and the lane. Undefined for ops with no check.
+   */
+  private checkedExpr(op: Operation, shape: readonly number[]): ((args: readonly string[], lane: string) => string) | undefined {
+    const rt = elementType(op.result.type);
+    if (/^arith\.(div|rem)[su]i$/.test(op.name)) {
+      const id = this.site('division', op, rt, shape);
+      return (xs, lane) => `(mem.divisor(${xs[1]}, ${id}, ${lane}), ${elementExpr(op, xs)})`;
+    }
+    if (this.indexOps!.has(op)) {
+      const fn = `${op.name.slice('arith.'.length, -1)}${(rt as IntType).width}`;
+      const id = this.site('arithmetic', op, rt, shape);
+      return (xs, lane) => `mem.${fn}(${xs[0]}, ${xs[1]}, ${id}, ${lane})`;
+    }
+    const off = op.operands[1] ? elementType(op.operands[1].type) : undefined;
+    if (op.name === 'tt.addptr' && off instanceof IntType && off.width === 64) {
+      const id = this.site('arithmetic', op, off, shape);
+      const bytes = pointeeBytes(rt as PointerType);
+      return (xs, lane) => elementExpr(op, [xs[0]!, `mem.offset64(${xs[1]}, ${bytes}, ${id}, ${lane})`])!;
+    }
+    return undefined;
   }
 
   private broadcast(op: Operation): void {
@@ -431,6 +489,7 @@ class ProgramGen {
       const dest = shape.length ? `${out}[${lane}]` : out;
       const read = (): void => {
         this.resolve(cur, id, at(ptr!, ix), lane, bytes);
+        if (this.sanitize) this.line(`mem.checkLoad(${cur.c}, j, ${id}, ${lane});`);
         this.line(`${dest} = ${this.decode(elem, `${cur.arr}[j]`)};`);
       };
       if (!mask) return read();
@@ -451,6 +510,7 @@ class ProgramGen {
     this.perElement(shape, (ix, lane) => {
       const write = (): void => {
         this.resolve(cur, id, at(ptr!, ix), lane, bytes);
+        if (this.sanitize) this.line(`mem.checkStore(${cur.c}, j, ${id}, ${lane});`);
         this.line(`${cur.arr}[j] = ${this.encode(elem, at(value!, ix))};`);
       };
       if (!mask) return write();
@@ -475,6 +535,7 @@ class ProgramGen {
       const dest = shape.length ? `${out}[${lane}]` : out;
       const body = (): void => {
         this.resolve(cur, id, at(ptr!, ix), lane, bytes);
+        if (this.sanitize) this.line(`mem.checkAtomic(${cur.c}, j, ${id}, ${lane});`);
         this.line(`const old = ${this.decode(elem, `${cur.arr}[j]`)};`);
         if (isCas) {
           const same = elem instanceof FloatType ? `$.floatToBits(old, '${elem.text}') === $.floatToBits(${at(a!, ix)}, '${elem.text}')` : `old === ${at(a!, ix)}`;
@@ -689,6 +750,7 @@ class ProgramGen {
     const carriers = op.results.map((r) => this.carrier(r));
     this.assign(carriers, inits);
     const iv = this.fresh('iv');
+    const restore = this.enterLoop(op);
     this.line(`for (let ${iv} = ${lb!.scalar}; ${iv} < ${ub!.scalar}; ${iv} += ${step!.scalar}) {`);
     this.indent(() => {
       this.access.set(body.args[0]!, { shape: [], elem: elementType(body.args[0]!.type), scalar: iv, cost: 0 });
@@ -697,7 +759,16 @@ class ProgramGen {
       this.assign(carriers, body.terminator!.operands.map((v) => this.get(v)));
     });
     this.line('}');
+    restore();
     op.results.forEach((r, i) => this.access.set(r, carriers[i]!));
+  }
+
+  /** In a sanitized program, records that the program is in this loop (for hang reports); returns the exit's emitter. */
+  private enterLoop(op: Operation): () => void {
+    if (!this.sanitize) return () => {};
+    const id = this.site('loop', op, undefined, []);
+    this.line(`const outer${id} = mem.loop; mem.loop = ${id};`);
+    return () => this.line(`mem.loop = outer${id};`);
   }
 
   private ifOp(op: Operation): void {
@@ -722,6 +793,7 @@ class ProgramGen {
     const state = before.args.map((a) => this.carrier(a));
     this.assign(state, op.operands.map((v) => this.get(v)));
     const results = op.results.map((r) => this.carrier(r));
+    const restore = this.enterLoop(op);
     this.line('for (;;) {');
     this.indent(() => {
       before.args.forEach((a, i) => this.access.set(a, state[i]!));
@@ -738,6 +810,7 @@ class ProgramGen {
       this.assign(state, after.terminator!.operands.map((v) => this.get(v)));
     });
     this.line('}');
+    restore();
     op.results.forEach((r, i) => this.access.set(r, results[i]!));
   }
 }
@@ -784,8 +857,8 @@ export function interpreterHandlerFor(op: Operation): InterpreterHandler | undef
   return hasTrait(op, 'elementwise') ? ProgramGen.elementwiseHandler : undefined;
 }
 
-export function generateProgram(func: Operation): GeneratedProgram {
+export function generateProgram(func: Operation, options: ProgramOptions = {}): GeneratedProgram {
   if (func.name !== 'tt.func') throw new Error('generateProgram expects a tt.func');
-  return new ProgramGen(func).generate();
+  return new ProgramGen(func, options.sanitize === true).generate();
 }
 

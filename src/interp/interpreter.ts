@@ -1,12 +1,15 @@
 // Runs a compiled kernel on the CPU: builds the program function once per specialisation (from the JavaScript
-// that codegen.ts writes), then calls it for every program of the grid, in order.
+// that codegen.ts writes), then calls it for every program of the grid, in order. A sanitized launch runs a second
+// program function, built on its first use, with the sanitizer's checks (sanitizer.ts).
 import type { Operation } from '../compiler/ir/core.ts';
 import { elementwiseHelpers } from '../compiler/ir/elementwise.ts';
 import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types.ts';
 import { bf16DecodeTable, bf16ToBits, e4m3DecodeTable, e4m3ToBits, e5m2DecodeTable, e5m2ToBits, f16DecodeTable, f16ToBits, roundToFloat, truncateTf32 } from '../numerics.ts';
-import { Tensor } from '../runtime/tensor.ts';
-import { generateProgram } from './codegen.ts';
+import { Tensor, markWritten } from '../runtime/tensor.ts';
+import { generateProgram, type GeneratedProgram } from './codegen.ts';
 import { LaunchMemory, type OpSite } from './memory.ts';
+import { SanitizedMemory, runLimited } from './sanitizer.ts';
+import { launchSanitize, type SanitizeOptions, type SanitizeSettings } from './sanitize-settings.ts';
 
 type ProgramFn = (mem: LaunchMemory, pid0: number, pid1: number, pid2: number, np0: number, np1: number, np2: number, ...args: unknown[]) => void;
 
@@ -30,6 +33,8 @@ export type KernelArgValue = Tensor | number | bigint | boolean;
 export interface RunOptions {
   /** Where devicePrint output goes (default: console.log). */
   print?: (line: string) => void;
+  /** Run under the sanitizer (default: as KT_SANITIZE or setSanitizeAll say). */
+  sanitize?: boolean | SanitizeOptions;
 }
 
 export class InterpretedKernel {
@@ -38,10 +43,11 @@ export class InterpretedKernel {
   private readonly sites: readonly OpSite[];
   private readonly argTypes: readonly Type[];
   readonly argNames: readonly string[];
+  private sanitized?: { readonly program: ProgramFn; readonly gen: GeneratedProgram };
 
   constructor(
     readonly name: string,
-    func: Operation,
+    private readonly func: Operation,
   ) {
     const gen = generateProgram(func);
     this.source = gen.source;
@@ -52,8 +58,25 @@ export class InterpretedKernel {
     this.program = new Function('$', gen.source)(runtimeHelpers) as ProgramFn;
   }
 
+  /** The JavaScript of the sanitized program (built on first use). */
+  get sanitizedSource(): string {
+    return this.sanitizedProgram().gen.source;
+  }
+
+  private sanitizedProgram(): { readonly program: ProgramFn; readonly gen: GeneratedProgram } {
+    if (!this.sanitized) {
+      const gen = generateProgram(this.func, { sanitize: true });
+      this.sanitized = { gen, program: new Function('$', gen.source)(runtimeHelpers) as ProgramFn };
+    }
+    return this.sanitized;
+  }
+
   /** Runs every program of `grid` with `args` (one per kernel argument of the IR function). */
   run(grid: readonly [number, number, number], args: readonly KernelArgValue[], options: RunOptions = {}): void {
+    const sanitize = launchSanitize(options.sanitize);
+    if (sanitize) return this.runSanitized(grid, args, options, sanitize);
+    // A plain launch keeps no record of what it writes: the sanitizer counts its tensors as written from now on.
+    for (const a of args) if (a instanceof Tensor) markWritten(a.storage);
     const mem = new LaunchMemory(this.name, this.sites, options.print);
     const values = args.map((a, i) => this.convert(mem, a, i));
     const [gx, gy, gz] = grid;
@@ -68,6 +91,29 @@ export class InterpretedKernel {
         }
       }
     }
+  }
+
+  private runSanitized(grid: readonly [number, number, number], args: readonly KernelArgValue[], options: RunOptions, settings: SanitizeSettings): void {
+    const { program, gen } = this.sanitizedProgram();
+    const mem = new SanitizedMemory(this.name, gen.sites, options.print);
+    mem.grid = grid;
+    const values = args.map((a, i) => this.convert(mem, a, i));
+    const [gx, gy, gz] = grid;
+    runLimited(
+      () => {
+        let p = 0;
+        for (let z = 0; z < gz; z++) {
+          for (let y = 0; y < gy; y++) {
+            for (let x = 0; x < gx; x++) {
+              mem.enter(x, y, z, p++);
+              program(mem, x, y, z, gx, gy, gz, ...values);
+            }
+          }
+        }
+      },
+      settings,
+      (ms) => mem.stopped(ms),
+    );
   }
 
   private convert(mem: LaunchMemory, a: KernelArgValue, i: number): unknown {

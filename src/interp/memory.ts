@@ -12,15 +12,21 @@ const REGION_CENTER = 2 ** 43;
 
 export const regionBase = (k: number): number => k * REGION_BYTES + REGION_CENTER;
 
-/** What the interpreter knows about each memory, print or assert op, for its messages. */
+/**
+ * What the interpreter knows about each memory, print or assert op, for its messages (and, in a sanitized
+ * program, each checked division, index arithmetic op and loop).
+ */
 export interface OpSite {
-  readonly kind: 'load' | 'store' | 'atomic' | 'print' | 'assert';
+  readonly kind: 'load' | 'store' | 'atomic' | 'print' | 'assert' | 'division' | 'arithmetic' | 'loop';
   readonly loc: Location;
   /** The IR type name of the pointee (f32, i8, ...). */
   readonly element: string;
   readonly bytes: number;
   /** The op's tile shape ([] for a scalar access). */
   readonly shape: readonly number[];
+  /** The op's name, for the sanitizer (arith.divsi, tt.atomic_rmw, ...); and an atomic's kind (add, xchg, ...). */
+  readonly op?: string;
+  readonly rmw?: string;
 }
 
 /** The last region an op touched, so that most accesses skip the lookup. */
@@ -30,7 +36,7 @@ export interface Cursor {
   arr: TypedArray;
 }
 
-interface Region {
+export interface Region {
   readonly name: string;
   readonly tensor: Tensor;
   readonly base: number;
@@ -52,7 +58,7 @@ export class KernelRuntimeError extends Error {
 const emptyView = new Float32Array(0);
 
 export class LaunchMemory {
-  private readonly regions: Region[] = [];
+  protected readonly regions: Region[] = [];
   readonly cursors: Cursor[];
   /** The program being run, for messages. */
   pid: [number, number, number] = [0, 0, 0];
@@ -78,7 +84,7 @@ export class LaunchMemory {
       const t = region.tensor;
       const byteOffset = t.offset * t.dtype.bytes;
       if (byteOffset % bytes !== 0) throw new KernelRuntimeError(`tensor argument '${region.name}' starts at a byte offset not aligned for ${element} accesses`, undefined);
-      v = storageArray(viewDType(element), t.buffer, byteOffset, Math.floor(region.bytes / bytes));
+      v = storageArray(viewDType(element), t.hostBuffer(), byteOffset, Math.floor(region.bytes / bytes));
       region.views.set(element, v);
     }
     return v;
@@ -120,7 +126,7 @@ export class LaunchMemory {
     return this.error(`out-of-bounds ${site.kind} in kernel '${this.kernelName}' (${where}): ${detail}`, site.loc, hint);
   }
 
-  private describeSite(site: OpSite, lane: number): string {
+  protected describeSite(site: OpSite, lane: number): string {
     const pid = `program (${this.pid.join(', ')})`;
     if (!site.shape.length) return pid;
     const idx: number[] = [];

@@ -5,6 +5,7 @@
 import { DType, dtypeByName, dtypeNames, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
 import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, normalQuantile } from '../numerics.ts';
 import { DeviceAllocation, allocate, copyOnDevice, copyToDevice, copyToHost, fillDevice } from './gpu.ts';
+import { sanitizeAll } from '../interp/sanitize-settings.ts';
 
 /** Where a tensor's storage lives. */
 export type Device = 'cpu' | 'cuda';
@@ -82,6 +83,50 @@ function checkShape(shape: readonly number[]): void {
 
 const storageBytes = (s: ArrayBuffer | DeviceAllocation): number => (s instanceof DeviceAllocation ? s.bytes : s.byteLength);
 
+type Storage = ArrayBuffer | DeviceAllocation;
+
+/**
+ * What the sanitizer knows of storage that empty() made and nothing has filled yet: which of its bytes have been
+ * written (by sanitized launches). Storage without one counts as written: tensor(), zeros(), full(), rand(), ...,
+ * a plain launch that is given it, and host code that takes its `data` or `buffer` (which may write anything).
+ */
+export class WrittenBytes {
+  /** One byte per byte of storage, 1 once written; undefined while nothing has been. */
+  bits: Uint8Array | undefined;
+  /** How many bytes are not written yet. */
+  unwritten: number;
+
+  constructor(readonly size: number) {
+    this.unwritten = size;
+  }
+
+  copy(): WrittenBytes {
+    const c = new WrittenBytes(this.size);
+    c.bits = this.bits?.slice();
+    c.unwritten = this.unwritten;
+    return c;
+  }
+}
+
+const partlyWritten = new WeakMap<Storage, WrittenBytes>();
+
+/** The written-bytes record of storage made by empty() (undefined once it is all written, or was never empty). */
+export function writtenBytesOf(storage: Storage): WrittenBytes | undefined {
+  return partlyWritten.get(storage);
+}
+
+/** Counts all of `storage` as written (from now on the sanitizer never reports reading it as uninitialised). */
+export function markWritten(storage: Storage): void {
+  partlyWritten.delete(storage);
+}
+
+/** Gives `to` the written bytes of `from` (a copy of its storage): the same record when `shared`, else a copy. */
+export function copyWrittenBytes(from: Storage, to: Storage, shared = false): void {
+  const w = partlyWritten.get(from);
+  if (w && storageBytes(to) === w.size) partlyWritten.set(to, shared ? w : w.copy());
+  else partlyWritten.delete(to);
+}
+
 export class Tensor {
   readonly dtype: DType;
   readonly shape: readonly number[];
@@ -110,8 +155,18 @@ export class Tensor {
     return this.storage instanceof DeviceAllocation;
   }
 
-  /** The host storage (throws for a GPU tensor: read it with toArray(), or copy it with cpu()). */
+  /**
+   * The host storage (throws for a GPU tensor: read it with toArray(), or copy it with cpu()). Code that takes it
+   * may write any of it, so the sanitizer counts all of it as written from then on.
+   */
   get buffer(): ArrayBuffer {
+    const b = this.hostBuffer();
+    markWritten(b);
+    return b;
+  }
+
+  /** The host storage, for kt's own reads and for writes that keep the sanitizer's record themselves. */
+  hostBuffer(): ArrayBuffer {
     if (this.storage instanceof DeviceAllocation) throw new TypeError('this tensor is on the GPU: copy it to the host with .cpu() first, or read it with .toArray()');
     return this.storage;
   }
@@ -140,6 +195,7 @@ export class Tensor {
     if (this.storage instanceof DeviceAllocation) return this;
     const alloc = allocate(this.storage.byteLength);
     copyToDevice(alloc.ptr, new Uint8Array(this.storage));
+    copyWrittenBytes(this.storage, alloc);
     return new Tensor(this.dtype, this.shape, alloc, this.strides, this.offset);
   }
 
@@ -148,6 +204,7 @@ export class Tensor {
     if (!(this.storage instanceof DeviceAllocation)) return this;
     const host = new ArrayBuffer(this.storage.bytes);
     copyToHost(new Uint8Array(host), this.storage.address('tensor'));
+    copyWrittenBytes(this.storage, host);
     return new Tensor(this.dtype, this.shape, host, this.strides, this.offset);
   }
 
@@ -162,6 +219,7 @@ export class Tensor {
       else copyToDevice(to.address('tensor'), new Uint8Array(from));
     } else if (from instanceof DeviceAllocation) copyToHost(new Uint8Array(to), from.address('tensor'));
     else new Uint8Array(to).set(new Uint8Array(from));
+    copyWrittenBytes(from, to);
   }
 
   /** A copy of this tensor's whole storage on the same device (1-D), to restore it later with copyStorageFrom. */
@@ -212,6 +270,24 @@ export class Tensor {
     return storageArray(this.dtype, this.buffer, this.offset * this.dtype.bytes, this.span);
   }
 
+  /** Counts this tensor's elements as written (the sanitizer's record of storage made by empty()). */
+  private markElementsWritten(): void {
+    const w = partlyWritten.get(this.storage);
+    if (!w) return;
+    const size = this.dtype.bytes;
+    if (this.isContiguous && this.offset === 0 && this.numel * size === w.size) return markWritten(this.storage);
+    const bits = (w.bits ??= new Uint8Array(w.size));
+    for (const j of this.indices()) {
+      for (let b = j * size; b < (j + 1) * size; b++) {
+        if (bits[b] === 0) {
+          bits[b] = 1;
+          w.unwritten--;
+        }
+      }
+    }
+    if (w.unwritten === 0) markWritten(this.storage);
+  }
+
   /** Storage index of each element in row-major logical order. */
   private *indices(): Generator<number> {
     const n = this.numel;
@@ -235,7 +311,7 @@ export class Tensor {
   /** The values in row-major order: 16- and 8-bit floats decoded to Float32Array, 64-bit integers as bigints. */
   toArray(): ValueArray {
     if (this.isCuda) return this.cpu().toArray();
-    const raw = storageArray(this.dtype, this.buffer);
+    const raw = storageArray(this.dtype, this.hostBuffer());
     const n = this.numel;
     const decode = bitsDecoder(this.dtype);
     if (decode) {
@@ -262,7 +338,7 @@ export class Tensor {
   /** The values at these flat (row-major) indices, as numbers: reads only those elements (of a host copy, on the GPU). */
   valuesAt(flatIndices: readonly number[]): number[] {
     if (this.isCuda) return this.cpu().valuesAt(flatIndices);
-    const raw = storageArray(this.dtype, this.buffer) as ArrayLike<number | bigint>;
+    const raw = storageArray(this.dtype, this.hostBuffer()) as ArrayLike<number | bigint>;
     const decode = bitsDecoder(this.dtype) ?? Number;
     return flatIndices.map((flat) => {
       let offset = this.offset;
@@ -301,10 +377,26 @@ export class Tensor {
   clone(): Tensor {
     if (this.isCuda) return this.cpu().clone().cuda();
     const out = empty(this.shape, this.dtype);
-    const src = storageArray(this.dtype, this.buffer);
-    const dst = storageArray(this.dtype, out.buffer) as unknown as unknown[];
+    const src = storageArray(this.dtype, this.hostBuffer());
+    const dst = storageArray(this.dtype, out.hostBuffer()) as unknown as unknown[];
     let i = 0;
     for (const j of this.indices()) dst[i++] = src[j];
+    // The copy is written where this tensor is: unwritten elements of empty() stay unwritten in the copy.
+    const w = partlyWritten.get(this.storage);
+    const c = partlyWritten.get(out.storage);
+    if (!w) markWritten(out.storage);
+    else if (w.bits && c) {
+      const bits = new Uint8Array(out.numel * this.dtype.bytes);
+      const size = this.dtype.bytes;
+      let k = 0;
+      let unwritten = 0;
+      for (const j of this.indices()) {
+        for (let b = 0; b < size; b++, k++) if (!(bits[k] = w.bits[j * size + b]!)) unwritten++;
+      }
+      c.bits = bits;
+      c.unwritten = unwritten;
+      if (unwritten === 0) markWritten(out.storage);
+    }
     return out;
   }
 
@@ -316,12 +408,14 @@ export class Tensor {
       if (this.isContiguous && typeof bits === 'number' && (size === 1 || size === 2 || size === 4)) {
         const raw = size === 4 && this.dtype.isFloat ? new Uint32Array(new Float32Array([bits]).buffer)[0]! : bits;
         fillDevice(this.deviceAddress(), raw, size, this.numel);
+        this.markElementsWritten();
       } else this.copyStorageFrom(this.cpu().fill(value));
       return this;
     }
-    const raw = storageArray(this.dtype, this.buffer) as unknown as unknown[];
+    const raw = storageArray(this.dtype, this.hostBuffer()) as unknown as unknown[];
     const v = encodeValue(this.dtype, value);
     for (const j of this.indices()) raw[j] = v;
+    this.markElementsWritten();
     return this;
   }
 
@@ -380,18 +474,26 @@ export function encodeValue(dtype: DType, value: number | bigint | boolean): num
   }
 }
 
-/** An uninitialised tensor (zeroed on the CPU), on the CPU or, with device 'cuda', on the GPU. */
+/**
+ * An uninitialised tensor (zeroed on the CPU), on the CPU or, with device 'cuda', on the GPU. Sanitized launches
+ * report reads of its elements before something writes them (on the GPU only when every launch is sanitized,
+ * KT_SANITIZE=1, since plain GPU launches keep no record of what they write).
+ */
 export function empty(shape: readonly number[] | number, dtype: DTypeSpec = 'f32', device: Device = 'cpu'): Tensor {
   const s = typeof shape === 'number' ? [shape] : shape;
   checkShape(s);
   const d = toDType(dtype);
   const bytes = s.reduce((a, b) => a * b, 1) * d.bytes;
-  return new Tensor(d, s, device === 'cuda' ? allocate(bytes) : new ArrayBuffer(bytes));
+  const storage = device === 'cuda' ? allocate(bytes) : new ArrayBuffer(bytes);
+  if (bytes > 0 && (device !== 'cuda' || sanitizeAll())) partlyWritten.set(storage, new WrittenBytes(bytes));
+  return new Tensor(d, s, storage);
 }
 
 export function zeros(shape: readonly number[] | number, dtype: DTypeSpec = 'f32', device: Device = 'cpu'): Tensor {
   const t = empty(shape, dtype, device);
-  return device === 'cuda' ? t.fill(0) : t;
+  if (device === 'cuda') return t.fill(0);
+  markWritten(t.storage);
+  return t;
 }
 
 export function full(shape: readonly number[] | number, value: number | bigint | boolean, dtype: DTypeSpec = 'f32', device: Device = 'cpu'): Tensor {
