@@ -54,7 +54,15 @@ function pad(cells: readonly string[][], rightAligned: ReadonlySet<number>): str
   return cells.map((r) => r.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
-/** The result table: measured configs sorted by time, then the excluded ones with their reasons. */
+/**
+ * Whether a result cannot be told apart from the best by its measurements: their medians lie within each other's
+ * spread (half the interquartile range either side), so which is faster is noise.
+ */
+export function tiesWithBest(r: MeasuredResult, best: MeasuredResult): boolean {
+  return r.medianMs * (1 - r.spread) <= best.medianMs * (1 + best.spread);
+}
+
+/** The result table: measured configs sorted by time (ties with the best marked), then the excluded ones with their reasons. */
 export function resultTable(o: TuneOutcome, work: Work): string {
   const lines: string[] = [];
   const all = o.results.map((r) => r.config);
@@ -69,8 +77,8 @@ export function resultTable(o: TuneOutcome, work: Work): string {
     const rows = [['#', 'config', 'median ms', 'spread', ...(unit ? [unit] : []), '% of best', 'runs', '']];
     ok.forEach((r, i) => {
       const tp = tu && { value: tu.perMs(r.medianMs) };
-      const cached = (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : '';
-      rows.push([String(i + 1), formatConfig(r.config, names), r.medianMs.toFixed(4), `±${(r.spread * 100).toFixed(1)}%`, ...(tp ? [tp.value.toFixed(2)] : []), `${((best / r.medianMs) * 100).toFixed(1)}%`, String(r.runs), cached]);
+      const notes = [i > 0 && tiesWithBest(r, ok[0]!) ? 'tie with #1' : '', (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : ''].filter(Boolean).join(', ');
+      rows.push([String(i + 1), formatConfig(r.config, names), r.medianMs.toFixed(4), `±${(r.spread * 100).toFixed(1)}%`, ...(tp ? [tp.value.toFixed(2)] : []), `${((best / r.medianMs) * 100).toFixed(1)}%`, String(r.runs), notes]);
     });
     const right = new Set([0, 2, 3, ...(unit ? [4, 5, 6] : [4, 5])]);
     lines.push(...pad(rows, right));
@@ -104,38 +112,70 @@ function reportJson(o: TuneOutcome, work: Work, extra: Record<string, unknown> =
 
 const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** A horizontal bar chart of every measured config's throughput (or speed relative to the best), best first. */
+/** Round numbers for an axis from 0 to at least `max`: 4 to 6 ticks at 1, 2 or 5 times a power of ten. */
+function axisTicks(max: number): number[] {
+  const raw = max / 5;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((st) => max / st <= 6)!;
+  return Array.from({ length: Math.ceil(max / step) + 1 }, (_, i) => i * step);
+}
+
+/**
+ * A horizontal bar chart of every measured config's throughput (or speed relative to the best), best first: an
+ * axis with its unit, the interquartile range of each measurement as whiskers, the best bar and its statistical
+ * ties marked, the parameters held fixed under the title.
+ */
 function reportSvg(o: TuneOutcome, work: Work, title: string): string {
   const ok = measured(o);
-  const names = varyingParams(o.results.map((r) => r.config));
+  const all = o.results.map((r) => r.config);
+  const names = varyingParams(all);
+  const fixed = all.length ? Object.keys(all[0]!).filter((n) => !names.includes(n)) : [];
   const tu = ok.length ? throughputUnit(work, ok[0]!.medianMs) : undefined;
   const unit = tu?.unit ?? '% of best';
-  const value = (r: MeasuredResult): number => tu?.perMs(r.medianMs) ?? (ok[0]!.medianMs / r.medianMs) * 100;
-  const max = ok.length ? Math.max(...ok.map(value)) : 1;
+  const at = (ms: number): number => tu?.perMs(ms) ?? (ok[0]!.medianMs / ms) * 100;
+  const value = (r: MeasuredResult): number => at(r.medianMs);
+  // Whiskers: the throughput at the interquartile range's ends (a slower time gives the lower end).
+  const whisker = (r: MeasuredResult): [number, number] => [at(r.medianMs * (1 + r.spread)), at(r.medianMs * Math.max(1e-9, 1 - r.spread))];
+  const ticks = axisTicks(ok.length ? Math.max(...ok.map((r) => whisker(r)[1])) : 1);
+  const axisMax = ticks[ticks.length - 1]!;
   const labels = ok.map((r) => formatConfig(r.config, names));
   const labelWidth = Math.min(520, 40 + 7 * Math.max(10, ...labels.map((l) => l.length)));
   const barWidth = 460;
   const rowHeight = 18;
-  const top = 56;
+  const subtitle = `${ok.length} configs measured, ${excluded(o).length} excluded; bars: ${unit} (median), whiskers: interquartile range; best in green, its ties in light green`;
+  const fixedLine = fixed.length ? `fixed: ${formatConfig(all[0]!, fixed)}` : '';
+  const top = fixedLine ? 74 : 56;
   const bad = excluded(o);
-  const height = top + ok.length * rowHeight + 30 + (bad.length ? 20 + bad.length * 15 : 0);
-  const width = labelWidth + barWidth + 120;
+  const axisY = top + ok.length * rowHeight + 4;
+  const height = axisY + 40 + (bad.length ? 20 + bad.length * 15 : 0);
+  // Wide enough for the bars and their labels, and for the title and subtitle (monospace: about 9 and 7 px per character).
+  const width = Math.max(labelWidth + barWidth + 140, 20 + 9 * title.length, 20 + 7 * Math.max(subtitle.length, fixedLine.length));
+  const x = (v: number): number => labelWidth + (v / axisMax) * barWidth;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="monospace" font-size="12">`);
   parts.push(`<rect width="100%" height="100%" fill="white"/>`);
   parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">${escapeXml(title)}</text>`);
-  parts.push(`<text x="10" y="40" fill="#555">${escapeXml(`${ok.length} configs measured, ${bad.length} excluded; bars: ${unit}, best first`)}</text>`);
+  parts.push(`<text x="10" y="40" fill="#555">${escapeXml(subtitle)}</text>`);
+  if (fixedLine) parts.push(`<text x="10" y="58" fill="#555">${escapeXml(fixedLine)}</text>`);
+  for (const t of ticks) {
+    parts.push(`<line x1="${x(t).toFixed(1)}" y1="${top}" x2="${x(t).toFixed(1)}" y2="${axisY}" stroke="#e4e4e4"/>`);
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${axisY + 14}" text-anchor="middle" fill="#555">${escapeXml(String(Number(t.toPrecision(6))))}</text>`);
+  }
+  parts.push(`<line x1="${labelWidth}" y1="${axisY}" x2="${labelWidth + barWidth}" y2="${axisY}" stroke="#888"/>`);
+  parts.push(`<text x="${labelWidth + barWidth / 2}" y="${axisY + 30}" text-anchor="middle">${escapeXml(unit)}</text>`);
   ok.forEach((r, i) => {
     const y = top + i * rowHeight;
     const v = value(r);
-    const w = Math.max(1, (v / max) * barWidth);
-    const fill = i === 0 ? '#2a9d3a' : '#4a78c2';
+    const w = Math.max(1, x(v) - labelWidth);
+    const fill = i === 0 ? '#2a9d3a' : tiesWithBest(r, ok[0]!) ? '#8fd19a' : '#4a78c2';
+    const [lo, hi] = whisker(r);
     parts.push(`<text x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeXml(labels[i]!)}</text>`);
     parts.push(`<rect x="${labelWidth}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowHeight - 4}" fill="${fill}"><title>${escapeXml(`${r.medianMs.toFixed(4)} ms ±${(r.spread * 100).toFixed(1)}% over ${r.runs} runs`)}</title></rect>`);
-    parts.push(`<text x="${labelWidth + w + 6}" y="${y + 13}">${escapeXml(`${v.toFixed(2)} (${r.medianMs.toFixed(3)} ms)`)}</text>`);
+    parts.push(`<line x1="${x(lo).toFixed(1)}" y1="${y + rowHeight / 2}" x2="${x(hi).toFixed(1)}" y2="${y + rowHeight / 2}" stroke="#222"/>`);
+    parts.push(`<text x="${(Math.max(x(hi), labelWidth + w) + 6).toFixed(1)}" y="${y + 13}">${escapeXml(`${v.toFixed(2)} (${r.medianMs.toFixed(3)} ms)`)}</text>`);
   });
   if (bad.length) {
-    let y = top + ok.length * rowHeight + 30;
+    let y = axisY + 50;
     parts.push(`<text x="10" y="${y}" font-weight="bold">excluded</text>`);
     for (const r of bad) {
       y += 15;

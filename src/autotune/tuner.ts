@@ -133,11 +133,17 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
 
   const exhausted = (): boolean => (budget.configs !== undefined && used >= budget.configs) || (budget.ms !== undefined && performance.now() - start >= budget.ms);
   const best = (): MeasuredResult | undefined => bestResult(settled.values());
+  // The pace of measuring: configs settled since the first one was (which also pays for the inputs, the reference
+  // and the first compile, so counting from the start would promise too long a wait at first).
+  let firstSettledAt: number | undefined;
   const report = (): void => {
     if (!options.onProgress) return;
-    const elapsedMs = performance.now() - start;
+    const now = performance.now();
+    const elapsedMs = now - start;
     const done = settled.size;
-    const byCount = done > 0 && total > done ? (elapsedMs / Math.max(1, done)) * (total - done) : undefined;
+    firstSettledAt ??= done > 0 ? now : undefined;
+    const pace = done >= 2 && firstSettledAt !== undefined ? (now - firstSettledAt) / (done - 1) : undefined;
+    const byCount = pace !== undefined && total > done ? pace * (total - done) : undefined;
     const byTime = budget.ms !== undefined ? Math.max(0, budget.ms - elapsedMs) : undefined;
     const etaMs = byCount !== undefined && byTime !== undefined ? Math.min(byCount, byTime) : (byCount ?? byTime);
     options.onProgress({ done, total: Math.max(total, done), best: best(), elapsedMs, etaMs });

@@ -54,6 +54,23 @@ const fmtSizes = (sizes: Sizes): string =>
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 
+/**
+ * The best config so far in at most `room` characters: whole `name=value` items, as many as fit, then an
+ * ellipsis; never a config cut in the middle of a word.
+ */
+export function bestText(p: TuneProgress, room: number): string {
+  if (!p.best) return room >= 6 ? 'best -' : '';
+  const time = `best ${p.best.medianMs.toFixed(3)} ms`;
+  if (time.length > room) return '';
+  const items = formatConfig(p.best.config).split(' ');
+  for (let n = items.length; n > 0; n--) {
+    const shown = items.slice(0, n).join(' ') + (n < items.length ? ' …' : '');
+    const text = `${time} (${shown})`;
+    if (text.length <= room) return text;
+  }
+  return time;
+}
+
 /** A one-line progress bar on stderr, redrawn in place. */
 function progressBar(): { update(p: TuneProgress): void; clear(): void } {
   let last = '';
@@ -61,11 +78,10 @@ function progressBar(): { update(p: TuneProgress): void; clear(): void } {
     update(p) {
       const width = 24;
       const filled = Math.round((p.done / Math.max(1, p.total)) * width);
-      const best = p.best ? `best ${p.best.medianMs.toFixed(3)} ms (${formatConfig(p.best.config)})` : 'best -';
-      const eta = p.etaMs !== undefined ? `, ~${fmtSeconds(p.etaMs)} left` : '';
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}  ${fmtSeconds(p.elapsedMs)}${eta}  ${best}`;
+      const eta = p.etaMs !== undefined ? `, ~${fmtSeconds(p.etaMs)} left` : p.done < p.total ? ', estimating time left' : '';
+      const head = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}  ${fmtSeconds(p.elapsedMs)}${eta}`;
       const cols = process.stderr.columns ?? 120;
-      last = line.slice(0, cols - 1);
+      last = `${head}  ${bestText(p, cols - 1 - head.length - 2)}`.trimEnd().slice(0, cols - 1);
       process.stderr.write(`\r\x1b[2K${last}`);
     },
     clear() {
