@@ -4,6 +4,7 @@ import { keptDims } from '../ir/layouts.ts';
 import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType, type Type } from '../ir/types.ts';
 import { LANE, REGISTER, classifyConversion, linearLayoutOf } from './linear-layout.ts';
 import { TileMap, tileMapOf } from './tile-map.ts';
+import { reductionReps } from './lowering/reduce-scan.ts';
 
 /** Bytes an element takes in shared memory (booleans take a byte). */
 export function elementBytes(t: ScalarType): number {
@@ -99,8 +100,13 @@ export function scratchBytes(op: Operation): number {
     const d = keptDims(input.encoding!)[axis]!;
     const warps = map.uniqueWarps(d);
     if (warps <= 1) return 0;
-    const lines = input.numel / input.shape[axis]!;
-    return op.operands.reduce((sum, v) => sum + lines * warps * elementBytes((v.type as TensorType).element), 0);
+    // A line of slots per result, and per repetition of the layout when the combine is reduced in order.
+    const lines = (input.numel / input.shape[axis]!) * reductionReps(op);
+    // One buffer per operand, end to end, each aligned to its elements (as the lowering places them).
+    return op.operands.reduce((end, v) => {
+      const bytes = elementBytes((v.type as TensorType).element);
+      return Math.ceil(end / bytes) * bytes + lines * warps * bytes;
+    }, 0);
   }
   if (op.name === 'tt.atomic_rmw' || op.name === 'tt.atomic_cas') {
     // Where the owners of elements (or the one thread doing a scalar atomic) leave the old values for the rest.

@@ -2,10 +2,32 @@
 import type { Operation, Value } from '../../ir/core.ts';
 import { TensorType, i1, i32 } from '../../ir/types.ts';
 import { elementBytes } from '../shared-memory.ts';
+import { TileMap } from '../tile-map.ts';
+import { keptDims } from '../../ir/layouts.ts';
+import { hasTrait } from '../../ir/ops.ts';
 import type { Lowering } from './lowering.ts';
 import { shuffle } from './shuffle.ts';
 
 const log2 = (n: number): number => Math.round(Math.log2(n));
+
+/**
+ * Whether a reduction's combine commutes: one commutative op of the two block arguments (sum, max, min, and, or,
+ * xor...). Others (tuple combines such as argmax's, where(), user functions) are reduced in element order.
+ */
+export function commutativeCombine(op: Operation): boolean {
+  const body = op.regions[0]!.entry;
+  if (body.args.length !== 2 || body.ops.length !== 2) return false;
+  const [combineOp, ret] = body.ops as [Operation, Operation];
+  return hasTrait(combineOp, 'commutative') && combineOp.operands.length === 2 && combineOp.operands.every((v) => body.args.includes(v)) && ret.operands[0] === combineOp.result;
+}
+
+/** How many repetitions of its layout a reduction reduces separately (1: all of a thread's elements at once). */
+export function reductionReps(op: Operation): number {
+  if (commutativeCombine(op)) return 1;
+  const input = op.operands[0]!.type as TensorType;
+  const map = new TileMap(input.encoding!, input.shape);
+  return map.reps[keptDims(input.encoding!)[op.attrs['axis'] as number]!]!;
+}
 
 export function reduce(lw: Lowering, op: Operation): void {
   const inputs = op.operands.map((v) => lw.tile(v));
@@ -14,30 +36,42 @@ export function reduce(lw: Lowering, op: Operation): void {
   const d = map.dims[axis]!;
   const region = op.regions[0]!.entry;
   const els = op.operands.map((v) => (v.type as TensorType).element);
-  // Results: one per combination of the other root dimensions' local indices.
+  // Results: one per combination of the other root dimensions' local indices. A combine that may not commute
+  // must see the elements in order: a thread's elements along the axis are contiguous only within one repetition
+  // of the layout, so each repetition is reduced on its own (thread, lanes, warps) and the repetitions last, in
+  // order. A commutative combine reduces all of a thread's elements first (fewer shuffles).
+  const reps = reductionReps(op);
+  const perRep = map.perRep[d]!;
   const outKeys = new Map<string, number[]>();
+  const partKeys = new Map<string, number[]>();
   for (let r = 0; r < map.numRegs; r++) {
     const local = map.local(r);
+    const rep = reps > 1 ? Math.floor(local[d]! / perRep) : 0;
     local[d] = 0;
     const key = local.join(',');
-    const list = outKeys.get(key) ?? [];
-    list.push(r);
-    outKeys.set(key, list);
+    outKeys.set(key, [...(outKeys.get(key) ?? []), r]);
+    const part = `${key}|${rep}`;
+    partKeys.set(part, [...(partKeys.get(part) ?? []), r]);
   }
-  // 1. Within each thread, along the axis in register order.
+  // 1. Within each thread, along the axis in register order (within a repetition, for an ordered reduction).
   const partial = new Map<string, Value[]>();
-  for (const [key, regs] of outKeys) {
+  for (const [part, regs] of partKeys) {
     let acc = inputs.map((t) => t.regs[regs[0]!]!);
     for (const r of regs.slice(1)) acc = lw.combine(region, [...acc, ...inputs.map((t) => t.regs[r]!)]);
-    partial.set(key, acc);
+    partial.set(part, acc);
   }
-  // 2. Across the lanes that hold distinct elements along the axis: butterfly shuffles.
+  // 2. Across the lanes that hold distinct elements along the axis: butterfly shuffles. Both lanes of a pair
+  // combine (lower lane's group, higher lane's group), so that they agree and the combine sees the elements in
+  // order even when it does not commute.
   const uniqueLanes = map.uniqueLanes(d);
   for (const [key, acc] of partial) {
     let cur = acc;
     for (let bit = 0; bit < log2(uniqueLanes); bit++) {
-      const arg = lw.c32(1 << (map.laneShift[d]! + bit));
-      cur = lw.combine(region, [...cur, ...cur.map((v) => shuffle(lw, v, 'bfly', arg))]);
+      const mask = 1 << (map.laneShift[d]! + bit);
+      const other = cur.map((v) => shuffle(lw, v, 'bfly', lw.c32(mask)));
+      const higher = lw.op1('arith.cmpi', [lw.and(lw.lane, mask), lw.c32(0)], i1, { predicate: 'ne' });
+      const pick = (a: Value, b: Value): Value => lw.op1('arith.select', [higher, a, b], a.type);
+      cur = lw.combine(region, [...cur.map((v, k) => pick(other[k]!, v)), ...cur.map((v, k) => pick(v, other[k]!))]);
     }
     partial.set(key, cur);
   }
@@ -47,17 +81,27 @@ export function reduce(lw: Lowering, op: Operation): void {
   const outMap = outType instanceof TensorType ? lw.mapOf(outType) : undefined;
   if (uniqueWarps > 1) {
     const offset = op.attrs['allocation.offset'] as number;
-    const lines = outMap ? outMap.shape.reduce((a, b) => a * b, 1) : 1;
+    const lines = (outMap ? outMap.shape.reduce((a, b) => a * b, 1) : 1) * reps;
+    // One buffer per operand, end to end, each aligned to its elements (an i32 index after u8 values).
     const sizes = els.map((e) => lines * uniqueWarps * elementBytes(e));
-    const bases = sizes.map((_, k) => offset + sizes.slice(0, k).reduce((a, b) => a + b, 0));
+    const bases: number[] = [];
+    let at = offset;
+    els.forEach((e, k) => {
+      at = Math.ceil(at / elementBytes(e)) * elementBytes(e);
+      bases.push(at);
+      at += sizes[k]!;
+    });
     const warpIdx = lw.warpIndex(map, d);
     const laneIdx = lw.laneIndex(map, d);
     const first = lw.op1('arith.cmpi', [laneIdx, lw.c32(0)], i1, { predicate: 'eq' });
     const writer = map.root.warpsPerCTA[d]! > uniqueWarps ? lw.op1('arith.andi', [first, lw.op1('arith.cmpi', [warpIdx, lw.c32(uniqueWarps), ], i1, { predicate: 'slt' })], i1) : first;
-    const lineIndex = (key: string): Value => {
-      if (!outMap) return lw.c32(0);
+    // A line of slots per result and repetition.
+    const lineIndex = (part: string): Value => {
+      const [key, rep] = part.split('|') as [string, string];
+      if (!outMap) return lw.c32(Number(rep));
       const reg = outKeys.get(key)![0]!;
-      return lw.linearIndex(map, reg, outMap.shape, (j) => lw.coord(map, reg, j < axis ? j : j + 1));
+      const line = lw.linearIndex(map, reg, outMap.shape, (j) => lw.coord(map, reg, j < axis ? j : j + 1));
+      return reps > 1 ? lw.add(lw.mul(line, reps), lw.c32(Number(rep))) : line;
     };
     for (const [key, acc] of partial) {
       const line = lineIndex(key);
@@ -76,8 +120,18 @@ export function reduce(lw: Lowering, op: Operation): void {
       partial.set(key, acc!);
     }
   }
+  // The repetitions, in order.
+  const combined = new Map<string, Value[]>();
+  for (const key of outKeys.keys()) {
+    let acc: Value[] | undefined;
+    for (let rep = 0; rep < Math.max(1, reps); rep++) {
+      const part = partial.get(`${key}|${rep}`);
+      if (part) acc = acc ? lw.combine(region, [...acc, ...part]) : part;
+    }
+    combined.set(key, acc!);
+  }
   if (!outMap) {
-    const acc = [...partial.values()][0]!;
+    const acc = [...combined.values()][0]!;
     op.results.forEach((r, k) => lw.values.set(r, { kind: 'scalar', v: acc[k]! }));
     return;
   }
@@ -87,7 +141,7 @@ export function reduce(lw: Lowering, op: Operation): void {
     const regs = Array.from({ length: outBlocked.numRegs }, (_, r) => {
       const local = outBlocked.local(r);
       local[d] = 0;
-      return partial.get(local.join(','))![k]!;
+      return combined.get(local.join(','))![k]!;
     });
     lw.setTile(res, outBlocked, regs);
   });
