@@ -163,9 +163,9 @@ export const tl = {
    * once (on every tier, so the interpreter and the GPU agree: a sum of 1024 bf16 ones is 1024). A given `dtype`
    * is the accumulation and the result dtype.
    */
-  sum: ((input: Value, axisOrOptions?: Axis | (ReduceOptions & { dtype?: DType }), keepDims?: boolean): Tile => stub('sum')) as {
-    (input: Value, options?: ReduceOptions & { dtype?: DType }): Tile;
-    (input: Value, axis: Axis, keepDims?: boolean, dtype?: DType): Tile;
+  sum: ((input: Value, axisOrOptions?: Axis | (ReduceOptions & { dtype?: DType | null }), keepDims?: boolean): Tile => stub('sum')) as {
+    (input: Value, options?: ReduceOptions & { dtype?: DType | null }): Tile;
+    (input: Value, axis: Axis, keepDims?: boolean, dtype?: DType | null): Tile;
   },
   /** Maximum along `axis`; with returnIndices, [values, indices]. */
   max: ((input: Value, axisOrOptions?: Axis | ReduceOptions, ...rest: unknown[]): Tile => stub('max')) as {
@@ -197,9 +197,9 @@ export const tl = {
    * Inclusive prefix sum along `axis` (default 0). Result dtypes as in Triton: bf16 gives f32, integers narrower
    * than 32 bits give i32/u32, others keep their dtype; f16 is added in f32 and each prefix rounded once.
    */
-  cumsum: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType }, reverse?: boolean): Tile => stub('cumsum'),
+  cumsum: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType | null }, reverse?: boolean): Tile => stub('cumsum'),
   /** Inclusive prefix product along `axis` (default 0): bf16 gives f32 (as in Triton); f16 multiplies in f32, rounding each prefix once. */
-  cumprod: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType }, reverse?: boolean): Tile => stub('cumprod'),
+  cumprod: (input: Value, axis?: number | { axis?: number; reverse?: boolean; dtype?: DType | null }, reverse?: boolean): Tile => stub('cumprod'),
   /** Inclusive scan along `axis` with `combineFn`, a top-level associative function. */
   associativeScan: ((input: Value | readonly Value[], axis: number, combineFn: (...args: any[]) => any, options?: { reverse?: boolean }): any => stub('associativeScan')) as {
     (input: Value, axis: number, combineFn: (a: any, b: any) => Value, options?: { reverse?: boolean }): Tile;
@@ -208,9 +208,13 @@ export const tl = {
 
   // ---- linear algebra ----
   /**
-   * Matrix product of [M, K] and [K, N] tiles plus `acc` ([M, N]). f16, bf16 and f32 inputs accumulate in f32.
+   * Matrix product of [M, K] and [K, N] tiles plus `acc` ([M, N]); of 3-D tiles, [B, M, K] and [B, K, N] plus [B, M, N],
+   * a batch of B products (computed as B 2-D dots: correct on every tier, not yet tuned for speed on the GPU).
+   * f16, bf16 and f32 inputs accumulate in f32.
    * inputPrecision: 'ieee' (kt's default: exact f32 products), 'tf32' (inputs' low 13 mantissa bits dropped, as the
    * tensor cores read them) or 'tf32x3' (three tf32 dots of the inputs' high and low parts: within a few f32 ulps).
+   * outDtype: f16 inputs accumulate in f32 or, with outDtype f16, in f16; as in Triton, other inputs keep theirs
+   * whatever outDtype says (i8 in i32, f32 and bf16 in f32, f64 in f64), and outDtype bf16 is refused.
    */
   dot: (input: Value, other: Value, acc?: Value | null, options?: { inputPrecision?: 'ieee' | 'tf32' | 'tf32x3'; outDtype?: DType; maxNumImpreciseAcc?: number }): Tile =>
     stub('dot'),

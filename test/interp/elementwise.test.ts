@@ -366,7 +366,7 @@ describe('dtype edge cases', () => {
       tl.store(out + r * 4, vh * 2.5); // f16: the literal does not widen it
       tl.store(out + r * 4 + 1, vh + vf); // f32
       tl.store(out + r * 4 + 2, vh + vb); // f16 wins over bf16, as in Triton
-      tl.store(out + r * 4 + 3, vu + 250); // an int literal outranks u8: computes in i32
+      tl.store(out + r * 4 + 3, vu + 250); // an int literal takes no part (one integer kind, as in Triton): u8, wrapping
     });
     const h = tensor([1.5, 1000, 3.14159, 60000], { dtype: 'f16' });
     const f = tensor([0.1, 0.2, 0.3, 0.4]);
@@ -381,7 +381,7 @@ describe('dtype edge cases', () => {
       expect(got[i * 4]).toBe(roundF16(hv[i]! * 2.5));
       expect(got[i * 4 + 1]).toBe(Math.fround(hv[i]! + fv[i]!));
       expect(got[i * 4 + 2]).toBe(roundF16(hv[i]! + [1, 2, 3, 4][i]!));
-      expect(got[i * 4 + 3]).toBe([1, 5, 6, 200][i]! + 250);
+      expect(got[i * 4 + 3]).toBe(([1, 5, 6, 200][i]! + 250) % 256);
     }
     // 60000 * 2.5 overflows f16.
     expect(got[12]).toBe(Infinity);

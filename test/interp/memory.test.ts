@@ -164,3 +164,18 @@ describe('atomics', () => {
     expect(Array.from(old.toArray() as Float32Array).slice(0, n)).toEqual(want.old);
   });
 });
+
+describe('pointers stored as data', () => {
+  const storePointers = kernel(function storePointers(x: Ptr, out: Ptr) {
+    const offs = tl.arange(0, 4);
+    tl.store(out + offs, x + offs);
+  });
+
+  test('a pointer stores as its address into 64-bit integer memory (as Triton casts it), and nowhere else', () => {
+    const addresses = empty([4], 'i64');
+    storePointers([1], tensor([1, 2, 3, 4]), addresses);
+    const a = Array.from(addresses.toArray() as BigInt64Array);
+    expect(a.slice(1).map((v, i) => v - a[i]!)).toEqual([4n, 4n, 4n]);
+    expect(() => storePointers([1], tensor([1, 2, 3, 4]), empty([4], 'i32'))).toThrow(/a pointer can only be stored into 64-bit integer memory, not i32/);
+  });
+});

@@ -1,7 +1,7 @@
 // Tile operations on the interpreter: reductions, scans, dot, shape manipulation, creation, random numbers
 // and the debugging builtins, against plain TypeScript references.
 import { describe, expect, test } from 'vitest';
-import { KernelRuntimeError, Random, empty, kernel, roundBF16, roundF16, tensor, tl, type Ptr, type constexpr, type i32, type Tensor } from 'kt';
+import { KernelRuntimeError, Random, dtypes, empty, kernel, roundBF16, roundF16, tensor, tl, type DType, type Ptr, type constexpr, type i32, type Tensor } from 'kt';
 import { philox, uniform } from '../../kernels/dropout.ts';
 
 const M = 5;
@@ -164,6 +164,61 @@ describe('dot', () => {
     const c = empty([4, 4], 'i32');
     dotKernel([1], a, b, c, { PRECISION: 'int', BM: 4, BK: 16, BN: 4 });
     expect(values(c)).toEqual(ref(values(a), values(b), 4, 16, 4, false, (x) => x));
+  });
+
+  const withOutDtype = kernel(function withOutDtype(a: Ptr, b: Ptr, c: Ptr, OUT: constexpr<DType>) {
+    const r = tl.arange(0, 16);
+    const at = tl.load(a + tl.expandDims(r, 1) * 16 + tl.expandDims(r, 0));
+    const bt = tl.load(b + tl.expandDims(r, 1) * 16 + tl.expandDims(r, 0));
+    tl.store(c + tl.expandDims(r, 1) * 16 + tl.expandDims(r, 0), tl.dot(at, bt, null, { outDtype: OUT }));
+  });
+
+  test('outDtype as in Triton: i8 operands accumulate in i32 and f32 ones in f32 whatever it asks; bf16 is refused', () => {
+    // Sums of 16 products of up to 100 * 100 overflow i8 and f16: exact only in i32 and f32.
+    const a = tensor(Array.from({ length: 256 }, (_, i) => (i % 7) * 15 - 45), { dtype: 'i8', shape: [16, 16] });
+    const b = tensor(Array.from({ length: 256 }, (_, i) => (i % 5) * 20 - 40), { dtype: 'i8', shape: [16, 16] });
+    const c = empty([16, 16], 'i32');
+    withOutDtype([1], a, b, c, { OUT: dtypes.i8 });
+    expect(values(c)).toEqual(ref(values(a), values(b), 16, 16, 16, false, (x) => x));
+    const [fa, fb, fc] = [tensor(values(a).map((v) => v * 1000.5), { shape: [16, 16] }), tensor(values(b), { shape: [16, 16] }), empty([16, 16], 'f32')];
+    withOutDtype([1], fa, fb, fc, { OUT: dtypes.f16 });
+    expect(values(fc)).toEqual(ref(values(fa), values(fb), 16, 16, 16, false));
+    expect(() => withOutDtype([1], fa, fb, fc, { OUT: dtypes.bf16 })).toThrow(/outDtype bf16 is not supported/);
+  });
+
+  const batched = kernel(function batched(a: Ptr, b: Ptr, c: Ptr, B: constexpr, M: constexpr, K: constexpr, N: constexpr) {
+    const rb = tl.expandDims(tl.arange(0, B), [1, 2]);
+    const rm = tl.expandDims(tl.expandDims(tl.arange(0, M), 0), 2);
+    const rk2 = tl.expandDims(tl.expandDims(tl.arange(0, K), 0), 2);
+    const rk = tl.expandDims(tl.arange(0, K), [0, 1]);
+    const rn = tl.expandDims(tl.arange(0, N), [0, 1]);
+    const at = tl.load(a + rb * M * K + rm * K + rk);
+    const bt = tl.load(b + rb * K * N + rk2 * N + rn);
+    const offs = rb * M * N + rm * N + rn;
+    tl.store(c + offs, tl.dot(at, bt, tl.load(c + offs)));
+  });
+
+  test('3-D tiles: a batch of dots, each added to its slice of the accumulator in k order', () => {
+    const [B, M, K, N] = [4, 8, 16, 2];
+    const [a, b, c] = [matrix(B * M, K, 'f32', 9), matrix(B * K, N, 'f32', 10), matrix(B * M, N, 'f32', 11)];
+    const [av, bv, cv] = [values(a), values(b), values(c)];
+    batched([1], a, b, c, { B, M, K, N });
+    const expected: number[] = [];
+    for (let i = 0; i < B; i++) {
+      for (let m = 0; m < M; m++) {
+        for (let n = 0; n < N; n++) {
+          let s = cv[(i * M + m) * N + n]!;
+          for (let k = 0; k < K; k++) s = Math.fround(s + av[(i * M + m) * K + k]! * bv[(i * K + k) * N + n]!);
+          expected.push(s);
+        }
+      }
+    }
+    expect(values(c)).toEqual(expected);
+    const mismatched = kernel(function mismatched(a: Ptr, c: Ptr) {
+      const x = tl.load(a + tl.arange(0, 16));
+      tl.store(c, tl.sum(tl.dot(tl.reshape(x, [2, 2, 4]), tl.reshape(x, [4, 4, 1]))));
+    });
+    expect(() => mismatched([1], matrix(4, 4, 'f32', 12), empty([1], 'f32'))).toThrow(/the batch dimensions differ/);
   });
 });
 

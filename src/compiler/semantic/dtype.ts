@@ -4,9 +4,13 @@ import { bf16, f16, f32, f64, floatType, i1, i16, i32, i64, i8, type FloatType, 
 
 export type DTypeName = 'i1' | 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64' | 'f8e4m3' | 'f8e5m2' | 'f16' | 'bf16' | 'f32' | 'f64';
 
-/** Order of kinds used by Triton's promotion of literals: bool < uint < int < float. */
 export type DTypeKind = 'bool' | 'uint' | 'int' | 'float';
-const kindRank: Record<DTypeKind, number> = { bool: 0, uint: 1, int: 2, float: 3 };
+/**
+ * Order of kinds used by Triton's promotion of literals (tl.dtype.kind()): bool < integer < float, signed and
+ * unsigned integers being one kind, so that `x_u8 + 1` stays u8 and `x_u32 % 3` is u32 (a literal's i32 does not
+ * take part).
+ */
+const kindRank: Record<DTypeKind, number> = { bool: 0, uint: 1, int: 1, float: 2 };
 
 export class DType {
   constructor(

@@ -90,7 +90,10 @@ export function store(s: Semantic, ptrArg: Operand, value: Operand, opts: StoreO
   let [ptr, mask] = shapePointerAndMask(s, pointerOperand(ptrArg, 'store'), opts.mask, 'store');
   const el = pointee(ptr);
   let v = s.toValue(value, value instanceof TValue ? undefined : el.isBool ? dtypes.i1 : el);
-  if (v.type.isPointer) throw new SemanticError('store: storing pointers is not supported');
+  // A pointer is stored as its address, into 64-bit integer memory (Triton's store casts the value to the element type).
+  if (v.type.isPointer && el !== dtypes.i64 && el !== dtypes.u64) {
+    throw new SemanticError(`store: a pointer can only be stored into 64-bit integer memory, not ${el.name}`, 'store to an int64 tensor (the value is its address)');
+  }
   if (v.type.isBlock && !ptr.type.isBlock) {
     throw new SemanticError(`store: the value is a tile (${v.type}) but the pointer is a scalar`, 'store through a tile of pointers, e.g. out + offs');
   }

@@ -11,8 +11,8 @@ export function integerPromote(a: DType, b: DType): DType {
 
 /**
  * The dtype a binary arithmetic op computes in. A literal (`isLiteral`) of the same or a lower kind
- * (bool < uint < int < float) than the other operand does not take part, as in PyTorch:
- * `x_f16 * 2.0` stays f16, `i_u8 + 1` stays u8.
+ * (bool < integer < float, signed and unsigned integers alike) than the other operand does not take part, as in
+ * Triton and PyTorch: `x_f16 * 2.0` stays f16, `x_u8 + 1` stays u8 (and wraps), `x_u32 % 3` is u32.
  */
 export function computationType(a: DType, aIsLiteral: boolean, b: DType, bIsLiteral: boolean, divOrMod: boolean): DType {
   if (aIsLiteral !== bIsLiteral) {
