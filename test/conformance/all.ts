@@ -1,0 +1,15 @@
+// Every group of the conformance suite, for the checks and counts that concern the whole suite.
+import { dotCasesAll } from './dot.ts';
+import { elementwiseCases } from './elementwise.ts';
+import { memoryCases } from './memory.ts';
+import { reduceCases } from './reduce.ts';
+import type { Case } from './suite.ts';
+
+export const groups: Record<string, () => Case[]> = {
+  elementwise: elementwiseCases,
+  reductions: reduceCases,
+  dot: dotCasesAll,
+  memory: memoryCases,
+};
+
+export const allCases = (): Case[] => Object.values(groups).flatMap((g) => g());
