@@ -28,17 +28,20 @@ const cases: [number, number, number, number, number, number, number, number][] 
   [256, 256, 128, 128, 256, 64, 8, 3],
 ];
 
+/** A test of the library matmul on the GPU tier against the interpreter, for one dtype and case (and target, simulated). */
+function matmulCase(dtype: 'f16' | 'bf16', [M, N, K, bm, bn, bk, numWarps, numStages]: readonly [number, number, number, number, number, number, number, number], target?: string): void {
+  test(`${dtype} ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps, ${numStages} stages`, () => {
+    const a = randomTensor([M, K], dtype, rng);
+    const b = randomTensor([K, N], dtype, rng);
+    const c = empty([M, N], dtype);
+    const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
+    gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 }, ...(target ? { target } : {}) });
+  });
+}
+
 describe.skipIf(!gpuPresent)('matmul on tensor cores', () => {
   for (const dtype of ['f16', 'bf16'] as const) {
-    for (const [M, N, K, bm, bn, bk, numWarps, numStages] of cases) {
-      test(`${dtype} ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps, ${numStages} stages`, () => {
-        const a = randomTensor([M, K], dtype, rng);
-        const b = randomTensor([K, N], dtype, rng);
-        const c = empty([M, N], dtype);
-        const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
-        gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 } });
-      });
-    }
+    for (const shape of cases) matmulCase(dtype, shape);
   }
 });
 
@@ -53,29 +56,13 @@ const mmaSyncCases: [number, number, number, number, number, number, number, num
 
 describe.skipIf(!gpuPresent)('matmul on mma.sync', () => {
   for (const dtype of ['f16', 'bf16'] as const) {
-    for (const [M, N, K, bm, bn, bk, numWarps, numStages] of mmaSyncCases) {
-      test(`${dtype} ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps, ${numStages} stages`, () => {
-        const a = randomTensor([M, K], dtype, rng);
-        const b = randomTensor([K, N], dtype, rng);
-        const c = empty([M, N], dtype);
-        const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
-        gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 } });
-      });
-    }
+    for (const shape of mmaSyncCases) matmulCase(dtype, shape);
   }
 });
 
 describe.skipIf(!simulated)('matmul on mma.sync for sm_80 (simulated)', () => {
   for (const dtype of ['f16', 'bf16'] as const) {
-    for (const [M, N, K, bm, bn, bk, numWarps, numStages] of [...cases.slice(0, 6), ...mmaSyncCases]) {
-      test(`${dtype} ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps, ${numStages} stages`, () => {
-        const a = randomTensor([M, K], dtype, rng);
-        const b = randomTensor([K, N], dtype, rng);
-        const c = empty([M, N], dtype);
-        const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages };
-        gpuMatchesInterpreter(matmul, [cdiv(M, bm) * cdiv(N, bn)], [a, b, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: dtype === 'f16' ? { atol: 2e-2, rtol: 1e-2 } : { atol: 0.1, rtol: 2e-2 }, target: 'sm_80' });
-      });
-    }
+    for (const shape of [...cases.slice(0, 6), ...mmaSyncCases]) matmulCase(dtype, shape, 'sm_80');
   }
 });
 
