@@ -29,17 +29,6 @@ export const deviations: readonly Deviation[] = [
       'simulator, test/support/simt.ts, holds pointers as numbers as well). Needs 64-bit pointer values in the interpreter: the "pointers as data" item of issue 10.',
   },
   {
-    test: 'test_dot',
-    cases: (id) => /^(64-64-64|32-32-32)-4-false-false-softmax-((tf32|tf32x3)-float32|ieee-float16)-/.test(id),
-    tiers: ['gpu'],
-    kind: 'not yet supported',
-    reason:
-      'tl.max / tl.sum straight on a tensor-core dot\'s result: the reduction\'s operand keeps the nvidia_mma (mma.sync or wgmma) layout, and ' +
-      'allocate-shared-memory\'s scratchBytes (src/compiler/gpu/shared-memory.ts) builds a TileMap of it, which rootLayout (src/compiler/ir/layouts.ts) ' +
-      'refuses: "#ttg.nvidia_mma<...> is not a register layout", so the kernel does not compile. (Dots that stay on the FMA units, 16 x 16 x 16 ones and ' +
-      'f32 ones with inputPrecision ieee, pass.)',
-  },
-  {
     test: 'test_dot_mulbroadcasted',
     cases: ['float32'],
     tiers: ['gpu'],

@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { empty } from 'kt';
 import { matmul } from '../../kernels/matmul.ts';
+import { dotThenReduce } from '../fixtures/dot-reductions.ts';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
 import { printOp } from '../../src/compiler/ir/printer.ts';
 import { argumentFacts, captureLaunches } from '../../src/dsl/kernel.ts';
@@ -125,6 +126,43 @@ describe('pipeline-loads', () => {
       CHECK: scf.yield
       CHECK-NEXT: }
       CHECK-NEXT: ttg.async_wait {num = 0}
+      `,
+    );
+  });
+});
+
+describe('reductions of a dot result (remove-layout-conversions)', () => {
+  /** The GPU IR of dotThenReduce on a 64 x 64 x 32 f16 dot with 4 warps. */
+  function reduceIr(MODE: string, target?: string): string {
+    const [x, y, out] = [empty([64, 32], 'f16'), empty([32, 64], 'f16'), empty([64], 'f32')];
+    const [l] = captureLaunches(() => dotThenReduce([1], x, y, out, { MODE, BM: 64, BN: 64, BK: 32, numWarps: 4 }));
+    const module = l!.definition.specialize(l!.bound.bindings).ir.module;
+    return printOp(compileToPtx(module, { numWarps: 4, target, argFacts: argumentFacts(l!.bound.runtime) }).gpuIr);
+  }
+
+  test('a max or sum runs in the accumulator layout (wgmma and mma.sync); only its result is converted', () => {
+    for (const [MODE, target, version] of [['rowmax', undefined, 3], ['colsum', 'sm_80', 2]] as const) {
+      fileCheck(
+        reduceIr(MODE, target),
+        `
+        CHECK: #[[MMA:mma[0-9]*]] = #ttg.nvidia_mma<{versionMajor = ${version}
+        CHECK: #[[ROW:slice[0-9]*]] = #ttg.slice<{dim = ${MODE === 'rowmax' ? 1 : 0}, parent = #[[MMA]]}>
+        CHECK: %[[D:[0-9]+]] = {{ttng.warp_group_dot|tt.dot}} {{.*}} : tensor<64x64xf32, #[[MMA]]>
+        CHECK-NOT: ttg.convert_layout %[[D]]
+        CHECK: %[[R:[0-9]+]] = tt.reduce %[[D]] {axis = ${MODE === 'rowmax' ? 1 : 0}{{.*}}} : tensor<64xf32, #[[ROW]]>
+        CHECK: ttg.convert_layout %[[R]]
+        `,
+      );
+    }
+  });
+
+  test('argmax, whose combine does not commute, converts the accumulator to a blocked layout first', () => {
+    fileCheck(
+      reduceIr('argmax'),
+      `
+      CHECK: %[[D:[0-9]+]] = ttng.warp_group_dot {{.*}} : tensor<64x64xf32, #mma
+      CHECK: %[[C:[0-9]+]] = ttg.convert_layout %[[D]] {{.*}} : tensor<64x64xf32, #blocked
+      CHECK: tt.reduce %[[C]], 
       `,
     );
   });

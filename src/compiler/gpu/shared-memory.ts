@@ -1,10 +1,10 @@
 // How much shared memory each GPU-IR op needs, shared by the allocation pass and the lowering.
 import type { Operation } from '../ir/core.ts';
-import { keptDims } from '../ir/layouts.ts';
+import { isBlockedRooted, keptDims } from '../ir/layouts.ts';
 import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType, type Type } from '../ir/types.ts';
 import { LANE, REGISTER, classifyConversion, linearLayoutOf } from './linear-layout.ts';
 import { TileMap, tileMapOf } from './tile-map.ts';
-import { reductionReps } from './lowering/reduce-scan.ts';
+import { linearReductionBits, reductionReps } from './lowering/reduce-scan.ts';
 
 /** Bytes an element takes in shared memory (booleans take a byte). */
 export function elementBytes(t: ScalarType): number {
@@ -95,13 +95,14 @@ export function scratchBytes(op: Operation): number {
   }
   if (op.name === 'tt.reduce') {
     const input = op.operands[0]!.type as TensorType;
-    const map = new TileMap(input.encoding!, input.shape);
     const axis = op.attrs['axis'] as number;
-    const d = keptDims(input.encoding!)[axis]!;
-    const warps = map.uniqueWarps(d);
+    const blocked = isBlockedRooted(input.encoding!);
+    const warps = blocked
+      ? new TileMap(input.encoding!, input.shape).uniqueWarps(keptDims(input.encoding!)[axis]!)
+      : 2 ** linearReductionBits(input.encoding!, input.shape, axis).warpBits.length;
     if (warps <= 1) return 0;
     // A line of slots per result, and per repetition of the layout when the combine is reduced in order.
-    const lines = (input.numel / input.shape[axis]!) * reductionReps(op);
+    const lines = (input.numel / input.shape[axis]!) * (blocked ? reductionReps(op) : 1);
     // One buffer per operand, end to end, each aligned to its elements (as the lowering places them).
     return op.operands.reduce((end, v) => {
       const bytes = elementBytes((v.type as TensorType).element);

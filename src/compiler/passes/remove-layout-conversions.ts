@@ -3,12 +3,14 @@
 //   - cheap producers (constants, splats, ranges, and elementwise ops, broadcasts and expandDims of those)
 //     are recomputed in the wanted layout instead of converted (rematerialisation);
 //   - an elementwise op (or broadcast, or reduction) whose operands all come converted from one layout is
-//     done in that layout, moving the conversion after it, where it often meets another and cancels out;
+//     done in that layout (a reduction in a tensor-core layout only when its combine commutes), moving the
+//     conversion after it, where it often meets another and cancels out;
 //   - a tile copied into shared memory needs no conversion first;
 //   - a tile a loop carries takes the layout of what the loop accumulates into it.
 import { convertLayout } from '../ir/builder.ts';
 import { Operation, type Block, type Value } from '../ir/core.ts';
-import { sliceLayout, type Layout } from '../ir/layouts.ts';
+import { isBlockedRooted, sliceLayout, type Layout } from '../ir/layouts.ts';
+import { commutativeCombine, linearReductionBits } from '../gpu/lowering/reduce-scan.ts';
 import { hasTrait } from '../ir/ops.ts';
 import { TensorType, withEncoding } from '../ir/types.ts';
 import { dce } from './dce.ts';
@@ -39,6 +41,22 @@ function rematerializationCost(v: Value, budget = MAX_REMATERIALIZED): number {
     if (cost > budget) return Infinity;
   }
   return cost;
+}
+
+/**
+ * Whether a reduction can run in `layout`: any blocked one; a tensor-core layout only for a combine that
+ * commutes (element order is not kept there) along an axis its lanes and warps step along one at a time.
+ */
+function reducibleIn(op: Operation, layout: Layout): boolean {
+  if (isBlockedRooted(layout)) return true;
+  if (!commutativeCombine(op)) return false;
+  const input = op.operands[0]!.type as TensorType;
+  try {
+    linearReductionBits(layout, input.shape, op.attrs['axis'] as number);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -182,6 +200,7 @@ class Rewriter {
     const from = layoutOf(converted[0]!.definingOp!.operands[0]!)!;
     const cur = layoutOf(tensors[0]!)!;
     if (from === cur) return;
+    if (op.name === 'tt.reduce' && !reducibleIn(op, from)) return;
     // Every other operand must come from `from` too, or be cheap to recompute in it.
     const ok = tensors.every((v) => (isConvert(v) && layoutOf(v.definingOp.operands[0]!) === from) || rematerializationCost(v) <= MAX_REMATERIALIZED);
     if (!ok) return;

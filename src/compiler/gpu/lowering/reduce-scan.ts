@@ -2,8 +2,9 @@
 import type { Operation, Value } from '../../ir/core.ts';
 import { TensorType, i1, i32 } from '../../ir/types.ts';
 import { elementBytes } from '../shared-memory.ts';
-import { TileMap } from '../tile-map.ts';
-import { keptDims } from '../../ir/layouts.ts';
+import { LinearTileMap, TileMap } from '../tile-map.ts';
+import { LANE, WARP } from '../linear-layout.ts';
+import { keptDims, type Layout } from '../../ir/layouts.ts';
 import { hasTrait } from '../../ir/ops.ts';
 import type { Lowering } from './lowering.ts';
 import { shuffle } from './shuffle.ts';
@@ -29,8 +30,25 @@ export function reductionReps(op: Operation): number {
   return map.reps[keptDims(input.encoding!)[op.attrs['axis'] as number]!]!;
 }
 
+/**
+ * Which lane and warp bits of a tensor-core (or other linearly mapped) layout step along a reduction's axis.
+ * Each lane and warp basis must point along one dimension only, as every layout kt makes does; then the lanes
+ * that differ in the axis bits hold the same line's elements and nothing else.
+ */
+export function linearReductionBits(layout: Layout, shape: readonly number[], axis: number): { laneBits: number[]; warpBits: number[] } {
+  const map = new LinearTileMap(layout, shape);
+  const along = (dim: typeof LANE | typeof WARP): number[] =>
+    map.bases(dim).flatMap((b, bit) => {
+      if (b[axis] === 0) return [];
+      if (b.some((x, i) => i !== axis && x !== 0)) throw new Error(`lowering: a reduction along dimension ${axis} of a tile in ${layout.text}, whose ${dim} bit ${bit} steps along two dimensions, is not supported`);
+      return [bit];
+    });
+  return { laneBits: along(LANE), warpBits: along(WARP) };
+}
+
 export function reduce(lw: Lowering, op: Operation): void {
   const inputs = op.operands.map((v) => lw.tile(v));
+  if (inputs[0]!.map instanceof LinearTileMap) return reduceLinear(lw, op, inputs[0]!.map);
   const map = lw.blockedMap(inputs[0]!.map, op.name);
   const axis = op.attrs['axis'] as number;
   const d = map.dims[axis]!;
@@ -145,6 +163,86 @@ export function reduce(lw: Lowering, op: Operation): void {
     });
     lw.setTile(res, outBlocked, regs);
   });
+}
+
+/**
+ * A reduction of a tile in a linearly mapped layout (a tensor-core dot's accumulator: the row max and row sum
+ * of attention), without converting it first: registers holding one line combine within the thread, then the
+ * lanes along the axis with butterfly shuffles, then the warps along it through shared memory. The result is in
+ * the slice of the input's layout, whose registers are the input's lines. Only for combines that commute: the
+ * bits of the axis coordinate interleave register, lane and warp bits, so element order is not kept
+ * (remove-layout-conversions leaves other combines in blocked layouts).
+ */
+function reduceLinear(lw: Lowering, op: Operation, map: LinearTileMap): void {
+  if (!commutativeCombine(op)) throw new Error(`lowering: a reduction whose combine may not commute needs a blocked layout, not ${map.layout.text}`);
+  const inputs = op.operands.map((v) => lw.tile(v));
+  const axis = op.attrs['axis'] as number;
+  const region = op.regions[0]!.entry;
+  const els = op.operands.map((v) => (v.type as TensorType).element);
+  const { laneBits, warpBits } = linearReductionBits(map.layout, map.shape, axis);
+  const lineKey = (c: readonly number[]): string => c.filter((_, i) => i !== axis).join(',');
+  // 1. Within each thread: the registers of one line.
+  const lines = new Map<string, number[]>();
+  for (let r = 0; r < map.numRegs; r++) {
+    const key = lineKey(map.coordinates(r, 0, 0));
+    lines.set(key, [...(lines.get(key) ?? []), r]);
+  }
+  const partial = new Map<string, Value[]>();
+  for (const [key, regs] of lines) {
+    let acc = inputs.map((t) => t.regs[regs[0]!]!);
+    for (const r of regs.slice(1)) acc = lw.combine(region, [...acc, ...inputs.map((t) => t.regs[r]!)]);
+    // 2. Across the lanes along the axis.
+    for (const bit of laneBits) acc = lw.combine(region, [...acc, ...acc.map((v) => shuffle(lw, v, 'bfly', lw.c32(1 << bit)))]);
+    partial.set(key, acc);
+  }
+  // 3. Across the warps along the axis: a slot per line and warp, written by one lane of each.
+  const outType = op.results[0]!.type;
+  const outMap = outType instanceof TensorType ? lw.mapOf(outType) : undefined;
+  if (warpBits.length) {
+    const warps = 2 ** warpBits.length;
+    const offset = op.attrs['allocation.offset'] as number;
+    const numLines = outType instanceof TensorType ? outType.numel : 1;
+    const bases: number[] = [];
+    let at = offset;
+    for (const e of els) {
+      at = Math.ceil(at / elementBytes(e)) * elementBytes(e);
+      bases.push(at);
+      at += numLines * warps * elementBytes(e);
+    }
+    const slotOfWarp = lw.gf2Sum(warpBits.map((bit, j) => ({ source: lw.warp, bit, value: 1 << j })));
+    const laneMask = laneBits.reduce((m, b) => m | (1 << b), map.freeLaneMask);
+    const none = (x: Value, mask: number): Value => lw.op1('arith.cmpi', [lw.and(x, mask), lw.c32(0)], i1, { predicate: 'eq' });
+    const writer = lw.andPred(laneMask ? none(lw.lane, laneMask) : undefined, map.freeWarpMask ? none(lw.warp, map.freeWarpMask) : undefined);
+    const outShape = map.shape.filter((_, i) => i !== axis);
+    const lineIndex = (key: string): Value => {
+      const reg = lines.get(key)![0]!;
+      return lw.linearIndex(map, reg, outShape, (j) => lw.coord(map, reg, j < axis ? j : j + 1));
+    };
+    const slot = (key: string, k: number, w: Value): Value => lw.smemAddress(bases[k]!, lw.add(lw.mul(lineIndex(key), warps), w), elementBytes(els[k]!));
+    for (const [key, acc] of partial) lw.guarded(writer, () => acc.forEach((v, k) => lw.sharedStore(slot(key, k, slotOfWarp), [v], els[k]!)));
+    lw.b.create('gpu.barrier', [], []);
+    for (const key of partial.keys()) {
+      let acc: Value[] | undefined;
+      for (let w = 0; w < warps; w++) {
+        const vals = els.map((e, k) => lw.sharedLoad(slot(key, k, lw.c32(w)), [e])[0]!);
+        acc = acc ? lw.combine(region, [...acc, ...vals]) : vals;
+      }
+      partial.set(key, acc!);
+    }
+  }
+  if (!outMap) {
+    const acc = [...partial.values()][0]!;
+    op.results.forEach((r, k) => lw.values.set(r, { kind: 'scalar', v: acc[k]! }));
+    return;
+  }
+  // The slice's registers are the input's lines.
+  const regs = Array.from({ length: outMap.numRegs }, (_, r) => {
+    const key = outMap.coordinates(r, 0, 0).join(',');
+    const acc = partial.get(key);
+    if (!acc) throw new Error(`lowering: no line of ${map.layout.text} gives register ${r} of the reduction's result`);
+    return acc;
+  });
+  op.results.forEach((res, k) => lw.setTile(res, outMap, regs.map((acc) => acc[k]!)));
 }
 
 /**

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The GPU suite under NVIDIA's compute-sanitizer, on the GPU machine:
+#
+#   bash test/gpu/scripts/compute-sanitizer.sh [--out DIR] [--tools "memcheck racecheck initcheck synccheck"] [test files...]
+#
+# Runs vitest over the given GPU test files (default: the kernel, op, tensor-core and reduction suites) once per
+# tool, the tools side by side (each in its own process tree, one GPU), every process of the run followed. Each
+# tool's full log goes to DIR/<tool>.log, vitest's output to DIR/<tool>.vitest.log. Prints one line per tool:
+# the errors the sanitizer reported (summed over the processes' "ERROR SUMMARY" lines), whether vitest passed,
+# and the seconds it took. Exits 1 when a tool reported an error or a run failed.
+set -u
+out=sanitizer-logs
+tools="memcheck racecheck initcheck synccheck"
+files=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out="$2"; shift 2 ;;
+    --tools) tools="$2"; shift 2 ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
+[ ${#files[@]} -gt 0 ] || files=(test/gpu/kernels.test.ts test/gpu/ops.test.ts test/gpu/matmul-tensor-cores.test.ts test/gpu/reduce-tensor-cores.test.ts)
+command -v compute-sanitizer >/dev/null || { echo "compute-sanitizer: not found (it comes with the CUDA toolkit)" >&2; exit 2; }
+mkdir -p "$out"
+
+pids=()
+for tool in $tools; do
+  (
+    start=$(date +%s)
+    # vitest's worker processes are where the kernels launch: one fork, files in sequence, so a tool's
+    # overhead does not multiply across 16 workers sharing the GPU.
+    compute-sanitizer --tool "$tool" --target-processes all --log-file "$out/$tool.%p.log" \
+      npx vitest run --pool=forks --maxWorkers=1 --no-file-parallelism "${files[@]}" >"$out/$tool.vitest.log" 2>&1
+    echo $? >"$out/$tool.rc"
+    echo $(($(date +%s) - start)) >"$out/$tool.seconds"
+  ) &
+  pids+=($!)
+done
+wait "${pids[@]}"
+
+status=0
+printf '%-10s %8s %8s %8s\n' tool errors vitest seconds
+for tool in $tools; do
+  cat "$out/$tool".*.log >"$out/$tool.log" 2>/dev/null && rm -f "$out/$tool".*.log
+  errors=$(grep -ho 'ERROR SUMMARY: [0-9]*' "$out/$tool.log" 2>/dev/null | awk '{s += $3} END {print s + 0}')
+  rc=$(cat "$out/$tool.rc")
+  tests=$(grep -o 'Tests .*' "$out/$tool.vitest.log" | tail -1 | sed 's/\x1b\[[0-9;]*m//g')
+  printf '%-10s %8s %8s %8s  %s\n' "$tool" "$errors" "$([ "$rc" = 0 ] && echo pass || echo "rc=$rc")" "$(cat "$out/$tool.seconds")" "$tests"
+  [ "$errors" = 0 ] && [ "$rc" = 0 ] || status=1
+done
+exit $status
