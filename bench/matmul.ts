@@ -163,7 +163,12 @@ function runTriton(): Record<string, unknown>[] {
   return (r.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-const kt = cases.map(runKt);
+// Each kt figure as it is measured (on stderr), so that a run cut short still says what it measured.
+const kt = cases.map((cs) => {
+  const r = runKt(cs);
+  console.error(`kt ${cs.dtype} ${cs.M}x${cs.N}x${cs.K} ${cs.epilogue}: ${r.tflops.toFixed(1)} TFLOP/s, ${r.config}${r.sass ? `, ${r.sass}` : ''}`);
+  return r;
+});
 const triton = runTriton();
 const same = (t: Record<string, unknown>, c: Case): boolean => t['dtype'] === c.dtype && t['M'] === c.M && t['N'] === c.N && t['K'] === c.K && (t['epilogue'] ?? 'none') === c.epilogue;
 const f = (x: unknown, d = 1): string => (typeof x === 'number' ? x.toFixed(d) : '-');

@@ -359,6 +359,23 @@ const intBinary = (mnemonic: string, opts: { unsigned?: boolean; canonical?: boo
   if (opts.canonical) p.canonicalize(op.result);
 };
 
+/**
+ * Integer max and min as a compare and a select, not max/min: ptxas 13.0 (V13.0.88, sm_90 and sm_90a) fuses a
+ * chain of max.s32 or min.s32 whose operands are negations into a three-input VIMNMX3 and drops one operand's
+ * negation, so that max(-x) over a row came out as the maximum of some negated and some plain elements (found by
+ * the differential fuzzer on the H200; the SASS shows the missing IMAD.MOV). A compare and a select become
+ * ISETP and a predicated move, which it leaves alone. Floats keep max/min: FMNMX negates its operands itself.
+ */
+const intMinMax = (kind: 'max' | 'min', unsigned: boolean): Handler => (p, op) => {
+  const [a, b] = op.operands as [Value, Value];
+  const t = op.result.type as IntType;
+  if (t.width === 1) return p.emit(`${kind === 'max' ? 'or' : 'and'}.pred ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);
+  const [x, y] = unsigned ? [p.unsignedOperand(a), p.unsignedOperand(b)] : [p.r(a), p.r(b)];
+  const keepA = p.tmp(new IntType(1));
+  p.emit(`setp.${kind === 'max' ? 'ge' : 'le'}.${intSuffix(t, unsigned)} ${keepA}, ${x}, ${y};`);
+  p.emit(`selp.${regDecl[regClass(t)].slice(1)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)}, ${keepA};`);
+};
+
 const floatBinary = (mnemonic: string, round = true): Handler => (p, op) => {
   const [a, b] = op.operands as [Value, Value];
   const t = op.result.type as FloatType;
@@ -432,10 +449,10 @@ const handlers: Record<string, Handler> = {
   'arith.shli': intBinary('shl', { canonical: true }),
   'arith.shrsi': intBinary('shr'),
   'arith.shrui': intBinary('shr', { unsigned: true, canonical: true }),
-  'arith.maxsi': intBinary('max', { pred: 'or' }),
-  'arith.minsi': intBinary('min', { pred: 'and' }),
-  'arith.maxui': intBinary('max', { unsigned: true, canonical: true, pred: 'or' }),
-  'arith.minui': intBinary('min', { unsigned: true, canonical: true, pred: 'and' }),
+  'arith.maxsi': intMinMax('max', false),
+  'arith.minsi': intMinMax('min', false),
+  'arith.maxui': intMinMax('max', true),
+  'arith.minui': intMinMax('min', true),
   'tt.mulhiui': (p, op) => {
     const [a, b] = op.operands as [Value, Value];
     p.emit(`mul.hi.${intSuffix(op.result.type, true)} ${p.r(op.result)}, ${p.r(a)}, ${p.r(b)};`);

@@ -30,7 +30,7 @@ for tool in $tools; do
     start=$(date +%s)
     # vitest's worker processes are where the kernels launch: one fork, files in sequence, so a tool's
     # overhead does not multiply across 16 workers sharing the GPU.
-    compute-sanitizer --tool "$tool" --target-processes all --log-file "$out/$tool.%p.log" \
+    compute-sanitizer --tool "$tool" --target-processes all --log-file "$out/$tool.process-%p.log" \
       npx vitest run --pool=forks --maxWorkers=1 --no-file-parallelism "${files[@]}" >"$out/$tool.vitest.log" 2>&1
     echo $? >"$out/$tool.rc"
     echo $(($(date +%s) - start)) >"$out/$tool.seconds"
@@ -40,13 +40,15 @@ done
 wait "${pids[@]}"
 
 status=0
-printf '%-10s %8s %8s %8s\n' tool errors vitest seconds
+printf '%-10s %8s %9s %8s %8s\n' tool errors processes vitest seconds
 for tool in $tools; do
-  cat "$out/$tool".*.log >"$out/$tool.log" 2>/dev/null && rm -f "$out/$tool".*.log
-  errors=$(grep -ho 'ERROR SUMMARY: [0-9]*' "$out/$tool.log" 2>/dev/null | awk '{s += $3} END {print s + 0}')
+  cat "$out/$tool".process-*.log >"$out/$tool.log" 2>/dev/null && rm -f "$out/$tool".process-*.log
+  # racecheck sums up as "RACECHECK SUMMARY: N hazards displayed (E errors, W warnings)", the others as "ERROR SUMMARY: E errors".
+  errors=$(grep -hoE 'ERROR SUMMARY: [0-9]+|\([0-9]+ errors' "$out/$tool.log" 2>/dev/null | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+  processes=$(grep -cE 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/$tool.log" 2>/dev/null)
   rc=$(cat "$out/$tool.rc")
   tests=$(grep -o 'Tests .*' "$out/$tool.vitest.log" | tail -1 | sed 's/\x1b\[[0-9;]*m//g')
-  printf '%-10s %8s %8s %8s  %s\n' "$tool" "$errors" "$([ "$rc" = 0 ] && echo pass || echo "rc=$rc")" "$(cat "$out/$tool.seconds")" "$tests"
+  printf '%-10s %8s %9s %8s %8s  %s\n' "$tool" "$errors" "$processes" "$([ "$rc" = 0 ] && echo pass || echo "rc=$rc")" "$(cat "$out/$tool.seconds")" "$tests"
   [ "$errors" = 0 ] && [ "$rc" = 0 ] || status=1
 done
 exit $status
