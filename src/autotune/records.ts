@@ -43,6 +43,11 @@ export interface MeasuredResult {
   readonly spread: number;
   readonly runs: number;
   readonly measuredAt: string;
+  /**
+   * Set when the time comes from the tuner's final round (the configs within noise of the best, timed again head
+   * to head under sustained load), not from the first pass.
+   */
+  readonly finalRound?: true;
 }
 
 export interface ExcludedResult {

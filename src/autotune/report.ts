@@ -77,7 +77,7 @@ export function resultTable(o: TuneOutcome, work: Work): string {
     const rows = [['#', 'config', 'median ms', 'spread', ...(unit ? [unit] : []), '% of best', 'runs', '']];
     ok.forEach((r, i) => {
       const tp = tu && { value: tu.perMs(r.medianMs) };
-      const notes = [i > 0 && tiesWithBest(r, ok[0]!) ? 'tie with #1' : '', (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : ''].filter(Boolean).join(', ');
+      const notes = [i > 0 && tiesWithBest(r, ok[0]!) ? 'tie with #1' : '', r.finalRound ? 'final round' : '', (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : ''].filter(Boolean).join(', ');
       rows.push([String(i + 1), formatConfig(r.config, names), r.medianMs.toFixed(4), `±${(r.spread * 100).toFixed(1)}%`, ...(tp ? [tp.value.toFixed(2)] : []), `${((best / r.medianMs) * 100).toFixed(1)}%`, String(r.runs), notes]);
     });
     const right = new Set([0, 2, 3, ...(unit ? [4, 5, 6] : [4, 5])]);

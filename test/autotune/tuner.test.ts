@@ -131,6 +131,55 @@ describe('the tuning engine', () => {
     };
   }
 
+  /**
+   * A GPU-like target: the first pass times A = 1 at 1.00 ms, A = 2 at 1.01, A = 3 at 1.02 and A = 4 at 2 ms, but
+   * under sustained load A = 1 slows to 1.2 ms (its clocks fall) while the others keep their times.
+   */
+  function clockedTarget(name: string): TuneTarget & { sustained: number[] } {
+    const sustained: number[] = [];
+    const brief: Record<number, number> = { 1: 1, 2: 1.01, 3: 1.02, 4: 2 };
+    return {
+      identity: identity(name),
+      space,
+      finalRound: true,
+      sustained,
+      compile: () => () => 0,
+      check: () => undefined,
+      measure(c, long) {
+        const a = c['A'] as number;
+        if (!long) return summarize([brief[a]!]);
+        sustained.push(a);
+        return summarize([a === 1 ? 1.2 : brief[a]!]);
+      },
+    };
+  }
+
+  test('the final round times the best and its close rivals again under sustained load, in turns, and picks from that', () => {
+    const target = clockedTarget('final');
+    const outcome = tune(target);
+    expect(outcome.best?.config['A']).toBe(2);
+    // A = 4 is twice as slow: not a rival. The other three, three turns each, each turn in another order.
+    expect(target.sustained).toEqual([1, 2, 3, 2, 3, 1, 3, 1, 2]);
+    const byA = new Map(outcome.results.map((r) => [r.config['A'], r]));
+    expect(byA.get(1)).toMatchObject({ status: 'ok', medianMs: 1.2, finalRound: true, runs: 3 });
+    expect(byA.get(4)).not.toHaveProperty('finalRound');
+    // The record keeps the final round's times: kt run takes A = 2, and a new run from the cache decides nothing again.
+    expect([...readRecord(identity('final')).values()].find((r) => r.config['A'] === 1)).toMatchObject({ medianMs: 1.2, finalRound: true });
+    const again = clockedTarget('final');
+    expect(tune(again).best?.config['A']).toBe(2);
+    expect(again.sustained).toEqual([]);
+  });
+
+  test('no final round without rivals, nor for targets that do not ask for one (the interpreter)', () => {
+    const lone = clockedTarget('lone');
+    const farApart = { ...lone, measure: (c: Config, long?: boolean) => (long ? lone.measure(c, long) : summarize([(c['A'] as number) * 10])) };
+    expect(tune(farApart).best?.config['A']).toBe(1);
+    expect(lone.sustained).toEqual([]);
+    const cpu = { ...clockedTarget('cpu'), finalRound: false };
+    expect(tune(cpu).best?.config['A']).toBe(1);
+    expect(cpu.sustained).toEqual([]);
+  });
+
   test('a config over the resource limits is excluded as such and the sweep goes on', () => {
     const target = fakeTarget('resources', (c) => (c['A'] === 1 ? new CudaError("kernel 'k' needs 300000 bytes of shared memory per program", 0, 'KT_OUT_OF_SHARED_MEMORY') : undefined));
     const outcome = tune(target);

@@ -2,7 +2,7 @@
 // one. Each case says which ptxas and what it got wrong; the GPU tier of the differential fuzzer
 // (test/fuzz/cases/case-55181479.test.ts) runs the kernel that found it.
 import { describe, test } from 'vitest';
-import { empty, kernel, tl, type DType, type Ptr, type constexpr, type i32 } from 'kt';
+import { empty, kernel, tl, type Ptr, type constexpr, type i32 } from 'kt';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
 import { argumentFacts, captureLaunches } from '../../src/dsl/kernel.ts';
 import { fileCheck } from '../support/filecheck.ts';
@@ -15,7 +15,7 @@ const negatedExtremum = kernel(function negatedExtremum(x: Ptr, out: Ptr, N: i32
   tl.store(out + rows, MAX ? tl.max(v, 1) : tl.min(v, 1));
 });
 
-function ptxOf(dtype: DType, max: boolean): string {
+function ptxOf(dtype: 'i32' | 'u32' | 'i64', max: boolean): string {
   const [x, out] = [empty([2, 16], dtype), empty([2], dtype)];
   const [l] = captureLaunches(() => negatedExtremum([1], x, out, 16, { MAX: max, numWarps: 1 }));
   const module = l!.definition.specialize(l!.bound.bindings).ir.module;
