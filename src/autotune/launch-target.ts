@@ -42,11 +42,11 @@ export interface LaunchTargetOptions {
 
 /**
  * How long a candidate is timed: Triton's do_bench spends 25 ms warming up and 100 ms repeating (here: until the
- * median is known to 0.5%). The final round's sustained timing warms up for 200 ms and repeats for 300 ms, with no
- * early stop, so that the clocks reach what a long-running workload gets.
+ * median is known to 0.5%). The final round's sustained timing always repeats for the whole 100 ms: its
+ * measurements follow each other with no pause, so the clocks settle where a long-running workload keeps them.
  */
 const gpuTiming: MeasureOptions = { warmupMs: 25, minRuns: 5, budgetMs: 100, precision: 0.005, flushL2: true };
-const sustainedGpuTiming: MeasureOptions = { warmupMs: 200, minRuns: 10, budgetMs: 300, flushL2: true };
+const sustainedGpuTiming: MeasureOptions = { warmupMs: 25, minRuns: 5, budgetMs: 100, flushL2: true };
 const interpreterTiming: MeasureOptions = { warmup: 0, minRuns: 3, budgetMs: 1000, precision: 0.02 };
 
 /** A target for the tuner; finish() puts the preserved tensors back and frees the snapshots it keeps. */

@@ -124,7 +124,7 @@ function defaultStrategy(spaceSize: number): string {
 const DEFAULT_GUIDED_BUDGET = 40;
 
 /** The final round takes the best config and at most this many others within noise of it. */
-const FINAL_ROUND_RIVALS = 3;
+const FINAL_ROUND_RIVALS = 2;
 /** ... and times each this many times, in turns. */
 const FINAL_ROUND_TURNS = 3;
 /** Configs this much slower than the best (beyond their measured spreads) are not in the final round. */
@@ -269,7 +269,8 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
  * a few percent of each other, timed for a few milliseconds each, at clocks that a long-running workload does not
  * keep (on an H200 at 8192^3 the first pass's best was 9% slower than its runner-up under the benchmark's load).
  * So the best config and its closest rivals are timed again, in turns (each turn measures every one of them once,
- * so that drifting clocks treat them alike), under sustained load, and each keeps the median of its turns. Returns
+ * so that drifting clocks treat them alike), back to back so that the GPU stays under load from the first
+ * measurement (thrown away) to the last, and each keeps the median of its turns. Returns
  * the new results, or none when there is nothing to decide or the contenders were all decided before.
  */
 function finalRound(target: TuneTarget, results: readonly ConfigResult[], timing: { measureMs: number }): MeasuredResult[] {
@@ -282,6 +283,8 @@ function finalRound(target: TuneTarget, results: readonly ConfigResult[], timing
   const turns = contenders.map(() => [] as Measurement[]);
   const start = performance.now();
   try {
+    // One measurement thrown away first: from here on the GPU runs without a pause until the round ends.
+    target.measure(best.config, true);
     for (let turn = 0; turn < FINAL_ROUND_TURNS; turn++) {
       // Each turn starts with a different config, so that none is always the first after a pause.
       for (let k = 0; k < contenders.length; k++) {
