@@ -1,6 +1,8 @@
 // `kt tune`: sweeps a spec's tuning space for one problem, with a progress bar, a result table, a JSON report
 // and an SVG chart; the results go into the tuning cache, where `kt run` and later tuning runs find them.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import chalk from 'chalk';
 import { recordPath, scanRecords, tuneDir, type RejectedResult, type TuneRecord } from '../autotune/records.ts';
@@ -121,8 +123,80 @@ function printRecord(file: string, record: TuneRecord, rejected: readonly Reject
 
 /** How many times a tuning run restarts itself after GPU faults before giving up. */
 const MAX_RESTARTS = 16;
+/** The exit code of a sweep stopped by a GPU fault, which its supervisor answers by starting it again. */
+const RESTART_EXIT = 75;
+/** Set in the sweep's process: the file where it keeps how far it got, for its supervisor. */
+const STATUS_ENV = 'KT_TUNE_STATUS';
 
+interface SweepStatus {
+  readonly done: number;
+  readonly total: number;
+}
+
+/**
+ * `kt tune` runs its sweep in a child process and watches it. The sweep is synchronous (compiling waits on
+ * workers, measuring on the GPU), so a process running it never gets to a signal handler: Ctrl-C would end it
+ * without a word. The supervisor's event loop is free: on Ctrl-C (the terminal sends it to both; a SIGINT or
+ * SIGTERM sent to the supervisor alone is passed on) it waits for the sweep to end and says how many results are
+ * kept. A sweep that a GPU fault stopped (its context is lost) is started again, and goes on from the cache.
+ */
 export async function tuneCommand(args: TuneArgs): Promise<number> {
+  return process.env[STATUS_ENV] ? sweepCommand(args) : superviseSweep(args);
+}
+
+async function superviseSweep(args: TuneArgs): Promise<number> {
+  const status = path.join(os.tmpdir(), `kt-tune-${process.pid}-${Date.now()}.json`);
+  let child: ReturnType<typeof spawn> | undefined;
+  let interrupted: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals): void => {
+    interrupted = signal;
+    child?.kill(signal);
+  };
+  const onSignal = { SIGINT: () => stop('SIGINT'), SIGTERM: () => stop('SIGTERM') };
+  process.on('SIGINT', onSignal.SIGINT);
+  process.on('SIGTERM', onSignal.SIGTERM);
+  try {
+    // A restarted sweep goes on from the cache: --force would measure everything again.
+    let argv = process.argv.slice(1);
+    for (let restarts = 0; ; restarts++) {
+      const sweep = spawn(process.execPath, [...process.execArgv, ...argv], { stdio: 'inherit', env: { ...process.env, [STATUS_ENV]: status } });
+      child = sweep;
+      const code = await new Promise<number>((resolve) => {
+        sweep.on('error', () => resolve(1));
+        sweep.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+      });
+      if (interrupted) {
+        if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+        const got = readStatus(status);
+        const kept = got ? `${got.done} of ${got.total} configs settled before it stopped are kept in the tuning cache` : 'no config had been settled';
+        console.log(chalk.yellow(`kt tune: interrupted; ${kept}. Run the same command again to go on from there${args.force ? ' (without --force, which would measure them again)' : ''}.`));
+        return 128 + (os.constants.signals[interrupted] ?? 0);
+      }
+      if (code !== RESTART_EXIT) return code;
+      if (restarts >= MAX_RESTARTS) {
+        console.log(chalk.red(`kt tune: the sweep was stopped by GPU faults ${restarts + 1} times; giving up (the results so far are in the tuning cache)`));
+        return 1;
+      }
+      console.log(chalk.yellow(`restarting the sweep in a new process (${restarts + 1} of at most ${MAX_RESTARTS})`));
+      argv = argv.filter((a) => a !== '--force');
+    }
+  } finally {
+    process.off('SIGINT', onSignal.SIGINT);
+    process.off('SIGTERM', onSignal.SIGTERM);
+    fs.rmSync(status, { force: true });
+  }
+}
+
+function readStatus(file: string): SweepStatus | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as SweepStatus;
+    return typeof v.done === 'number' && typeof v.total === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function sweepCommand(args: TuneArgs): Promise<number> {
   const target = await loadTarget(args.target);
   const spec = pickSpec(target, args.kernel);
   if (!spec.tuning) throw new UsageError(`${spec.name} declares no tuning space`, 'add `tuning: { spaces: { default: { params: {...} } } }` to its spec');
@@ -144,22 +218,21 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
   console.log(chalk.bold(`tuning ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on the ${where}`));
 
   const bar = process.stdout.isTTY && process.stderr.isTTY ? progressBar() : undefined;
+  // How far the sweep got, for the supervisor to report if it is interrupted (written as each config settles).
+  const statusFile = process.env[STATUS_ENV]!;
+  const onProgress = (p: TuneProgress): void => {
+    bar?.update(p);
+    fs.writeFileSync(statusFile, JSON.stringify({ done: p.done, total: p.total } satisfies SweepStatus));
+  };
   let outcome;
   try {
-    outcome = tuneSpec(
-      { spec, sizes, dtype, backend, spaceName: args.space, fixed, seed: args.seed },
-      { strategy: args.strategy, budget, force: args.force, seed: args.seed, onProgress: bar && ((p) => bar.update(p)) },
-    );
+    outcome = tuneSpec({ spec, sizes, dtype, backend, spaceName: args.space, fixed, seed: args.seed }, { strategy: args.strategy, budget, force: args.force, seed: args.seed, onProgress });
   } catch (e) {
     bar?.clear();
     if (!(e instanceof TuneInterrupted)) throw e;
-    // The faulting config is recorded as excluded; a fresh process (and GPU context) goes on from the cache.
-    const restarts = Number(process.env['KT_TUNE_RESTARTS'] ?? 0);
-    console.log(chalk.yellow(`${e.message}\nrestarting the sweep in a new process (${restarts + 1} of at most ${MAX_RESTARTS})`));
-    if (restarts >= MAX_RESTARTS) return 1;
-    const resumed = args.force ? process.argv.slice(1).filter((a) => a !== '--force') : process.argv.slice(1);
-    const child = spawnSync(process.execPath, [...process.execArgv, ...resumed], { stdio: 'inherit', env: { ...process.env, KT_TUNE_RESTARTS: String(restarts + 1) } });
-    return child.status ?? 1;
+    // The faulting config is recorded as excluded; the supervisor starts a fresh process (and GPU context).
+    console.log(chalk.yellow(e.message));
+    return RESTART_EXIT;
   }
   bar?.clear();
 

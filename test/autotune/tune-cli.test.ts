@@ -1,6 +1,6 @@
 // `kt tune` as users run it, on the interpreter: the sweep, the table, the report files, the cache that
 // `kt run` and `kt tune --show` read, and bad command lines.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,3 +87,29 @@ test('bad command lines are refused with a reason', () => {
     expect(r.stderr, args.join(' ')).toMatch(message);
   }
 }, 60_000);
+
+test('Ctrl-C ends a sweep with a line saying how many results are kept, and they are', async () => {
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-tune-sigint-'));
+  const tuneRecords = path.join(own, 'tune');
+  const child = spawn(process.execPath, [path.join(root, 'bin/kt.js'), 'tune', 'matmul', '--interpret', '--size', 'M=96,N=96,K=96', '--budget', '40'], {
+    cwd: root,
+    env: { ...process.env, FORCE_COLOR: '0', KT_INTERPRET: '', KT_CACHE_DIR: own },
+  });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Interrupt once the first result is in the tuning cache (the supervisor gets the signal and passes it on).
+  const recorded = (): boolean => fs.existsSync(tuneRecords) && fs.readdirSync(tuneRecords).some((f) => f.endsWith('.json'));
+  for (let waited = 0; !recorded() && waited < 60_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  const line = /kt tune: interrupted; (\d+) of (\d+) configs settled before it stopped are kept in the tuning cache\. Run the same command again to go on from there\./.exec(stdout);
+  expect(line, stdout).not.toBeNull();
+  expect(Number(line![1])).toBeGreaterThanOrEqual(1);
+  expect(Number(line![1])).toBeLessThan(40);
+  const shown = spawnSync(process.execPath, [path.join(root, 'bin/kt.js'), 'tune', 'matmul', '--show'], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', KT_CACHE_DIR: own } });
+  // The count is written just after each result is stored: the signal may fall between the two.
+  const measured = Number(/(\d+) measured, 0 excluded/.exec(shown.stdout)![1]);
+  expect(measured - Number(line![1])).toBeGreaterThanOrEqual(0);
+  expect(measured - Number(line![1])).toBeLessThanOrEqual(1);
+}, 120_000);
