@@ -70,7 +70,7 @@ describe('the tuning report', () => {
 
 describe('the progress bar', () => {
   test('shows as many whole name=value items of the best config as fit, never a cut word', async () => {
-    const { bestText } = await import('../../src/cli/tune.ts');
+    const { bestText } = await import('../../src/cli/tune-sweep.ts');
     const best = { ...result(128, 1.0, 0.01), config: { BLOCK_M: 128, BLOCK_N: 256, BLOCK_K: 64, GROUP_M: 8, numWarps: 8, numStages: 3 } };
     const p = { done: 3, total: 10, best, elapsedMs: 1000 };
     expect(bestText(p, 200)).toBe('best 1.000 ms (BLOCK_M=128 BLOCK_N=256 BLOCK_K=64 GROUP_M=8 numWarps=8 numStages=3)');
