@@ -12,6 +12,7 @@ export const inCheckout = fs.existsSync(new URL('tsconfig.json', root)) && fs.ex
 /** Loads .ts files from here on (tsx), and in a checkout resolves `kt` to its sources. */
 export function registerLoaders() {
   registerTsx();
+  registerHooks('./ts-modules.js', import.meta.url);
   if (inCheckout) registerHooks('./source-conditions.js', import.meta.url);
 }
 
