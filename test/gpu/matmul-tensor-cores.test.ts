@@ -10,6 +10,7 @@
 import { describe, test } from 'vitest';
 import { Random, cdiv, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr, type i32 } from 'kt';
 import { randomTensor } from '../../kernels/common.ts';
+import { linear } from '../../kernels/linear.ts';
 import { matmul } from '../../kernels/matmul.ts';
 import { gpuMatchesInterpreter, gpuPresent, simulated } from './harness.ts';
 
@@ -120,6 +121,28 @@ describe.skipIf(!gpuPresent)('dots of K-major types on tensor cores', () => {
           gpuMatchesInterpreter(stridedMatmul, [cdiv(M, BM), cdiv(N, BN)], [a, b, c, M, N, K, strideBk, strideBn, config], { tol: { atol: 1e-3, rtol: 1e-5 }, target: 'sm_80' });
         });
       }
+    }
+  }
+});
+
+// The linear layer: its bias and leaky-ReLU epilogue runs in the accumulator's layout (the bias row converted to
+// it, then broadcast), so the result is converted once, as f16, for the store.
+describe.skipIf(!gpuPresent)('the fused epilogue of linear on tensor cores', () => {
+  const shapes: [number, number, number, number, number, number, number][] = [
+    [64, 64, 32, 64, 64, 32, 4],
+    [130, 200, 70, 128, 128, 64, 8],
+    [70, 50, 100, 32, 32, 32, 2],
+  ];
+  for (const target of [undefined, 'sm_80'] as const) {
+    for (const [M, N, K, bm, bn, bk, numWarps] of shapes) {
+      test.skipIf(target !== undefined && !simulated)(`${target ? `${target}: ` : ''}f16 ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps`, () => {
+        const a = randomTensor([M, K], 'f16', rng);
+        const b = randomTensor([K, N], 'f16', rng);
+        const bias = randomTensor([N], 'f32', rng);
+        const c = empty([M, N], 'f16');
+        const config = { BLOCK_M: bm, BLOCK_N: bn, BLOCK_K: bk, GROUP_M: 8, numWarps, numStages: 3 };
+        gpuMatchesInterpreter(linear, [cdiv(M, bm) * cdiv(N, bn)], [a, b, bias, c, M, N, K, K, 1, N, 1, N, 1, config], { tol: { atol: 2e-2, rtol: 1e-2 }, ...(target ? { target } : {}) });
+      });
     }
   }
 });

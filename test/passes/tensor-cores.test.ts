@@ -4,6 +4,7 @@
 // changes.
 import { describe, expect, test } from 'vitest';
 import { empty } from 'kt';
+import { linear } from '../../kernels/linear.ts';
 import { matmul } from '../../kernels/matmul.ts';
 import { dotThenReduce } from '../fixtures/dot-reductions.ts';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
@@ -163,6 +164,30 @@ describe('reductions of a dot result (remove-layout-conversions)', () => {
       CHECK: %[[D:[0-9]+]] = ttng.warp_group_dot {{.*}} : tensor<64x64xf32, #mma
       CHECK: %[[C:[0-9]+]] = ttg.convert_layout %[[D]] {{.*}} : tensor<64x64xf32, #blocked
       CHECK: tt.reduce %[[C]], 
+      `,
+    );
+  });
+});
+
+describe('a fused epilogue (remove-layout-conversions)', () => {
+  test("linear's bias and leaky ReLU run in the accumulator's layout: the bias row is converted, not the accumulator", () => {
+    const S = 4096;
+    const [a, b, bias, c] = [empty([16, 16], 'f16'), empty([16, 16], 'f16'), empty([16], 'f32'), empty([16, 16], 'f16')];
+    const [l] = captureLaunches(() => linear([1], a, b, bias, c, S, S, S, S, 1, S, 1, S, 1, { BLOCK_M: 128, BLOCK_N: 256, BLOCK_K: 64, GROUP_M: 8, numWarps: 8, numStages: 3 }));
+    const module = l!.definition.specialize(l!.bound.bindings).ir.module;
+    fileCheck(
+      printOp(compileToPtx(module, { numWarps: 8, numStages: 3, target: 'sm_90a', argFacts: argumentFacts(l!.bound.runtime) }).gpuIr),
+      `
+      CHECK: #[[MMA:mma[0-9]*]] = #ttg.nvidia_mma<{versionMajor = 3
+      CHECK: #[[ROW:slice[0-9]*]] = #ttg.slice<{dim = 0, parent = #[[MMA]]}>
+      CHECK: %[[ACC:[0-9]+]] = ttng.warp_group_dot_wait {{.*}}{pendings = 0} : tensor<128x256xf32, #[[MMA]]>
+      CHECK-NOT: ttg.convert_layout %[[ACC]]
+      CHECK: %[[BIAS:[0-9]+]] = tt.load {{.*}} : tensor<256xf32, #blocked
+      CHECK: ttg.convert_layout %[[BIAS]] {{.*}} : tensor<256xf32, #[[ROW]]>
+      CHECK: %shifted = arith.addf %[[ACC]], {{.*}} : tensor<128x256xf32, #[[MMA]]>
+      CHECK: %[[H:[0-9]+]] = arith.truncf {{.*}} : tensor<128x256xf16, #[[MMA]]>
+      CHECK-NOT: tensor<128x256xf32, #blocked
+      CHECK: ttg.convert_layout %[[H]] {{.*}} : tensor<128x256xf16, #blocked
       `,
     );
   });

@@ -1,7 +1,8 @@
 // Removes layout conversions that need not happen, by local rewrites repeated to a fixed point:
 //   - a conversion to the layout the value already has, or of a conversion, folds away;
 //   - cheap producers (constants, splats, ranges, and elementwise ops, broadcasts and expandDims of those)
-//     are recomputed in the wanted layout instead of converted (rematerialisation);
+//     are recomputed in the wanted layout instead of converted (rematerialisation); a conversion of a much
+//     smaller tile on the way (a row of bias broadcast over a tile) is re-aimed at the layout wanted there;
 //   - an elementwise op (or broadcast, or reduction) whose operands all come converted from one layout is
 //     done in that layout (a reduction in a tensor-core layout only when its combine commutes), moving the
 //     conversion after it, where it often meets another and cancels out;
@@ -25,23 +26,41 @@ function isConvert(v: Value): v is Value & { definingOp: Operation } {
   return v.definingOp?.name === 'ttg.convert_layout';
 }
 
-/** How many ops recomputing `v` takes, or Infinity if it cannot be recomputed (it reads memory, ...). */
-function rematerializationCost(v: Value, budget = MAX_REMATERIALIZED): number {
+/**
+ * A conversion that a recomputation may re-aim at another layout instead of recomputing what it converts: its
+ * source is at most this fraction of the tile being recomputed (a row of bias, broadcast over the rows of a dot's
+ * accumulator), so converting the source is cheaper than converting the result.
+ */
+const RETARGET_FRACTION = 1 / 4;
+
+const numel = (v: Value): number => (v.type instanceof TensorType ? v.type.numel : 1);
+
+/**
+ * How many ops recomputing `v` takes, or Infinity if it cannot be recomputed (it reads memory, ...). `root` is
+ * the tile whose recomputation asks: a conversion of a much smaller tile on the way counts as one op (it is
+ * re-aimed, see RETARGET_FRACTION).
+ */
+function rematerializationCost(v: Value, budget = MAX_REMATERIALIZED, root = numel(v)): number {
   const op = v.definingOp;
   if (!(v.type instanceof TensorType)) return 0;
   // A tile that is a block argument (carried by a loop) exists only as it is.
   if (!op) return Infinity;
   if (op.name === 'arith.constant' || op.name === 'tt.splat' || op.name === 'tt.make_range') return 1;
-  if (op.name === 'ttg.convert_layout') return rematerializationCost(op.operands[0]!, budget);
+  if (op.name === 'ttg.convert_layout') {
+    const cost = rematerializationCost(op.operands[0]!, budget, root);
+    return cost === Infinity && retargetable(op, root) ? 1 : cost;
+  }
   const transparent = (hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || op.name === 'tt.broadcast' || op.name === 'tt.expand_dims';
   if (!transparent || op.results.length !== 1) return Infinity;
   let cost = 1;
   for (const x of op.operands) {
-    cost += rematerializationCost(x, budget - cost);
+    cost += rematerializationCost(x, budget - cost, root);
     if (cost > budget) return Infinity;
   }
   return cost;
 }
+
+const retargetable = (convert: Operation, root: number): boolean => numel(convert.operands[0]!) <= root * RETARGET_FRACTION;
 
 /**
  * Whether a reduction can run in `layout`: any blocked one; a tensor-core layout only for a combine that
@@ -90,8 +109,16 @@ class Rewriter {
     if (known && (!def || (def.parent === at.parent && def.parent!.ops.indexOf(def) < at.parent!.ops.indexOf(at)))) return known;
     const op = v.definingOp!;
     let out: Value;
-    if (op.name === 'ttg.convert_layout') out = this.remat(op.operands[0]!, l, at);
-    else {
+    if (op.name === 'ttg.convert_layout') {
+      // What it converts is recomputed in `l` where that is possible, else converted to `l` itself (re-aimed).
+      const source = op.operands[0]!;
+      if (rematerializationCost(source) <= MAX_REMATERIALIZED) out = this.remat(source, l, at);
+      else {
+        const retargeted = convertLayout(source, l, op.loc);
+        at.parent!.insertBefore(at, retargeted);
+        out = retargeted.result;
+      }
+    } else {
       const operandLayout = (x: Value): Layout | undefined => {
         if (!(x.type instanceof TensorType)) return undefined;
         return op.name === 'tt.expand_dims' ? sliceLayout(op.attrs['axis'] as number, l) : l;
