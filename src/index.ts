@@ -13,8 +13,11 @@ export { f16ToBits, f16FromBits, bf16ToBits, bf16FromBits, roundF16, roundBF16, 
 export { CompileError } from './compiler/diagnostics.ts';
 export { KernelRuntimeError } from './interp/memory.ts';
 
-/** Ceiling division for grid sizes on the host: cdiv(1000, 128) = 8. */
-export function cdiv(a: number, b: number): number {
-  return Math.ceil(a / b);
-}
+export { cdiv } from './dsl/launch-args.ts';
 export { defineSpec, defaultTolerance, type KernelSpec, type Sizes, type Config, type Tolerance, type Expected, type TuningSpaces } from './dsl/spec.ts';
+// Triton's everyday tools, in kt's words (README: "Benchmarking, testing and inspecting kernels").
+export { doBench, type BenchOptions, type BenchResult } from './tools/do-bench.ts';
+export { Benchmark, BenchmarkError, perfReport, type BenchmarkOptions, type BenchmarkPoint, type BenchmarkPointResult, type BenchmarkResult, type Metric, type PerfReport, type PerfReportOptions, type Provider } from './tools/benchmark.ts';
+export { assertClose, type CloseOptions } from './tools/assert-close.ts';
+export { addLaunchHook, type LaunchEnd, type LaunchHook, type LaunchInfo } from './tools/launch-hooks.ts';
+export type { CompiledGpuKernel, CompiledKernel } from './tools/compiled-kernel.ts';

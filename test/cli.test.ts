@@ -252,7 +252,7 @@ describe('kt list and kt compile', () => {
     expect(r.stdout).toMatch(/^cache +\//m);
   });
 
-  test.each(['run', 'tune', 'list', 'compile', 'opt', 'doctor'])('kt %s --help', (cmd) => {
+  test.each(['run', 'tune', 'bench', 'list', 'compile', 'opt', 'doctor'])('kt %s --help', (cmd) => {
     const r = kt([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`kt ${cmd}`);

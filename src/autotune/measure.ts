@@ -41,7 +41,8 @@ function flushL2(): void {
   fillDevice(flushBuffer.ptr, 0, 4, FLUSH_BYTES / 4);
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+/** The `q` quantile (0 to 1) of ascending samples, interpolated linearly between neighbours (as NumPy's default). */
+export function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

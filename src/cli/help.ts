@@ -9,6 +9,8 @@ export const environmentVariables: Readonly<Record<string, string>> = {
   KT_DEVICE: 'which GPU to use (default 0)',
   KT_CACHE_DIR: 'where compiled kernels and tuning results go (default ~/.cache/kt)',
   KT_PTXAS: "the ptxas to use; none: leave PTX to the driver's JIT",
+  KT_ALWAYS_COMPILE: '1: compile every kernel afresh, not from the on-disk caches',
+  KT_DUMP_DIR: 'write the stages of every compilation (IR, PTX, cubin, ...) here',
   KT_TUNE_WORKERS: 'threads compiling configs for kt tune (default: half the cores, up to 8)',
   KT_PRINT_AUTOTUNING: '1: autotune prints each key it tunes and the result table',
   KT_MAX_MEMORY: "most memory a problem may take, e.g. 64GB (default: 80% of RAM, 90% of GPU's)",

@@ -1,4 +1,4 @@
-// The kt command line: run, tune, list, compile, opt, doctor. Every error a user can cause ends in one line
+// The kt command line: run, tune, bench, list, compile, opt, build, doctor. Every error a user can cause ends in one line
 // (`error: what went wrong`, with `= hint: what to do` under it where there is something to say) and exit code 2,
 // never a stack trace: a stack only helps kt's developers, who get it with KT_STACK=1.
 import chalk from 'chalk';
@@ -8,12 +8,13 @@ import { PtxasError } from '../compiler/gpu/ptxas.ts';
 import { KernelRuntimeError } from '../interp/memory.ts';
 import { CudaError, NoGpuError } from '../runtime/cuda.ts';
 import { strategies } from '../autotune/strategies.ts';
+import { BenchmarkError } from '../tools/benchmark.ts';
 import { UsageError, didYouMean, listOption, parseIntegerOption, singleOption } from './args.ts';
 import { epilogue } from './help.ts';
 import { userFrame } from './target.ts';
 import { ktVersion } from './version.ts';
 
-const commands = ['run', 'tune', 'list', 'compile', 'opt', 'doctor'];
+const commands = ['run', 'tune', 'bench', 'list', 'compile', 'opt', 'build', 'doctor'];
 
 /**
  * JavaScript's own out-of-memory errors (a typed array, an array or a string too large to allocate). kt
@@ -30,7 +31,7 @@ function report(e: unknown): number {
   } else if (err instanceof CompileError || err instanceof KernelRuntimeError) {
     // Located diagnostics: file:line:col, the line and a caret.
     console.error(err.message);
-  } else if (err instanceof CudaError || err instanceof NoGpuError || err instanceof PtxasError) {
+  } else if (err instanceof CudaError || err instanceof NoGpuError || err instanceof PtxasError || err instanceof BenchmarkError) {
     console.error(`${error} ${err.message}`);
   } else if (process.env['KT_STACK'] === '1') {
     console.error(`${error} ${err.stack ?? err.message}`);
@@ -79,6 +80,7 @@ function usageError(message: string, argv: readonly string[], options: readonly 
     return new UsageError(`unexpected argument '${name}' for kt ${command}`, help);
   }
   if (/^Not enough non-option arguments/.test(message) && command) {
+    if (command === 'bench') return new UsageError('kt bench needs a .ts file that exports benchmarks', help);
     const what = command === 'compile' ? 'a kernel' : 'a kernel spec';
     return new UsageError(`kt ${command} needs ${what}: a library kernel (add, matmul, ...) or a .ts file`, help);
   }
@@ -180,6 +182,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'bench <file> [benchmark..]',
+      'run the benchmarks a file exports: time each provider over the sweep, print a table, write CSV and an SVG chart',
+      (y) =>
+        track(y)
+          .positional('file', { type: 'string', describe: 'a .ts file that exports Benchmarks', demandOption: true })
+          .positional('benchmark', { type: 'string', array: true, describe: 'which benchmarks to run, by name (default: all)' })
+          .option('out', { type: 'string', describe: 'directory for <name>.csv and <name>.svg (default: the current directory)' })
+          .example('$0 bench my-benchmarks.ts', '')
+          .example('$0 bench my-benchmarks.ts vector-add --out results', ''),
+      async (a) => {
+        const { benchCommand } = await import('./bench.ts');
+        action = () => benchCommand({ file: a.file!, names: [...(a.benchmark ?? [])], out: singleOption('--out', a.out ?? '.') });
+      },
+    )
+    .command(
       'list',
       "list the library's kernels with their parameters",
       (y) => track(y),
@@ -249,6 +266,20 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
+      'build <file>',
+      "compile ahead of time every kernel launch the file's build() makes into a bundle, which kt/runtime's loadBundle launches without the compiler",
+      (y) =>
+        track(y)
+          .positional('file', { type: 'string', describe: 'a .ts or .js file that exports build()', demandOption: true })
+          .option('out', { alias: 'o', type: 'string', describe: 'the bundle to write (default <file>.ktb.json)' })
+          .option('target', { type: 'string', describe: "GPU architecture (default: this machine's GPU's; sm_90a for H100/H200)" })
+          .example('$0 build kernels/build.ts --target sm_90a -o dist/kernels.ktb.json', ''),
+      async (a) => {
+        const { buildCommand } = await import('./build.ts');
+        action = () => buildCommand({ file: a.file!, out: singleOption('--out', a.out), target: singleOption('--target', a.target) });
+      },
+    )
+    .command(
       'doctor',
       'print what kt found: Node, the CUDA driver and GPU, ptxas, the cache',
       (y) => track(y),
@@ -257,7 +288,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         action = doctorCommand;
       },
     )
-    .demandCommand(1, 'give a command: run, tune, list, compile, opt or doctor')
+    .demandCommand(1, 'give a command: run, tune, bench, list, compile, opt, build or doctor')
     .strict()
     .fail((msg, err) => {
       if (err) throw err;

@@ -1,5 +1,5 @@
-// What `kt run` and `kt compile` work on: a library kernel by name (kernels/<name>.ts) or a user's .ts file,
-// with the specs and kernels it exports.
+// What `kt run`, `kt compile` and `kt bench` work on: a library kernel by name (kernels/<name>.ts) or a user's .ts
+// file, with the specs, kernels and benchmarks it exports.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import type { Kernel } from '../dsl/kernel.ts';
 import type { DTypeName } from '../compiler/semantic/dtype.ts';
 import type { KernelSpec, Sizes } from '../dsl/spec.ts';
 import { CompileError, displayPath } from '../compiler/diagnostics.ts';
+import { Benchmark } from '../tools/benchmark.ts';
 import { UsageError, didYouMean, parseSizes } from './args.ts';
 
 export const libraryDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../kernels');
@@ -15,6 +16,9 @@ export interface LoadedTarget {
   readonly file: string;
   readonly specs: readonly KernelSpec[];
   readonly kernels: readonly { readonly exportName: string; readonly kernel: Kernel }[];
+  readonly benchmarks: readonly Benchmark[];
+  /** Everything the file exports (`kt build` calls its `build`). */
+  readonly exports: Readonly<Record<string, unknown>>;
 }
 
 /** The names of the library's kernel families (files of kernels/ that export a spec). */
@@ -117,12 +121,16 @@ export async function loadTarget(target: string): Promise<LoadedTarget> {
   }
   const specs: KernelSpec[] = [];
   const kernels: { exportName: string; kernel: Kernel }[] = [];
+  const benchmarks: Benchmark[] = [];
   for (const [name, v] of Object.entries(mod)) {
     if (isSpec(v)) specs.push(v);
-    else if (Array.isArray(v)) specs.push(...v.filter(isSpec));
-    else if (isKernel(v)) kernels.push({ exportName: name, kernel: v });
+    else if (v instanceof Benchmark) benchmarks.push(v);
+    else if (Array.isArray(v)) {
+      specs.push(...v.filter(isSpec));
+      benchmarks.push(...v.filter((b): b is Benchmark => b instanceof Benchmark));
+    } else if (isKernel(v)) kernels.push({ exportName: name, kernel: v });
   }
-  return { file, specs, kernels };
+  return { file, specs, kernels, benchmarks, exports: mod };
 }
 
 /** The spec `name` picks (by spec or kernel name), or the only one. */

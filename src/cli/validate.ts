@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { SpaceDefinition } from '../autotune/space.ts';
 import type { KernelDefinition } from '../dsl/kernel.ts';
 import type { Config, KernelSpec } from '../dsl/spec.ts';
+import { gpuTargetProblem } from '../runtime/gpu-targets.ts';
 import { UsageError, didYouMean } from './args.ts';
 
 type ConfigValue = Config[string];
@@ -104,22 +105,10 @@ export function checkConfig(config: Config, known: KnownConfig, owner: string, o
   }
 }
 
-/**
- * The GPU architectures NVIDIA has made (compute capability, as in `sm_90`): a `--target` outside them is a
- * typo (`sm_5`, `sm_900`) that ptxas would reject only after kt compiled the whole kernel, and `kt compile
- * --emit ptx` would otherwise print PTX for a GPU that does not exist.
- */
-const architectures = [50, 52, 53, 60, 61, 62, 70, 72, 75, 80, 86, 87, 89, 90, 100, 101, 103, 110, 120, 121];
-/** Architectures with an architecture-specific variant (`sm_90a`: wgmma, which other GPUs cannot run). */
-const specificFrom = 90;
-
 export function checkGpuTarget(target: string): void {
   if (!target) throw new UsageError('--target needs an architecture', 'for example --target sm_90');
-  const m = /^sm_(\d+)(a?)$/.exec(target);
-  const sm = m ? Number(m[1]) : NaN;
-  if (m && architectures.includes(sm) && (!m[2] || sm >= specificFrom)) return;
-  const why = m && architectures.includes(sm) ? `sm_${sm} has no architecture-specific variant (sm_90a and later have)` : 'not an NVIDIA GPU architecture';
-  throw new UsageError(`--target ${target}: ${why}`, `give one such as sm_80 (A100), sm_89 (L40), sm_90 (H100), sm_120; the architectures are ${architectures.map((a) => `sm_${a}`).join(', ')}`);
+  const problem = gpuTargetProblem(target);
+  if (problem) throw new UsageError(`--target ${target}: ${problem.why}`, problem.hint);
 }
 
 /** Why a path cannot be written, from a file-system error, in words. */

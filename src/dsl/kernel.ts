@@ -18,20 +18,29 @@ import { printOp } from '../compiler/ir/printer.ts';
 import { verify } from '../compiler/ir/verifier.ts';
 import { DType, PointerDType, dtypeByName, pointerTo, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
 import { Constexpr, KType, deserializeConstexpr, serializeConstexpr, type ConstValue, type SerializedConst } from '../compiler/semantic/values.ts';
-import { buildGpuBinary, type KernelBinary } from '../compiler/gpu/binary.ts';
+import { buildGpuBinary, type GpuBuildOptions, type KernelBinary } from '../compiler/gpu/binary.ts';
+import type { Operation } from '../compiler/ir/core.ts';
 import type { Type } from '../compiler/ir/types.ts';
-import { factsKey, type ArgFact } from '../compiler/passes/specialize-arguments.ts';
+import { argumentFacts, factsKey, type ArgFact } from '../runtime/arg-facts.ts';
+import { isPlainObject, resolveGrid, splitArguments, type Grid } from './launch-args.ts';
+
+export { argumentFacts } from '../runtime/arg-facts.ts';
+export { resolveGrid, splitArguments } from './launch-args.ts';
 import { InterpretedKernel, type KernelArgValue, type RunOptions } from '../interp/interpreter.ts';
 import { launchSanitize, sanitizeAll, type SanitizeOptions } from '../interp/sanitize-settings.ts';
 import { GpuStream, gpu, type DeviceAllocation } from '../runtime/gpu.ts';
 import { LoadedKernel } from '../runtime/launcher.ts';
+import { gpuTargetProblem } from '../runtime/gpu-targets.ts';
 import { Tensor, copyWrittenBytes, markWritten } from '../runtime/tensor.ts';
+import { CompiledGpuKernel, CompiledKernel } from '../tools/compiled-kernel.ts';
+import { alwaysCompile } from '../tools/compile-settings.ts';
+import { compileGpuStages } from '../tools/gpu-stages.ts';
+import { launchesObserved, observeLaunch } from '../tools/launch-hooks.ts';
+import { StageDump } from '../tools/stage-dump.ts';
 
 const ktSourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export type GridDims = number | readonly number[];
-/** A launch grid: up to three sizes, or a function of the launch's named values (Triton's `grid = lambda META: ...`). */
-export type Grid = GridDims | ((meta: Record<string, unknown>) => GridDims);
+export type { Grid, GridDims } from './launch-args.ts';
 
 /** Options accepted with the named arguments of a launch. */
 export interface LaunchOptions {
@@ -78,22 +87,17 @@ export class GpuKernel {
     private readonly func: { readonly paramTypes: readonly Type[]; readonly paramNames: readonly string[] },
   ) {}
 
-  launch(grid: readonly [number, number, number], args: readonly KernelArgValue[], stream?: GpuStream): void {
+  /** Loads the kernel into the driver, if it is not yet: launches do on their first, warm-ups before any. */
+  load(): LoadedKernel {
     this.loaded ??= new LoadedKernel(this.binary, this.func.paramTypes, this.func.paramNames);
-    this.loaded.launch(grid, args, stream);
+    return this.loaded;
+  }
+
+  launch(grid: readonly [number, number, number], args: readonly KernelArgValue[], stream?: GpuStream): void {
+    (this.loaded ?? this.load()).launch(grid, args, stream);
   }
 }
 
-/** What argument values tell the GPU compiler: divisibility by 16 (addresses for tensors) and equality to 1. */
-export function argumentFacts(values: readonly KernelArgValue[]): ArgFact[] {
-  return values.map((v) => {
-    // A CPU tensor (compiling without a launch) counts from its allocation's start, as GPU memory would.
-    if (v instanceof Tensor) return { divisibleBy16: v.aligned16, equalsOne: false };
-    if (typeof v === 'number') return { divisibleBy16: Number.isInteger(v) && v % 16 === 0, equalsOne: v === 1 };
-    if (typeof v === 'bigint') return { divisibleBy16: v % 16n === 0n, equalsOne: v === 1n };
-    return { divisibleBy16: false, equalsOne: false };
-  });
-}
 
 let interpretAll: boolean | undefined;
 
@@ -163,15 +167,6 @@ export interface BoundLaunch {
   readonly options: LaunchOptions;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
-
-/** A launch's arguments: the positional ones, and the named ones in a trailing plain object (copied). */
-export function splitArguments(args: readonly unknown[]): { positional: unknown[]; named: Record<string, unknown> } {
-  const positional = [...args];
-  const named = positional.length && isPlainObject(positional[positional.length - 1]) ? { ...(positional.pop() as Record<string, unknown>) } : {};
-  return { positional, named };
-}
 
 function constexprOf(v: unknown): Constexpr | undefined {
   if (typeof v === 'number') return new Constexpr(v, !Number.isInteger(v));
@@ -309,7 +304,7 @@ export class KernelDefinition {
   private readSignatureOnce(): KernelSignature {
     const site = this.requireSite();
     const key = cacheKey('signature', site.file, fileHash(site.file) ?? '', String(site.line), this.functionName);
-    const cached = readEntry('signatures', key, isSignatureEntry);
+    const cached = alwaysCompile() ? undefined : readEntry('signatures', key, isSignatureEntry);
     if (cached) {
       try {
         this.sig = {
@@ -405,7 +400,13 @@ export class KernelDefinition {
       this.sig!.params.forEach((p, i) => (meta[p.name] = values[i]));
       dims = resolveGrid(grid, meta, this.name);
     } else dims = resolveGrid(grid, noMeta, this.name);
-    known.kernel.launch(dims, runtime, named?.stream as GpuStream | undefined);
+    this.launchGpu(known.kernel, dims, runtime, named?.stream as GpuStream | undefined);
+  }
+
+  /** Launches on the GPU: between the launch hooks' calls when any are registered, else straight. */
+  private launchGpu(kernel: GpuKernel, grid: [number, number, number], runtime: readonly KernelArgValue[], stream: GpuStream | undefined): void {
+    if (launchesObserved()) observeLaunch({ kernel: this.name, grid, backend: 'gpu' }, stream, () => kernel.launch(grid, runtime, stream));
+    else kernel.launch(grid, runtime, stream);
   }
 
   /**
@@ -521,6 +522,8 @@ export class KernelDefinition {
     const ir = custom ? compileToIr(this.source(), this.params, bindings, options) : this.compileCached(key, bindings);
     this.compileMs += performance.now() - start;
     const name = this.name;
+    const dump = custom ? undefined : StageDump.of(name, this.params, bindings);
+    dump?.ir(ir.module);
     let interp: InterpretedKernel | undefined;
     const gpuKernels = new Map<string, GpuKernel>();
     const entry = ir.kernel.regions[0]!.entry;
@@ -535,6 +538,7 @@ export class KernelDefinition {
           const t = performance.now();
           interp = new InterpretedKernel(name, ir.kernel);
           this.compileMs += performance.now() - t;
+          dump?.interpreter(interp.source);
         }
         return interp;
       },
@@ -544,7 +548,8 @@ export class KernelDefinition {
         let k = gpuKernels.get(gpuKey);
         if (!k) {
           const t = performance.now();
-          k = new GpuKernel(buildGpuBinary(ir.module, { ...options, target, argFacts: facts }), func);
+          const build: GpuBuildOptions = { numWarps: options.numWarps, numStages: options.numStages, target, argFacts: facts };
+          k = new GpuKernel(alwaysCompile() ? freshGpuBinary(ir.module, build, dump) : buildGpuBinary(ir.module, build), func);
           this.compileMs += performance.now() - t;
           gpuKernels.set(gpuKey, k);
         }
@@ -559,7 +564,7 @@ export class KernelDefinition {
   private compileCached(specKey: string, bindings: readonly ArgBinding[]): CompiledIr {
     const site = this.requireSite();
     const key = cacheKey('ir', site.file, fileHash(site.file) ?? '', String(site.line), this.functionName, specKey);
-    const entry = readEntry('ir', key, isIrEntry);
+    const entry = alwaysCompile() ? undefined : readEntry('ir', key, isIrEntry);
     // An entry whose helper files changed since is outdated: compiled afresh and overwritten. One that passed
     // its checksum but does not parse, verify or hold its kernel is reported as damaged.
     if (entry && entry.deps.every((d) => fileHash(d.file) === d.hash)) {
@@ -607,7 +612,7 @@ export class KernelDefinition {
       // Under KT_SANITIZE=1 the sanitizer keeps a record of what GPU memory from empty() has been written; a plain
       // GPU launch may write any of its tensors.
       if (sanitizingAll) for (const v of bound.runtime) if (v instanceof Tensor) markWritten(v.storage);
-      kernel.launch(dims, bound.runtime, bound.options.stream);
+      this.launchGpu(kernel, dims, bound.runtime, bound.options.stream);
       if (key !== undefined) {
         const runtimeParams = bound.bindings.flatMap((b, i) => (b.kind === 'runtime' ? [i] : []));
         this.gpuLaunches.set(key, { kernel, runtimeParams, runtime: new Array<KernelArgValue>(runtimeParams.length) } satisfies KnownLaunch);
@@ -616,9 +621,53 @@ export class KernelDefinition {
     }
     const interp = spec.interpreted();
     const options: RunOptions = { ...runOptions, sanitize: sanitize ? { timeout: sanitize.timeoutMs } : false };
-    if (bound.runtime.some((v) => v instanceof Tensor && v.isCuda)) stagedOnHost(bound.runtime, (host) => interp.run(dims, host, options));
-    else interp.run(dims, bound.runtime, options);
+    const run = (): void => {
+      if (bound.runtime.some((v) => v instanceof Tensor && v.isCuda)) stagedOnHost(bound.runtime, (host) => interp.run(dims, host, options));
+      else interp.run(dims, bound.runtime, options);
+    };
+    if (launchesObserved()) observeLaunch({ kernel: this.name, grid: dims, backend: 'interpreter' }, undefined, run);
+    else run();
   }
+
+  /**
+   * Compiles what a launch with these arguments (a launch's, without the grid) would run, without launching it:
+   * the specialisation's IR, and its GPU binary, loaded into the driver, when the tensors are GPU tensors; for
+   * the GPU named by a `target` among the named arguments, even without one; else the interpreter's program.
+   */
+  warmup(args: readonly unknown[]): CompiledKernel {
+    const { positional, named } = splitArguments(args);
+    const target = takeTarget(named, this.name);
+    const bound = this.bind([...positional, named]);
+    const spec = this.specialize(bound.bindings);
+    const onGpu = target !== undefined || (!launchSanitize(bound.options.sanitize) && runsOnGpu(bound.runtime, this.params, this.name));
+    if (!onGpu) {
+      spec.interpreted();
+      return new CompiledKernel(this.name, spec, undefined);
+    }
+    const options: GpuBuildOptions = { numWarps: bound.options.numWarps ?? 4, numStages: bound.options.numStages ?? 3, target: target ?? gpu().info.target, argFacts: argumentFacts(bound.runtime) };
+    const compiled = spec.gpu(options.argFacts, options);
+    // Loading finds what the driver refuses (too much shared memory, say) now, and only for this GPU's own target.
+    if (target === undefined) compiled.load();
+    return new CompiledKernel(this.name, spec, new CompiledGpuKernel(spec.ir.module, options, compiled.binary));
+  }
+}
+
+/** Takes warmup's `target` out of a launch's named arguments, checked: a GPU architecture such as sm_90. */
+function takeTarget(named: Record<string, unknown>, kernelName: string): string | undefined {
+  const target = named['target'];
+  delete named['target'];
+  if (target === undefined) return undefined;
+  const shown = typeof target === 'string' ? `'${target}'` : describe(target);
+  const problem = typeof target === 'string' ? gpuTargetProblem(target) : { why: 'not a GPU architecture', hint: "give one such as target: 'sm_90'" };
+  if (problem) throw new CompileError(`kernel '${kernelName}': target ${shown}: ${problem.why}`, undefined, problem.hint);
+  return target as string;
+}
+
+/** A GPU binary compiled afresh (KT_ALWAYS_COMPILE, KT_DUMP_DIR), its stages written to the dump when there is one. */
+function freshGpuBinary(module: Operation, build: GpuBuildOptions, dump: StageDump | undefined): KernelBinary {
+  const stages = compileGpuStages(module, build);
+  dump?.gpu(build, stages);
+  return stages.binary;
 }
 
 const noMeta: Record<string, unknown> = Object.freeze({});
@@ -640,28 +689,15 @@ function numberKind(v: number, range: readonly [number, number] | undefined): st
   return v === 1 ? 'i1|' : v % 16 === 0 ? 'i16|' : v >= -2147483648 && v < 2147483648 ? 'i|' : 'iL|';
 }
 
-const isSize = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0;
-
-/** Normalises a grid to three non-negative sizes. */
-export function resolveGrid(grid: Grid, meta: Record<string, unknown>, kernelName: string): [number, number, number] {
-  const g = typeof grid === 'function' ? grid(meta) : grid;
-  if (Array.isArray(g) && g.length >= 1 && g.length <= 3) {
-    // The common case, checked without allocating more than the result.
-    const x: unknown = g[0];
-    const y: unknown = g.length > 1 ? g[1] : 1;
-    const z: unknown = g.length > 2 ? g[2] : 1;
-    if (isSize(x) && isSize(y) && isSize(z)) return [x, y, z];
-  }
-  const dims = typeof g === 'number' ? [g] : [...g];
-  if (dims.length < 1 || dims.length > 3 || !dims.every(isSize)) {
-    throw new RangeError(`kernel '${kernelName}': the grid must be 1 to 3 non-negative integers, got ${JSON.stringify(g)}`);
-  }
-  return [dims[0]!, dims[1] ?? 1, dims[2] ?? 1];
-}
-
 /** A launchable kernel: call it with a grid and its arguments. */
 export interface Kernel {
   (grid: Grid, ...args: unknown[]): void;
+  /**
+   * Compiles the specialisation that a launch with these arguments (a launch's, without the grid) would run,
+   * without launching it, and returns its stages: `k.warmup(x, y, out, n, { BLOCK: 1024 })`. A named
+   * `target: 'sm_90'` compiles for that GPU, with or without one.
+   */
+  warmup(...args: unknown[]): CompiledKernel;
   readonly definition: KernelDefinition;
 }
 
@@ -673,5 +709,5 @@ export function kernel<F extends (...args: never[]) => unknown>(fn: F): Kernel {
   if (typeof fn !== 'function') throw new TypeError('kernel() takes a function');
   const definition = new KernelDefinition(fn.name, callerOutside(ktSourceDir, kernel));
   const launch = (grid: Grid, ...args: unknown[]): void => definition.launch(grid, args);
-  return Object.assign(launch, { definition });
+  return Object.assign(launch, { definition, warmup: (...args: unknown[]): CompiledKernel => definition.warmup(args) });
 }

@@ -37,7 +37,7 @@ export function resolveGrid(grid: Grid, meta: Record<string, unknown>, kernelNam
   return [dims[0]!, dims[1] ?? 1, dims[2] ?? 1];
 }
 
-/** Ceiling division, for grids: `cdiv(n, BLOCK)` programs cover n elements. */
+/** Ceiling division for grid sizes on the host: cdiv(1000, 128) = 8. */
 export function cdiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }

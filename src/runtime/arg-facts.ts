@@ -1,17 +1,11 @@
-// What a launch's argument values tell the compiler beyond their types, in the part of a specialisation's key
-// that both the compiler and kernels shipped ahead of time (bundles) compute: a pointer or integer divisible by
-// 16 (vector accesses), an integer equal to 1 (a stride that vanishes). Kept apart from the compiler so that the
-// bundle runtime can compute it without loading it.
+// The facts of a launch's argument values (see compiler/arg-facts.ts), computed from the values: shared by kt's
+// kernels and the bundle runtime, which must not load the compiler.
+import type { ArgFact } from '../compiler/arg-facts.ts';
 import { Tensor } from './tensor.ts';
 
-export interface ArgFact {
-  /** The value (for a pointer: the address in bytes) is a multiple of 16. */
-  readonly divisibleBy16: boolean;
-  /** An integer equal to 1. */
-  readonly equalsOne: boolean;
-}
+export { factsKey, type ArgFact } from '../compiler/arg-facts.ts';
 
-/** The facts of a launch's runtime argument values, in order. */
+/** What argument values tell the GPU compiler: divisibility by 16 (addresses for tensors) and equality to 1. */
 export function argumentFacts(values: readonly unknown[]): ArgFact[] {
   return values.map((v) => {
     // A CPU tensor (compiling without a launch) counts from its allocation's start, as GPU memory would.
@@ -20,9 +14,4 @@ export function argumentFacts(values: readonly unknown[]): ArgFact[] {
     if (typeof v === 'bigint') return { divisibleBy16: v % 16n === 0n, equalsOne: v === 1n };
     return { divisibleBy16: false, equalsOne: false };
   });
-}
-
-/** The facts' part of a specialisation key: `d` divisible by 16, `1` equal to one, `-` nothing known. */
-export function factsKey(facts: readonly ArgFact[]): string {
-  return facts.map((f) => (f.equalsOne ? '1' : f.divisibleBy16 ? 'd' : '-')).join('');
 }

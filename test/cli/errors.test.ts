@@ -274,12 +274,12 @@ describe('commands and options', () => {
   test('an unknown command or option suggests the one meant, in one line', () => {
     const command = refused(kt(['lsit']));
     expect(command.error).toBe("unknown command 'lsit'");
-    expect(command.hint).toBe('did you mean list? the commands are run, tune, list, compile, opt, doctor; kt --help describes the commands');
+    expect(command.hint).toBe('did you mean list? the commands are run, tune, bench, list, compile, opt, build, doctor; kt --help describes the commands');
     const option = refused(kt(['run', 'add', '--sede', '1']));
     expect(option.error).toBe('unknown option --sede for kt run');
     expect(option.hint).toBe('did you mean --seed? kt run --help lists its options');
     expect(refused(kt(['--frob'])).error).toBe('unknown option --frob');
-    expect(refused(kt([])).error).toBe('give a command: run, tune, list, compile, opt or doctor');
+    expect(refused(kt([])).error).toBe('give a command: run, tune, bench, list, compile, opt, build or doctor');
   });
 
   test('every subcommand refuses stray arguments and unknown options', () => {
@@ -305,7 +305,7 @@ describe('commands and options', () => {
   test('--help lists the environment variables and exit codes', () => {
     const r = kt(['--help']);
     expect(r.code).toBe(0);
-    for (const name of ['KT_INTERPRET', 'KT_CACHE_DIR', 'KT_MAX_MEMORY', 'KT_STACK']) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, 'm'));
+    for (const name of ['KT_INTERPRET', 'KT_CACHE_DIR', 'KT_ALWAYS_COMPILE', 'KT_DUMP_DIR', 'KT_MAX_MEMORY', 'KT_STACK']) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, 'm'));
     expect(r.stdout).toMatch(/^Exit codes:\n {2}0 {2}success\n {2}1 {2}.*\n {2}2 {2}a bad command line, or an error$/m);
   });
 });

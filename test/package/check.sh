@@ -61,7 +61,7 @@ pack() {
   [[ -f "$tarball" ]] || fail "npm pack did not write $tarball"
   local listing
   listing="$(tar tzf "$tarball")"
-  for f in package/LICENSE package/README.md package/dist/index.js package/dist/index.d.ts package/dist-kernels/matmul.js package/dist-kernels/matmul.d.ts package/kernels/matmul.ts package/bin/kt.js package/bin/register.js; do
+  for f in package/LICENSE package/README.md package/dist/index.js package/dist/index.d.ts package/dist/runtime/index.js package/bin/ts-modules.js package/dist-kernels/matmul.js package/dist-kernels/matmul.d.ts package/kernels/matmul.ts package/bin/kt.js package/bin/register.js; do
     grep -qx "$f" <<<"$listing" || fail "the tarball lacks $f"
   done
   if grep -E '^package/(test|bench|node_modules)/|^package/tsconfig|^package/\.ci/' <<<"$listing"; then fail 'the tarball ships files outside its allow-list'; fi
@@ -118,4 +118,6 @@ step "the user's tsc build" tsc --rootDir src --outDir build
 step 'the app after the tsc build (plain Node, kernels read through the source maps)' \
   expect_output node build/app.js -- 'saxpy (TypeScript kernel): ok' 'multiply (TypeScript kernel): ok' 'softmax (kt/kernels/softmax): ok'
 step "kt run on the user's spec after the tsc build" expect_output kt run build/kernels.js --interpret -- PASS
+step 'kt build (kernels ahead of time)' expect_output kt build src/build.ts --target sm_90a -o add.ktb.json -- 'wrote add.ktb.json'
+step 'plain Node: kt/runtime launches the bundle' expect_output node js/serve.mjs -- 'kt/runtime: add ok'
 echo "package check passed in $((SECONDS - started)) s"

@@ -6,20 +6,11 @@
 import { Builder } from '../ir/builder.ts';
 import type { Operation } from '../ir/core.ts';
 import { IntType, PointerType } from '../ir/types.ts';
+import type { ArgFact } from '../arg-facts.ts';
 import type { Pass } from './pass-manager.ts';
 
-/** What a launch's argument values tell the compiler (one per run-time argument of the kernel). */
-export interface ArgFact {
-  /** The value (for a pointer: the address in bytes) is a multiple of 16. */
-  readonly divisibleBy16: boolean;
-  /** An integer equal to 1. */
-  readonly equalsOne: boolean;
-}
+export { factsKey, type ArgFact } from '../arg-facts.ts';
 
-/** The facts' part of a specialisation key: `p` divisible by 16, `1` equal to one, `-` nothing known. */
-export function factsKey(facts: readonly ArgFact[]): string {
-  return facts.map((f) => (f.equalsOne ? '1' : f.divisibleBy16 ? 'd' : '-')).join('');
-}
 
 export function specializeArguments(facts: readonly ArgFact[]): Pass {
   return {
