@@ -1,6 +1,8 @@
 // What a tuning run reports: a table sorted by time (with throughput from the spec's FLOPs or bytes), the
 // excluded configs with their reasons, a JSON file with every measurement, and an SVG chart of the
 // candidates' throughput that opens in a browser.
+import { escapeXml, niceTicks } from '../tools/svg.ts';
+import { formatColumns } from '../tools/text-table.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../dsl/spec.ts';
@@ -49,11 +51,6 @@ const measured = (o: TuneOutcome): MeasuredResult[] =>
   o.results.filter((r): r is MeasuredResult & { cached: boolean } => r.status === 'ok').sort((a, b) => a.medianMs - b.medianMs);
 const excluded = (o: TuneOutcome): ExcludedResult[] => o.results.filter((r): r is ExcludedResult & { cached: boolean } => r.status === 'excluded');
 
-function pad(cells: readonly string[][], rightAligned: ReadonlySet<number>): string[] {
-  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) => r.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
-}
-
 /**
  * Whether a result cannot be told apart from the best by its measurements: their medians lie within each other's
  * spread (half the interquartile range either side), so which is faster is noise.
@@ -81,7 +78,7 @@ export function resultTable(o: TuneOutcome, work: Work): string {
       rows.push([String(i + 1), formatConfig(r.config, names), r.medianMs.toFixed(4), `±${(r.spread * 100).toFixed(1)}%`, ...(tp ? [tp.value.toFixed(2)] : []), `${((best / r.medianMs) * 100).toFixed(1)}%`, String(r.runs), notes]);
     });
     const right = new Set([0, 2, 3, ...(unit ? [4, 5, 6] : [4, 5])]);
-    lines.push(...pad(rows, right));
+    lines.push(...formatColumns(rows, right));
   } else lines.push('no config ran correctly');
   const bad = excluded(o);
   if (bad.length) {
@@ -110,15 +107,6 @@ function reportJson(o: TuneOutcome, work: Work, extra: Record<string, unknown> =
   };
 }
 
-const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** Round numbers for an axis from 0 to at least `max`: 4 to 6 ticks at 1, 2 or 5 times a power of ten. */
-function axisTicks(max: number): number[] {
-  const raw = max / 5;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((st) => max / st <= 6)!;
-  return Array.from({ length: Math.ceil(max / step) + 1 }, (_, i) => i * step);
-}
 
 /**
  * A horizontal bar chart of every measured config's throughput (or speed relative to the best), best first: an
@@ -136,7 +124,7 @@ function reportSvg(o: TuneOutcome, work: Work, title: string): string {
   const value = (r: MeasuredResult): number => at(r.medianMs);
   // Whiskers: the throughput at the interquartile range's ends (a slower time gives the lower end).
   const whisker = (r: MeasuredResult): [number, number] => [at(r.medianMs * (1 + r.spread)), at(r.medianMs * Math.max(1e-9, 1 - r.spread))];
-  const ticks = axisTicks(ok.length ? Math.max(...ok.map((r) => whisker(r)[1])) : 1);
+  const ticks = niceTicks(0, ok.length ? Math.max(...ok.map((r) => whisker(r)[1])) : 1);
   const axisMax = ticks[ticks.length - 1]!;
   const labels = ok.map((r) => formatConfig(r.config, names));
   const labelWidth = Math.min(520, 40 + 7 * Math.max(10, ...labels.map((l) => l.length)));

@@ -76,14 +76,20 @@ export const tl = {
   pointerType: (dtype: DType): PointerDType => stub('pointerType'),
 
   // ---- shapes ----
-  /** Broadcasts to `shape` (dimensions of size 1 repeat; missing leading dimensions are added). */
-  broadcastTo: (input: Value, shape: Shape): Tile => stub('broadcastTo'),
+  /** Broadcasts to `shape` (dimensions of size 1 repeat; missing leading dimensions are added), given as a list or as dimensions. */
+  broadcastTo: ((input: Value, ...shape: (number | readonly number[])[]): Tile => stub('broadcastTo')) as {
+    (input: Value, shape: Shape): Tile;
+    (input: Value, ...shape: number[]): Tile;
+  },
   /** Broadcasts two values to their common shape. */
   broadcast: (input: Value, other: Value): [Tile, Tile] => stub('broadcast'),
   /** Inserts a dimension of size 1 at `axis` (Triton's x[:, None] is expandDims(x, 1)). */
   expandDims: (input: Value, axis: number | readonly number[]): Tile => stub('expandDims'),
-  /** The same elements under another shape (row-major). */
-  reshape: (input: Value, shape: Shape, options?: { canReorder?: boolean }): Tile => stub('reshape'),
+  /** The same elements under another shape (row-major), given as a list or as dimensions: reshape(x, [4, 8]), reshape(x, 4, 8). */
+  reshape: ((input: Value, ...shape: unknown[]): Tile => stub('reshape')) as {
+    (input: Value, shape: Shape, options?: { canReorder?: boolean }): Tile;
+    (input: Value, ...shape: number[]): Tile;
+  },
   /** A 1-D tile of all elements. */
   ravel: (input: Value): Tile => stub('ravel'),
   /** Transposes a 2-D tile, or permutes dimensions: trans(x, [1, 0, 2]). */
@@ -94,6 +100,38 @@ export const tl = {
   join: (a: Value, b: Value): Tile => stub('join'),
   /** Splits a tile whose last dimension is 2 into its two halves. */
   split: (a: Value): [Tile, Tile] => stub('split'),
+  /**
+   * Concatenates two tiles of one shape along dimension 0: `other`'s elements after `input`'s, as NumPy's
+   * concatenate (Triton's cat may give them in any order and asks for canReorder; kt always gives this order, so
+   * canReorder changes nothing). Dtypes promote as for arithmetic.
+   */
+  cat: (input: Value, other: Value, options?: { canReorder?: boolean }): Tile => stub('cat'),
+  /** a[0], b[0], a[1], b[1], ... along the last dimension (join, then the last two dimensions merged); two scalars give a [2] tile. */
+  interleave: (a: Value, b: Value): Tile => stub('interleave'),
+  /** Reverses the order of the elements along `dim` (default: the last dimension). */
+  flip: (x: Value, dim?: number | null | { dim?: number | null }): Tile => stub('flip'),
+  /**
+   * Gathers along `axis`: result[..., i, ...] = src[..., index[..., i, ...], ...]. `index` is a tile of integers of
+   * the source's rank, its dimensions the source's but along `axis`, where it has any size (the result has its
+   * shape). An index outside [0, n) is taken modulo n, the size of the axis (so -1 is the last element), on every
+   * tier; Triton leaves those undefined.
+   */
+  gather: (src: Value, index: Value, axis: number): Tile => stub('gather'),
+  /**
+   * Sorts along `dim` (default: the last dimension), ascending unless `descending`: a bitonic network of
+   * log2(n) (log2(n) + 1) / 2 rounds of compare-exchanges. Floats sort as NumPy's sort: NaN after every number
+   * (before them when descending). Any dimension may be sorted (Triton sorts only the last).
+   */
+  sort: ((x: Value, dimOrOptions?: number | null | { dim?: number | null; descending?: boolean }, descending?: boolean): Tile => stub('sort')) as {
+    (x: Value, options: { dim?: number | null; descending?: boolean }): Tile;
+    (x: Value, dim?: number | null, descending?: boolean): Tile;
+  },
+  /**
+   * For each bin b in [0, numBins), how many elements of the 1-D integer tile `input` equal b where `mask` holds:
+   * an i32 tile [numBins]. Elements outside [0, numBins) are not counted. On the GPU, the bins are counted in shared
+   * memory with atomic adds.
+   */
+  histogram: (input: Value, numBins: number, options?: { mask?: Mask }): Tile => stub('histogram'),
 
   // ---- memory ----
   /**
@@ -117,10 +155,14 @@ export const tl = {
   exp2: (x: Value): Tile => stub('exp2'),
   /** Natural logarithm. */
   log: (x: Value): Tile => stub('log'),
+  /** log(1 + x), accurate for x near 0 (where log(1 + x) would lose x's digits): within a few ulps on every tier. */
+  log1p: (x: Value): Tile => stub('log1p'),
   /** Base-2 logarithm. */
   log2: (x: Value): Tile => stub('log2'),
-  /** Square root. */
+  /** Square root, correctly rounded on every tier (sqrt.rn on the GPU, where Triton's is approximate). */
   sqrt: (x: Value): Tile => stub('sqrt'),
+  /** Square root rounded to nearest (Triton's sqrt_rn): the same op as tl.sqrt, which kt always rounds correctly. */
+  sqrtRn: (x: Value): Tile => stub('sqrtRn'),
   /** 1 / sqrt(x). */
   rsqrt: (x: Value): Tile => stub('rsqrt'),
   /** Absolute value. */
@@ -151,8 +193,16 @@ export const tl = {
   where: (condition: Mask, x: Value, y: Value): Tile => stub('where'),
   /** Triton's `a // b` on integers: division rounding toward zero (C semantics, as Triton on tensors). */
   floordiv: (x: Value, y: Value): Tile => stub('floordiv'),
-  /** Floating-point division. */
+  /** Floating-point division, correctly rounded whatever ieeeRounding says (kt's `/` on floats always is: div.rn on the GPU). */
   fdiv: (x: Value, y: Value, ieeeRounding?: boolean): Tile => stub('fdiv'),
+  /** Floating-point division rounded to nearest (Triton's div_rn): the same as `/` on floats, which kt always rounds correctly. */
+  divRn: (x: Value, y: Value): Tile => stub('divRn'),
+  /**
+   * Triton's swizzle2d: maps indices (i, j) of a row-major sizeI x sizeJ grid to those of the grid ordered by groups
+   * of sizeG rows, column by column within a group (the last group may have fewer rows): the grouped program order
+   * of a matmul. Returns [newI, newJ]; computed at compile time when every argument is a compile-time integer.
+   */
+  swizzle2d: (i: Value, j: Value, sizeI: Value, sizeJ: Value, sizeG: Value): [Tile, Tile] => stub('swizzle2d'),
   /** High half of the unsigned product of two 32- or 64-bit integers. */
   umulhi: (x: Value, y: Value): Tile => stub('umulhi'),
 
@@ -285,6 +335,17 @@ export const tl = {
   devicePrint: (prefix: string, ...args: (Value | { hex?: boolean })[]): void => stub('devicePrint'),
   /** Stops the kernel with `msg` where the run-time condition is false. */
   deviceAssert: (cond: Mask, msg?: string): void => stub('deviceAssert'),
+  /**
+   * Every thread of the program waits here for the others (bar.sync on the GPU): each lane's memory accesses before
+   * the barrier come before every lane's after it, which the sanitizer takes into account.
+   */
+  debugBarrier: (): void => stub('debugBarrier'),
+  /**
+   * Promises that `cond` holds (Triton's assume, a hint for the compiler). The interpreter checks the promise where
+   * the call is and stops the launch with its line if it is broken; the GPU backend draws no conclusions from it
+   * yet and emits nothing. A compile-time false condition is a compile error.
+   */
+  assume: (cond: Mask): void => stub('assume'),
 
   // ---- dtypes (Triton's names and kt's short ones) ----
   int1: dtypes.i1,

@@ -278,6 +278,8 @@ class ProgramGen {
     'tt.trans': (g, op) => g.trans(op),
     'tt.join': (g, op) => g.join(op),
     'tt.split': (g, op) => g.split(op),
+    'tt.gather': (g, op) => g.gather(op),
+    'tt.histogram': (g, op) => g.histogram(op),
     'tt.load': (g, op) => g.load(op),
     'tt.store': (g, op) => g.store(op),
     'tt.atomic_rmw': (g, op) => g.atomic(op),
@@ -287,6 +289,12 @@ class ProgramGen {
     'tt.scan': (g, op) => g.scan(op),
     'tt.print': (g, op) => g.print(op),
     'tt.assert': (g, op) => g.assert(op),
+    'tt.assume': (g, op) => g.assert(op),
+    // tl.debugBarrier: the interpreter runs a program's lanes in order, so only the sanitizer, which checks the
+    // order of their accesses, needs to know where the barriers are.
+    'gpu.barrier': (g) => {
+      if (g.sanitize) g.line('mem.barrier();');
+    },
     'scf.for': (g, op) => g.forLoop(op),
     'scf.if': (g, op) => g.ifOp(op),
     'scf.while': (g, op) => g.whileLoop(op),
@@ -420,6 +428,40 @@ class ProgramGen {
       },
       cost: 2 + (a.lazy ? a.cost : 1) + (b.lazy ? b.cost : 1),
     });
+  }
+
+  private gather(op: Operation): void {
+    const [src, index] = op.operands.map((v) => this.get(v)) as [Access, Access];
+    const shape = shapeOf(op.result.type);
+    if (src.scalar !== undefined) return void this.access.set(op.result, { ...src, shape });
+    const axis = op.attrs['axis'] as number;
+    const n = src.shape[axis]!;
+    const from = this.materialize(src);
+    this.defineTile(op.result, {
+      shape,
+      elem: src.elem,
+      lazy: (ix) => {
+        // The index is taken modulo the axis size (a power of two), as on the GPU.
+        const vars = [...ix.vars];
+        vars[axis] = `(${at(index, ix)} & ${n - 1})`;
+        return `${from}[${linearize(vars, src.shape)}]`;
+      },
+      cost: 2 + (index.lazy ? index.cost : 1),
+    });
+  }
+
+  private histogram(op: Operation): void {
+    const [input, mask] = op.operands.map((v) => this.get(v)) as [Access, Access];
+    const bins = shapeOf(op.result.type)[0]!;
+    const out = this.alloc(elementType(op.result.type), bins);
+    this.line(`${out}.fill(0);`);
+    this.loop(input.shape, (ix) => {
+      const b = this.fresh('b');
+      this.line(`const ${b} = ${at(input, ix)};`);
+      // Unsigned, so that negative values are out of range too.
+      this.line(`if (${at(mask, ix)} && ${b} >>> 0 < ${bins}) ${out}[${b}]++;`);
+    });
+    this.access.set(op.result, { shape: [bins], elem: elementType(op.result.type), buffer: out, cost: 1 });
   }
 
   private split(op: Operation): void {
@@ -700,9 +742,10 @@ class ProgramGen {
     this.perElement(shape, (ix, lane) => this.line(`mem.print(${id}, ${lane}, ${prefix}, [${args.map((a, i) => show(a, ix, i)).join(', ')}], ${hex});`));
   }
 
+  /** tt.assert, and tt.assume, whose promise the interpreter checks the same way. */
   private assert(op: Operation): void {
     const cond = this.get(op.operands[0]!);
-    const id = this.site('assert', op, undefined, cond.shape);
+    const id = this.site(op.name === 'tt.assume' ? 'assume' : 'assert', op, undefined, cond.shape);
     const msg = JSON.stringify(op.attrs['message']);
     this.perElement(cond.shape, (ix, lane) => this.line(`if (!(${at(cond, ix)})) mem.assertFailed(${id}, ${lane}, ${msg});`));
   }

@@ -17,7 +17,7 @@ export const regionBase = (k: number): number => k * REGION_BYTES + REGION_CENTE
  * program, each checked division, index arithmetic op and loop).
  */
 export interface OpSite {
-  readonly kind: 'load' | 'store' | 'atomic' | 'print' | 'assert' | 'division' | 'arithmetic' | 'loop';
+  readonly kind: 'load' | 'store' | 'atomic' | 'print' | 'assert' | 'assume' | 'division' | 'arithmetic' | 'loop';
   readonly loc: Location;
   /** The IR type name of the pointee (f32, i8, ...). */
   readonly element: string;
@@ -144,10 +144,14 @@ export class LaunchMemory {
     return new KernelRuntimeError(renderDiagnostic('error', message, locationSpan(loc), hint, notes), loc);
   }
 
-  /** Raises the failure of a deviceAssert. */
-  assertFailed(siteId: number, lane: number, message: string): never {
+  /** Raises the failure of a deviceAssert, or of a tl.assume's promise. */
+  assertFailed(siteId: number, lane: number, message: string | undefined): never {
     const site = this.sites[siteId]!;
-    throw this.error(`device assertion failed in kernel '${this.kernelName}' (${this.describeSite(site, lane)}): ${message}`, site.loc);
+    const where = `in kernel '${this.kernelName}' (${this.describeSite(site, lane)})`;
+    if (site.kind === 'assume') {
+      throw this.error(`assumption does not hold ${where}: the condition of tl.assume is false`, site.loc, 'tl.assume promises the compiler a condition that always holds; make it hold, or check it with tl.deviceAssert');
+    }
+    throw this.error(`device assertion failed ${where}: ${message}`, site.loc);
   }
 
   /** Prints one element for devicePrint, in Triton's format. */

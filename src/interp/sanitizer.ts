@@ -11,7 +11,8 @@
 //     scalar store is ordered before any later load of the element; scalar atomics are made by one lane of their
 //     own. Any other pair in which one access writes (two stores from different lanes of one store op, a store
 //     read back by another lane, a scalar read then a scalar store, ...) races, as it does on the GPU, where
-//     nothing orders the threads of a program between global memory accesses.
+//     nothing orders the threads of a program between global memory accesses but a barrier (tl.debugBarrier), which
+//     orders every access of the program before it before every one after it.
 //   - Launches are ordered with each other (one stream).
 // Shadow state, per element of each tensor's storage (per byte where narrower accesses come), for the launch: the
 // last plain store, and the last two plain loads or atomics by different agents (an agent is a lane of a program).
@@ -46,6 +47,8 @@ interface Records {
   /** Program + 1 (0: none). */
   readonly pid: Int32Array;
   readonly agent: Float64Array;
+  /** How many tl.debugBarriers the program had passed. */
+  readonly epoch: Int32Array;
   /** Site of the access (for loads and atomics, site * 4 + kinds). */
   readonly site: Int32Array;
 }
@@ -84,6 +87,8 @@ export class SanitizedMemory extends LaunchMemory {
   grid: readonly [number, number, number] = [1, 1, 1];
   /** The site of the innermost loop the program is in (-1: none), for hang reports. */
   loop = -1;
+  /** tl.debugBarriers the program has passed: a barrier orders every access of the program before it before every one after. */
+  private epoch = 0;
   private readonly shadows: RegionShadow[] = [];
   private readonly storages = new Map<object, StorageShadow>();
   /** Per site: the agent of its lane 0 (shape class * LANES), whether its lanes are distinct agents, its bytes. */
@@ -136,6 +141,12 @@ export class SanitizedMemory extends LaunchMemory {
     this.pid[2] = z;
     this.p = p;
     this.loop = -1;
+    this.epoch = 0;
+  }
+
+  /** A tl.debugBarrier of the program. */
+  barrier(): void {
+    this.epoch++;
   }
 
   /** Sizes the storage's slots on its first access, or refines them for an access smaller than a slot. */
@@ -151,6 +162,7 @@ export class SanitizedMemory extends LaunchMemory {
         const from = Math.floor(i / k);
         f.pid[i] = r.pid[from]!;
         f.agent[i] = r.agent[from]!;
+        f.epoch[i] = r.epoch[from]!;
         f.site[i] = r.site[from]!;
       }
       return f;
@@ -181,7 +193,7 @@ export class SanitizedMemory extends LaunchMemory {
     const w = st.w;
     if (w !== undefined) {
       const wp = w.pid[s]! - 1;
-      if (wp >= 0 && !this.ordered(wp, w.agent[s]!, true, agent, true)) throw this.race(sh, j, wp, w.agent[s]!, w.site[s]!, 'store', site, lane, 'load');
+      if (wp >= 0 && !this.ordered(wp, w.agent[s]!, w.epoch[s]!, true, agent, true)) throw this.race(sh, j, wp, w.agent[s]!, w.site[s]!, 'store', site, lane, 'load');
     }
     this.againstRecorded(st, s, sh, j, site, lane, agent, ATOMIC, 'load');
     this.record(st, s, site, agent, READ);
@@ -203,10 +215,11 @@ export class SanitizedMemory extends LaunchMemory {
   private storeSlot(st: StorageShadow, s: number, sh: RegionShadow, j: number, site: number, lane: number, agent: number): void {
     const w = (st.w ??= records(st.n));
     const wp = w.pid[s]! - 1;
-    if (wp >= 0 && !this.ordered(wp, w.agent[s]!, true, agent, false)) throw this.race(sh, j, wp, w.agent[s]!, w.site[s]!, 'store', site, lane, 'store');
+    if (wp >= 0 && !this.ordered(wp, w.agent[s]!, w.epoch[s]!, true, agent, false)) throw this.race(sh, j, wp, w.agent[s]!, w.site[s]!, 'store', site, lane, 'store');
     this.againstRecorded(st, s, sh, j, site, lane, agent, READ | ATOMIC, 'store');
     w.pid[s] = this.p + 1;
     w.agent[s] = agent;
+    w.epoch[s] = this.epoch;
     w.site[s] = site;
   }
 
@@ -224,7 +237,7 @@ export class SanitizedMemory extends LaunchMemory {
       const w = st.w;
       if (w !== undefined) {
         const wp = w.pid[s]! - 1;
-        if (wp >= 0 && !this.ordered(wp, w.agent[s]!, true, agent, false)) throw this.race(sh, j, wp, w.agent[s]!, w.site[s]!, 'store', site, lane, 'atomic');
+        if (wp >= 0 && !this.ordered(wp, w.agent[s]!, w.epoch[s]!, true, agent, false)) throw this.race(sh, j, wp, w.agent[s]!, w.site[s]!, 'store', site, lane, 'atomic');
       }
       this.againstRecorded(st, s, sh, j, site, lane, agent, READ, 'atomic');
       this.record(st, s, site, agent, ATOMIC);
@@ -244,13 +257,13 @@ export class SanitizedMemory extends LaunchMemory {
     if (rp < 0) return;
     const load = conflicting === ATOMIC;
     const rk = r.site[s]! & conflicting;
-    if (rk && !this.ordered(rp, r.agent[s]!, false, agent, load)) throw this.race(sh, j, rp, r.agent[s]!, r.site[s]! >> 2, kindName(rk), site, lane, what);
+    if (rk && !this.ordered(rp, r.agent[s]!, r.epoch[s]!, false, agent, load)) throw this.race(sh, j, rp, r.agent[s]!, r.site[s]! >> 2, kindName(rk), site, lane, what);
     const r2 = st.r2;
     if (r2 === undefined) return;
     const r2p = r2.pid[s]! - 1;
     if (r2p < 0) return;
     const r2k = r2.site[s]! & conflicting;
-    if (r2k && !this.ordered(r2p, r2.agent[s]!, false, agent, load)) throw this.race(sh, j, r2p, r2.agent[s]!, r2.site[s]! >> 2, kindName(r2k), site, lane, what);
+    if (r2k && !this.ordered(r2p, r2.agent[s]!, r2.epoch[s]!, false, agent, load)) throw this.race(sh, j, r2p, r2.agent[s]!, r2.site[s]! >> 2, kindName(r2k), site, lane, what);
   }
 
   /** Records a load or an atomic: merged into the record of the same agent, else as the newest of two agents. */
@@ -261,31 +274,35 @@ export class SanitizedMemory extends LaunchMemory {
     if (rp1 === 0) {
       r.pid[s] = p1;
       r.agent[s] = agent;
+      r.epoch[s] = this.epoch;
       r.site[s] = site * 4 + kind;
       return;
     }
-    if (rp1 === p1 && r.agent[s] === agent) {
+    if (rp1 === p1 && r.agent[s] === agent && r.epoch[s] === this.epoch) {
       r.site[s]! |= kind;
       return;
     }
     const r2 = (st.r2 ??= records(st.n));
     let kinds = kind;
-    if (r2.pid[s] === p1 && r2.agent[s] === agent) kinds |= r2.site[s]! & 3;
+    if (r2.pid[s] === p1 && r2.agent[s] === agent && r2.epoch[s] === this.epoch) kinds |= r2.site[s]! & 3;
     r2.pid[s] = rp1;
     r2.agent[s] = r.agent[s]!;
+    r2.epoch[s] = r.epoch[s]!;
     r2.site[s] = r.site[s]!;
     r.pid[s] = p1;
     r.agent[s] = agent;
+    r.epoch[s] = this.epoch;
     r.site[s] = site * 4 + kinds;
   }
 
   /**
-   * Whether an earlier access (program `yp`, agent `yAgent`; a plain store when `yStore`) is ordered before the
-   * current one (this program's `agent`; a plain load when `xLoad`): the same lane of a tile, or a scalar store
-   * (made by every lane) before a load.
+   * Whether an earlier access (program `yp`, agent `yAgent`, after `yEpoch` barriers; a plain store when `yStore`) is
+   * ordered before the current one (this program's `agent`; a plain load when `xLoad`): a tl.debugBarrier of the
+   * program between them, the same lane of a tile, or a scalar store (made by every lane) before a load.
    */
-  private ordered(yp: number, yAgent: number, yStore: boolean, agent: number, xLoad: boolean): boolean {
+  private ordered(yp: number, yAgent: number, yEpoch: number, yStore: boolean, agent: number, xLoad: boolean): boolean {
     if (yp !== this.p) return false;
+    if (yEpoch < this.epoch) return true;
     if (yAgent >= FIRST_TILE_AGENT) return yAgent === agent;
     return yAgent === 0 && yStore && xLoad;
   }
@@ -347,7 +364,7 @@ export class SanitizedMemory extends LaunchMemory {
     const span = locationSpan(yLoc);
     const hint =
       yp === this.p
-        ? 'the lanes of a program run on different threads, and kt orders their accesses only lane by lane (the same index of tiles of one shape): keep each element to one lane, or split the work into two launches'
+        ? 'the lanes of a program run on different threads, and kt orders their accesses only lane by lane (the same index of tiles of one shape): keep each element to one lane, put a tl.debugBarrier() between the accesses, or split the work into two launches'
         : 'the programs of a launch run in no order (on the GPU, at the same time): give each program its own elements, combine them with atomics (tl.atomicAdd, ...), or split the work into two launches';
     return this.located(
       `data race in kernel '${this.kernelName}' on element offset ${j} of ${describeTensor(sh.region)}: ${x} and ${y} (line ${yLoc.line}), with nothing ordering them`,
@@ -448,7 +465,7 @@ export class SanitizedMemory extends LaunchMemory {
 }
 
 function records(n: number): Records {
-  return { pid: new Int32Array(n), agent: new Float64Array(n), site: new Int32Array(n) };
+  return { pid: new Int32Array(n), agent: new Float64Array(n), epoch: new Int32Array(n), site: new Int32Array(n) };
 }
 
 const I64_MAX = 2n ** 63n - 1n;
@@ -536,6 +553,7 @@ export function indexArithmetic(func: Operation): Set<Operation> {
           def.operands.forEach(push);
           break;
         case 'tt.split':
+        case 'tt.gather':
           push(def.operands[0]);
           break;
         case 'arith.select':

@@ -3,6 +3,7 @@ import { dotCasesAll } from './dot.ts';
 import { elementwiseCases } from './elementwise.ts';
 import { memoryCases } from './memory.ts';
 import { reduceCases } from './reduce.ts';
+import { shapeCases } from './shapes.ts';
 import type { Case } from './suite.ts';
 
 export const groups: Record<string, () => Case[]> = {
@@ -10,6 +11,7 @@ export const groups: Record<string, () => Case[]> = {
   reductions: reduceCases,
   dot: dotCasesAll,
   memory: memoryCases,
+  shapes: shapeCases,
 };
 
 export const allCases = (): Case[] => Object.values(groups).flatMap((g) => g());

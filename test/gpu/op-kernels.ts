@@ -21,6 +21,8 @@ export const unary = kernel(function unary(x: Ptr, y: Ptr, n: i32, OP: constexpr
   else if (OP === 'floor') r = tl.floor(v);
   else if (OP === 'ceil') r = tl.ceil(v);
   else if (OP === 'erf') r = tl.erf(v);
+  else if (OP === 'log1p') r = tl.log1p(v);
+  else if (OP === 'sqrtRn') r = tl.sqrtRn(v);
   else if (OP === 'sigmoid') r = tl.sigmoid(v);
   else if (OP === 'neg') r = -v;
   else if (OP === 'not') r = ~v;
@@ -43,6 +45,7 @@ export const binary = kernel(function binary(x: Ptr, y: Ptr, z: Ptr, n: i32, OP:
   else if (OP === 'mod') r = a % b;
   else if (OP === 'floordiv') r = tl.floordiv(a, b);
   else if (OP === 'fdiv') r = tl.fdiv(a, b);
+  else if (OP === 'divRn') r = tl.divRn(a, b);
   else if (OP === 'maximum') r = tl.maximum(a, b);
   else if (OP === 'minimum') r = tl.minimum(a, b);
   else if (OP === 'and') r = a & b;

@@ -18,8 +18,9 @@
 // Checks, which is what makes the simulator useful beyond computing values:
 //  - data races on shared memory: per byte, the thread that last wrote it and the threads that read it since the
 //    last gpu.barrier; reading a byte another thread wrote, or writing a byte another thread wrote or read, since
-//    the last barrier is a race (several threads writing the same value to a byte is allowed); reading a byte
-//    that no thread of the program wrote (what an earlier program left) is an error too;
+//    the last barrier is a race (several threads writing the same value to a byte is allowed; atomic adds do not
+//    race with atomic adds, only with other threads' plain accesses); reading a byte that no thread of the program
+//    wrote (what an earlier program left) is an error too;
 //  - barriers reached by only some threads, shuffles executed by only some lanes of a warp (shfl.sync with a
 //    full member mask), misaligned vector accesses, shared-memory accesses outside the allocation, out-of-bounds
 //    global accesses, failed gpu.assert;
@@ -446,6 +447,10 @@ class SharedMemory {
   /** The thread that read the byte in this epoch; -2 when several did. */
   private readonly reader: Int32Array;
   private readonly readerOp: Int32Array;
+  /** Atomic adds in this epoch: the thread that made them (-2 when several did), which plain accesses of other threads race with. */
+  private readonly atomicEpoch: Int32Array;
+  private readonly atomicBy: Int32Array;
+  private readonly atomicOp: Int32Array;
 
   constructor(
     readonly size: number,
@@ -461,6 +466,9 @@ class SharedMemory {
     this.readEpoch = new Int32Array(size);
     this.reader = new Int32Array(size);
     this.readerOp = new Int32Array(size);
+    this.atomicEpoch = new Int32Array(size);
+    this.atomicBy = new Int32Array(size);
+    this.atomicOp = new Int32Array(size);
   }
 
   /** A new program: contents are undefined (what the last program left), history is cleared. */
@@ -491,6 +499,7 @@ class SharedMemory {
       if (this.writeEpoch[b] === e && this.writer[b] !== t) {
         this.fail(`data race on shared memory byte ${b}: thread ${t} reads it after ${this.who(this.writer[b]!)} wrote it with no barrier in between\n  the write: ${describeOp(this.ops[this.writerOp[b]!]!)}`);
       }
+      this.afterAtomic(t, b, 'reads');
       if (this.readEpoch[b] !== e) {
         this.readEpoch[b] = e;
         this.reader[b] = t;
@@ -507,6 +516,7 @@ class SharedMemory {
       if (this.readEpoch[b] === e && this.reader[b] !== t) {
         this.fail(`data race on shared memory byte ${b}: thread ${t} writes it after ${this.who(this.reader[b]!)} read it with no barrier in between\n  the read: ${describeOp(this.ops[this.readerOp[b]!]!)}`);
       }
+      this.afterAtomic(t, b, 'writes');
       if (this.writeEpoch[b] === e && this.writer[b] !== t) {
         if (this.bytes[b] !== data[k]) {
           this.fail(`data race on shared memory byte ${b}: thread ${t} writes ${data[k]} over the ${this.bytes[b]} that ${this.who(this.writer[b]!)} wrote, with no barrier in between\n  the other write: ${describeOp(this.ops[this.writerOp[b]!]!)}`);
@@ -520,6 +530,33 @@ class SharedMemory {
       this.bytes[b] = data[k]!;
       this.writtenIn[b] = this.program;
     }
+  }
+
+  /** A plain access of byte b by thread t races with atomics of other threads since the last barrier. */
+  private afterAtomic(t: number, b: number, what: string): void {
+    if (this.atomicEpoch[b] === this.epoch && this.atomicBy[b] !== t) {
+      this.fail(`data race on shared memory byte ${b}: thread ${t} ${what} it after an atomic add by ${this.who(this.atomicBy[b]!)} with no barrier in between\n  the atomic: ${describeOp(this.ops[this.atomicOp[b]!]!)}`);
+    }
+  }
+
+  /** red.shared.add.u32: adds `value` to the i32 at `addr`; atomics do not race with atomics, only with plain accesses of other threads. */
+  atomicAdd(t: number, addr: number, value: number, opId: number): void {
+    const e = this.epoch;
+    for (let b = addr; b < addr + 4; b++) {
+      if (this.writtenIn[b] !== this.program) this.fail(`thread ${t} adds to shared memory byte ${b}, which no thread of this program wrote (it holds what an earlier program left)`);
+      if (this.writeEpoch[b] === e && this.writer[b] !== t) {
+        this.fail(`data race on shared memory byte ${b}: thread ${t} adds to it after ${this.who(this.writer[b]!)} wrote it with no barrier in between\n  the write: ${describeOp(this.ops[this.writerOp[b]!]!)}`);
+      }
+      if (this.readEpoch[b] === e && this.reader[b] !== t) {
+        this.fail(`data race on shared memory byte ${b}: thread ${t} adds to it after ${this.who(this.reader[b]!)} read it with no barrier in between\n  the read: ${describeOp(this.ops[this.readerOp[b]!]!)}`);
+      }
+      if (this.atomicEpoch[b] !== e) {
+        this.atomicEpoch[b] = e;
+        this.atomicBy[b] = t;
+        this.atomicOp[b] = opId;
+      } else if (this.atomicBy[b] !== t) this.atomicBy[b] = -2;
+    }
+    this.view.setInt32(addr, (this.view.getInt32(addr, true) + value) | 0, true);
   }
 }
 
@@ -733,6 +770,7 @@ class Simulation {
     'gpu.atomic_cas': (s, op, mask) => s.atomic(op, mask),
     'gpu.shared_load': (s, op, mask) => s.sharedLoad(op, mask),
     'gpu.shared_store': (s, op, mask) => s.sharedStore(op, mask),
+    'gpu.shared_atomic_add': (s, op, mask) => s.sharedAtomicAdd(op, mask),
     'gpu.shfl': (s, op, mask) => s.shuffle(op, mask),
     'gpu.cp_async': (s, op, mask) => s.cpAsync(op, mask),
     'gpu.cp_async_commit': (s, _op, mask) => {
@@ -962,6 +1000,22 @@ class Simulation {
       this.tensorCores.genericWrite(t, a, len);
       for (let k = 0; k < vec; k++) encode(vals[k]![t]!, k * bytes);
       this.smem.write(t, a, this.scratch, len, id);
+    }
+    this.currentThread = undefined;
+  }
+
+  /** gpu.shared_atomic_add: each active thread's add, in thread order. */
+  private sharedAtomicAdd(op: Operation, mask: Mask): void {
+    this.current = op;
+    const addr = this.get(op.operands[0]!) as Int32Array;
+    const value = this.get(op.operands[1]!) as Int32Array;
+    const id = this.opIds.get(op)!;
+    for (let t = 0; t < this.n; t++) {
+      if (!mask.bits[t]) continue;
+      this.currentThread = t;
+      this.smem.check(addr[t]!, 4, 4, 'atomic add');
+      this.tensorCores.genericWrite(t, addr[t]!, 4);
+      this.smem.atomicAdd(t, addr[t]!, value[t]!, id);
     }
     this.currentThread = undefined;
   }

@@ -7,9 +7,10 @@ import { DType, PointerDType, allDTypes, dtypes, pointerTo } from '../semantic/d
 import { SemanticError } from '../semantic/errors.ts';
 import { dot } from '../semantic/dot.ts';
 import { atomicCas, atomicRmw, load, store, type AtomicKind } from '../semantic/memory.ts';
-import { devicePrint, deviceAssert } from '../semantic/debug.ts';
+import { assume, debugBarrier, devicePrint, deviceAssert } from '../semantic/debug.ts';
 import { DEFAULT_ROUNDS, normalPair, randint4x, uniformFromBits } from '../semantic/random.ts';
 import { cumulative, minMax, minMaxWithIndices, reduce, scan, sum, xorSum, type Combine } from '../semantic/reduce.ts';
+import { cat, flip, histogram, interleave, sort, swizzle2d } from '../semantic/standard.ts';
 import { Constexpr, TValue, type Operand } from '../semantic/values.ts';
 import type { Codegen } from './codegen.ts';
 import { isTruthy } from './constexpr.ts';
@@ -29,17 +30,18 @@ interface BuiltinDef {
 export class Call {
   private readonly args = new Map<string, { node: ts.Node; value: KValue }>();
   private readonly rest: { node: ts.Node; value: KValue }[] = [];
-  private readonly isMethod: boolean;
-
   constructor(
     readonly cg: Codegen,
     readonly name: string,
     readonly node: ts.CallExpression,
     def: BuiltinDef,
     self?: KValue,
+    /** The method's name when called as one (`x.sum(0)`), for messages. */
+    private readonly method?: string,
   ) {
-    this.isMethod = self !== undefined;
     const params = def.params.map((p) => ({ name: p.replace(/^\.\.\.|\?$/g, ''), optional: p.endsWith('?'), rest: p.startsWith('...') }));
+    // A method's first parameter is the tile it is called on.
+    const shown = self === undefined ? def.params : def.params.slice(1);
     const argNodes = [...node.arguments];
     const last = argNodes.length ? unwrap(argNodes[argNodes.length - 1]!) : undefined;
     const options = last && TS.isObjectLiteralExpression(last) ? (argNodes.pop(), last) : undefined;
@@ -47,7 +49,7 @@ export class Call {
     if (self !== undefined) this.args.set(params[pi++]!.name, { node: node.expression, value: self });
     for (const a of argNodes) {
       const p = params[pi];
-      if (!p) throw cg.error(a, `${this.title} takes at most ${params.length - (self ? 1 : 0)} arguments`, `its parameters are (${def.params.join(', ')})`);
+      if (!p) throw cg.error(a, `${this.title} takes at most ${params.length - (self ? 1 : 0)} arguments`, `its parameters are (${shown.join(', ')})`);
       const value = cg.expr(a);
       if (p.rest) this.rest.push({ node: a, value });
       else {
@@ -76,13 +78,13 @@ export class Call {
       }
     }
     for (const p of params) {
-      if (!p.optional && !p.rest && !this.args.has(p.name)) throw cg.error(node, `${this.title}: missing argument '${p.name}'`, `its parameters are (${def.params.join(', ')})`);
+      if (!p.optional && !p.rest && !this.args.has(p.name)) throw cg.error(node, `${this.title}: missing argument '${p.name}'`, `its parameters are (${shown.join(', ')})`);
     }
   }
 
-  /** How the user wrote the callee: tl.load, or .to for the method. */
+  /** How the user wrote the callee: tl.load, or .sum for the method x.sum(...). */
   get title(): string {
-    return this.isMethod ? `.to` : `tl.${this.name}`;
+    return this.method ? `.${this.method}` : `tl.${this.name}`;
   }
 
   has(p: string): boolean {
@@ -231,6 +233,15 @@ const atomic = (kind: AtomicKind): BuiltinDef => ({
     ),
 });
 
+/** x / y on floats, correctly rounded (fdiv, divRn). */
+function floatDivision(c: Call): KValue {
+  return c.sem(undefined, () => {
+    const [x, y] = [c.value('x'), c.value('y')];
+    if (x.type.isPointer || y.type.isPointer || !x.type.dtype.isFloat || !y.type.dtype.isFloat) throw new SemanticError(`${c.name} needs floating-point operands, got ${x.type} and ${y.type}`, 'convert them first, e.g. x.to(tl.float32)');
+    return c.cg.s.truediv(x, y);
+  });
+}
+
 function propagateNan(c: Call): boolean {
   const v = c.raw('propagateNan');
   if (v === undefined) return false;
@@ -331,12 +342,14 @@ const builtins: Record<string, BuiltinDef> = {
   },
   pointerType: { params: ['dtype'], impl: (c) => new Constexpr(pointerTo(c.dtype('dtype'))) },
   broadcastTo: {
-    params: ['input', 'shape'],
-    impl: (c) => c.sem(undefined, () => {
-      const shape = c.shape('shape');
-      c.cg.s.validateShape(shape);
-      return c.cg.s.broadcastTo(c.value('input'), shape);
-    }),
+    params: ['input', '...shape'],
+    impl: (c) => {
+      const shape = shapeArgs(c);
+      return c.sem(undefined, () => {
+        c.cg.s.validateShape(shape);
+        return c.cg.s.broadcastTo(c.value('input'), shape);
+      });
+    },
   },
   broadcast: { params: ['input', 'other'], impl: (c) => c.sem(undefined, () => new Tuple(c.cg.s.broadcastPair(c.value('input'), c.value('other')))) },
   expandDims: {
@@ -354,7 +367,7 @@ const builtins: Record<string, BuiltinDef> = {
         return x;
       }),
   },
-  reshape: { params: ['input', 'shape', 'canReorder?'], impl: (c) => c.sem(undefined, () => c.cg.s.reshape(c.value('input'), c.shape('shape'), c.bool('canReorder', false))) },
+  reshape: { params: ['input', '...shape', 'canReorder?'], impl: (c) => c.sem(undefined, () => c.cg.s.reshape(c.value('input'), shapeArgs(c), c.bool('canReorder', false))) },
   ravel: { params: ['input'], impl: (c) => c.sem(undefined, () => c.cg.s.reshape(c.value('input'), [c.value('input').type.numel], true)) },
   trans: {
     params: ['input', '...dims'],
@@ -371,6 +384,39 @@ const builtins: Record<string, BuiltinDef> = {
   permute: { params: ['input', '...dims'], impl: (c) => c.sem(undefined, () => c.cg.s.permute(c.value('input'), permutationArgs(c))) },
   join: { params: ['a', 'b'], impl: (c) => c.sem(undefined, () => c.cg.s.join(c.value('a'), c.value('b'))) },
   split: { params: ['a'], impl: (c) => c.sem(undefined, () => new Tuple(c.cg.s.split(c.value('a')))) },
+  cat: {
+    params: ['input', 'other', 'canReorder?'],
+    impl: (c) => {
+      // canReorder lets Triton give the elements in any order; kt always gives the concatenation's, so it is only checked.
+      c.bool('canReorder', false);
+      return c.sem(undefined, () => cat(c.cg.s, c.value('input'), c.value('other')));
+    },
+  },
+  interleave: { params: ['a', 'b'], impl: (c) => c.sem(undefined, () => interleave(c.cg.s, c.value('a'), c.value('b'))) },
+  flip: { params: ['x', 'dim?'], impl: (c) => c.sem(undefined, () => flip(c.cg.s, c.value('x'), c.axis('dim', null))) },
+  gather: { params: ['src', 'index', 'axis'], impl: (c) => c.sem(undefined, () => c.cg.s.gather(c.value('src'), c.value('index'), c.int('axis'))) },
+  histogram: {
+    params: ['input', 'numBins', 'mask?'],
+    impl: (c) => c.sem(undefined, () => histogram(c.cg.s, c.value('input'), c.int('numBins'), c.raw('mask') && c.operand('mask'))),
+  },
+  sort: { params: ['x', 'dim?', 'descending?'], impl: (c) => c.sem(undefined, () => sort(c.cg.s, c.value('x'), c.axis('dim', null), c.bool('descending', false))) },
+  swizzle2d: {
+    params: ['i', 'j', 'sizeI', 'sizeJ', 'sizeG'],
+    impl: (c) => {
+      const names = ['i', 'j', 'sizeI', 'sizeJ', 'sizeG'];
+      if (names.every((p) => c.raw(p) instanceof Constexpr)) {
+        // On compile-time integers, the same arithmetic at compile time (Triton's // on non-negative integers).
+        const [i, j, sizeI, sizeJ, sizeG] = names.map((p) => c.int(p)) as [number, number, number, number, number];
+        if (sizeJ <= 0 || sizeG <= 0) c.error(sizeJ <= 0 ? 'sizeJ' : 'sizeG', 'sizes must be positive');
+        const ij = i * sizeJ + j;
+        const offI = Math.trunc(ij / (sizeG * sizeJ)) * sizeG;
+        const rows = Math.min(sizeI - offI, sizeG);
+        const inGroup = ij % (sizeG * sizeJ);
+        return new Tuple([new Constexpr(offI + (inGroup % rows)), new Constexpr(Math.trunc(inGroup / rows))]);
+      }
+      return c.sem(undefined, () => new Tuple(swizzle2d(c.cg.s, c.operand('i'), c.operand('j'), c.operand('sizeI'), c.operand('sizeJ'), c.operand('sizeG'))));
+    },
+  },
 
   load: {
     params: ['pointer', 'mask?', 'other?', 'cacheModifier?', 'evictionPolicy?', 'volatile?'],
@@ -411,6 +457,8 @@ const builtins: Record<string, BuiltinDef> = {
   floor: unaryMath('floor'),
   ceil: unaryMath('ceil'),
   erf: unaryMath('erf'),
+  log1p: unaryMath('log1p'),
+  sqrtRn: { params: ['x'], impl: (c) => c.sem(undefined, () => c.cg.s.math('sqrt', c.operand('x'), 'sqrtRn')) },
   abs: { params: ['x'], impl: (c) => c.sem(undefined, () => c.cg.s.abs(c.operand('x'))) },
   sigmoid: {
     params: ['x'],
@@ -442,15 +490,9 @@ const builtins: Record<string, BuiltinDef> = {
       return c.sem(undefined, () => c.cg.s.floordiv(c.operand('x'), c.operand('y')));
     },
   },
-  fdiv: {
-    params: ['x', 'y', 'ieeeRounding?'],
-    impl: (c) =>
-      c.sem(undefined, () => {
-        const [x, y] = [c.value('x'), c.value('y')];
-        if (x.type.isPointer || y.type.isPointer || !x.type.dtype.isFloat || !y.type.dtype.isFloat) throw new SemanticError(`fdiv needs floating-point operands, got ${x.type} and ${y.type}`);
-        return c.cg.s.truediv(x, y);
-      }),
-  },
+  // kt's division always rounds correctly (div.rn on the GPU), so ieeeRounding changes nothing.
+  fdiv: { params: ['x', 'y', 'ieeeRounding?'], impl: (c) => floatDivision(c) },
+  divRn: { params: ['x', 'y'], impl: (c) => floatDivision(c) },
   umulhi: { params: ['x', 'y'], impl: (c) => c.sem(undefined, () => c.cg.s.umulhi(c.operand('x'), c.operand('y'))) },
 
   sum: {
@@ -553,6 +595,25 @@ const builtins: Record<string, BuiltinDef> = {
       return new Constexpr(null);
     },
   },
+  debugBarrier: {
+    params: [],
+    impl: (c) => {
+      c.sem(undefined, () => debugBarrier(c.cg.s));
+      return new Constexpr(null);
+    },
+  },
+  assume: {
+    params: ['cond'],
+    impl: (c) => {
+      const cond = c.raw('cond');
+      if (cond instanceof Constexpr) {
+        if (!isTruthy(cond)) c.error('cond', 'the assumption is false at compile time');
+        return new Constexpr(null);
+      }
+      c.sem('cond', () => assume(c.cg.s, c.value('cond')));
+      return new Constexpr(null);
+    },
+  },
   deviceAssert: {
     params: ['cond', 'msg?'],
     impl: (c) => {
@@ -564,16 +625,27 @@ const builtins: Record<string, BuiltinDef> = {
   staticRange: { params: [], impl: (c) => c.error('', 'tl.staticRange can only be used as the iterable of a for-of loop', 'for (const i of tl.staticRange(0, 4)) { ... }') },
 };
 
-function permutationArgs(c: Call): number[] {
-  const rest = c.restValues();
-  const values = rest.flatMap((r) => {
-    if (!(r.value instanceof Constexpr)) throw c.cg.error(r.node, `${c.title}: dims must be compile-time integers`);
-    return Array.isArray(r.value.value) ? r.value.value : [r.value.value];
+/** The integers of a rest parameter, each argument a compile-time integer or a list of them: (x, 1, 0) or (x, [1, 0]). */
+function restInts(c: Call, what: string): number[] {
+  return c.restValues().flatMap((r) => {
+    if (!(r.value instanceof Constexpr)) throw c.cg.error(r.node, `${c.title}: ${what} must be compile-time integers, got ${describeValue(r.value)}`);
+    const items = Array.isArray(r.value.value) ? r.value.value : [r.value.value];
+    return items.map((v) => {
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw c.cg.error(r.node, `${c.title}: ${what} must be integers, got ${r.value}`);
+      return n;
+    });
   });
-  return values.map((v) => {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw c.cg.error(c.node, `${c.title}: dims must be integers, got ${String(v)}`);
-    return v;
-  });
+}
+
+const permutationArgs = (c: Call): number[] => restInts(c, 'dims');
+
+/** A shape given as a list or as dimensions: reshape(x, [4, 8]) or x.reshape(4, 8), as Triton takes both. */
+function shapeArgs(c: Call): number[] {
+  const shape = restInts(c, 'shape entries');
+  if (!c.restValues().length) c.error('shape', 'missing the shape');
+  for (const d of shape) if (d < 1) c.error('shape', `shape entries must be positive integers, got [${shape.join(', ')}]`);
+  return shape;
 }
 
 function minMaxBuiltin(kind: 'max' | 'min'): BuiltinDef {
@@ -606,8 +678,48 @@ export function tlMemberNames(): string[] {
   return [...Object.keys(builtins), ...tlDTypes.keys()];
 }
 
-export function callBuiltin(cg: Codegen, name: string, node: ts.CallExpression, self?: KValue): KValue {
+/**
+ * The members of tiles that are methods (Triton's tensor member functions) and the builtin each calls with the
+ * tile as its first argument: `x.sum(1)` is `tl.sum(x, 1)`.
+ */
+const tileMethods: Readonly<Record<string, string>> = {
+  to: 'cast',
+  reshape: 'reshape',
+  trans: 'trans',
+  permute: 'permute',
+  expandDims: 'expandDims',
+  broadcastTo: 'broadcastTo',
+  ravel: 'ravel',
+  split: 'split',
+  sum: 'sum',
+  max: 'max',
+  min: 'min',
+  argmax: 'argmax',
+  argmin: 'argmin',
+  xorSum: 'xorSum',
+  cumsum: 'cumsum',
+  cumprod: 'cumprod',
+  flip: 'flip',
+  sort: 'sort',
+  gather: 'gather',
+  histogram: 'histogram',
+  cast: 'cast',
+};
+
+export const isTileMethod = (name: string): boolean => Object.hasOwn(tileMethods, name);
+
+/** The tile members that are methods, for messages. */
+export const tileMethodNames = (): string[] => Object.keys(tileMethods);
+
+export function callBuiltin(cg: Codegen, name: string, node: ts.CallExpression): KValue {
   const def = builtins[name];
   if (!def) throw cg.error(node.expression, `tl has no function '${name}'`);
-  return def.impl(new Call(cg, name, node, def, self));
+  return def.impl(new Call(cg, name, node, def));
+}
+
+/** Calls method `method` of `self` (a tile, or a number for .to). */
+export function callMethod(cg: Codegen, method: string, node: ts.CallExpression, self: KValue): KValue {
+  const name = tileMethods[method]!;
+  const def = builtins[name]!;
+  return def.impl(new Call(cg, name, node, def, self, method));
 }

@@ -8,12 +8,12 @@ import { SymbolRefAttr, TypeAttr } from '../ir/attributes.ts';
 import { Builder } from '../ir/builder.ts';
 import { Block, Operation, Region, unknownLoc, type Location, type Value } from '../ir/core.ts';
 import { functionType } from '../ir/types.ts';
-import { dtypes, PointerDType, type DType } from '../semantic/dtype.ts';
+import { DType, dtypes, PointerDType } from '../semantic/dtype.ts';
 import { SemanticError } from '../semantic/errors.ts';
 import { literalDType } from '../semantic/promotion.ts';
 import { Semantic, type ComparisonOp } from '../semantic/semantic.ts';
 import { Constexpr, KType, TValue, type ConstValue, type Operand } from '../semantic/values.ts';
-import { callBuiltin, isBuiltin, tlMemberNames, tlDTypes } from './builtins.ts';
+import { callBuiltin, callMethod, isBuiltin, isTileMethod, tileMethodNames, tlMemberNames, tlDTypes } from './builtins.ts';
 import { CompileError, displayPath } from '../diagnostics.ts';
 import { evalConstBinary, evalConstUnary, isTruthy, mathConstant, mathFunction } from './constexpr.ts';
 import { Binding, Scope, Tuple, describeValue, isCallable, type FunctionContext, type KValue } from './scope.ts';
@@ -33,6 +33,12 @@ interface HelperInfo {
   /** How the returned values regroup: a single value, a tuple of n, or nothing. */
   readonly shape: 'none' | 'single' | 'tuple';
 }
+
+/** What kernels may read of a dtype at compile time (`x.dtype.bits`, `x.dtype.isFloat`): DType's plain properties. */
+const DTYPE_PROPERTIES = new Set(['name', 'tritonName', 'kind', 'bits', 'bytes', 'isFloat', 'isInt', 'isSigned', 'isUnsigned', 'isBool', 'isFp8', 'intMin', 'intMax']);
+
+/** The members of tiles that are values rather than methods. */
+const TILE_PROPERTIES = new Set(['dtype', 'shape', 'numel', 'T']);
 
 const GLOBAL_HINTS: Record<string, string> = {
   console: 'use tl.staticPrint (at compile time) or tl.devicePrint (at run time) inside kernels',
@@ -855,7 +861,7 @@ export class Codegen {
           const c = mathConstant(name);
           if (c !== undefined) return new Constexpr(c, true);
           if (mathFunction(name)) return { kind: 'builtin', name: `Math.${name}` };
-          throw this.error(n.name, `Math.${name} is not available in kernels`, 'Math functions apply to compile-time numbers; use tl.exp, tl.sqrt, ... on tiles');
+          throw this.error(n.name, `Math.${name} is not available in kernels`, isBuiltin(name) ? `use tl.${name}(...)` : 'Math functions apply to compile-time numbers; use tl.exp, tl.sqrt, ... on tiles');
         }
         const dt = tlDTypes.get(name);
         if (dt) return new Constexpr(dt);
@@ -864,13 +870,41 @@ export class Codegen {
       }
       throw this.error(n, `${describeValue(obj)} has no property '${name}'`);
     }
-    if (name === 'to' && (obj instanceof TValue || obj instanceof Constexpr)) return { kind: 'method', name, self: obj };
+    if (name === 'to' && obj instanceof Constexpr) return { kind: 'method', name, self: obj };
+    if (obj instanceof TValue) return this.tileMember(n, obj, name);
     if (name === 'length') {
       if (obj instanceof Tuple) return new Constexpr(obj.items.length);
       if (obj instanceof Constexpr && (Array.isArray(obj.value) || typeof obj.value === 'string')) return new Constexpr((obj.value as string).length);
     }
-    if (obj instanceof Constexpr && obj.value instanceof PointerDType && name === 'pointee') return new Constexpr(obj.value.pointee);
-    throw this.error(n.name, `${describeValue(obj)} has no property '${name}'`, obj instanceof TValue ? 'tiles have the method .to(dtype); everything else is a tl function' : undefined);
+    if (obj instanceof Constexpr && obj.value instanceof PointerDType && (name === 'pointee' || name === 'elementTy')) return new Constexpr(obj.value.pointee);
+    if (obj instanceof Constexpr && obj.value instanceof DType) {
+      if (name === 'elementTy') throw this.error(n.name, `${obj.value.name} is not a pointer dtype, so it has no elementTy`, 'elementTy is what a pointer points to: x_ptr.dtype.elementTy');
+      if (DTYPE_PROPERTIES.has(name)) {
+        const v = obj.value[name as keyof DType] as string | number | boolean | bigint;
+        return new Constexpr(typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+      }
+    }
+    if (obj instanceof Constexpr && obj.isNumber && TILE_PROPERTIES.has(name)) {
+      throw this.error(n.name, `a compile-time number has no ${name}`, 'literals take a dtype when they meet a tile; make a tile with tl.full([], value, dtype) to give one');
+    }
+    throw this.error(n.name, `${describeValue(obj)} has no property '${name}'`);
+  }
+
+  /** A member of a tile: its dtype and shape (compile-time values), its transpose, or a method (Triton's tensor members). */
+  private tileMember(n: ts.PropertyAccessExpression, x: TValue, name: string): KValue {
+    switch (name) {
+      case 'dtype':
+        return new Constexpr(x.type.element);
+      case 'shape':
+        return new Constexpr([...x.type.shape]);
+      case 'numel':
+        return new Constexpr(x.type.numel);
+      case 'T':
+        if (x.type.shape.length !== 2) throw this.error(n.name, `.T transposes a 2-D tile; this is ${x.type}`, 'permute the dimensions with x.permute(...)');
+        return this.at(n, () => this.s.permute(x, [1, 0]));
+    }
+    if (isTileMethod(name)) return { kind: 'method', name, self: x };
+    throw this.error(n.name, `a tile has no member '${name}'`, suggest(name, [...TILE_PROPERTIES, ...tileMethodNames()]) ?? `tiles have ${[...TILE_PROPERTIES].join(', ')} and the methods ${tileMethodNames().join(', ')}; everything else is a tl function`);
   }
 
   private elementAccess(n: ts.ElementAccessExpression): KValue {
@@ -893,9 +927,8 @@ export class Codegen {
       case 'builtin':
         if (callee.name.startsWith('Math.')) return this.mathCall(n, callee.name.slice(5));
         return callBuiltin(this, callee.name, n);
-      case 'method': {
-        return callBuiltin(this, 'cast', n, callee.self);
-      }
+      case 'method':
+        return callMethod(this, callee.name, n, callee.self);
       case 'function':
         return this.callHelper(n, callee.fn, n.arguments.map((a) => this.expr(a)));
       case 'namespace':
@@ -904,12 +937,27 @@ export class Codegen {
   }
 
   private mathCall(n: ts.CallExpression, name: string): KValue {
-    const args = n.arguments.map((a) => this.constexprOf(a, `the argument of Math.${name}`));
-    try {
-      return mathFunction(name)!(args);
-    } catch (e) {
-      throw this.error(n, (e as Error).message, 'Math functions apply to compile-time numbers; use tl.maximum, tl.exp, ... on run-time values');
+    const args = n.arguments.map((a) => this.expr(a));
+    const runtime = args.findIndex((a) => !(a instanceof Constexpr));
+    if (runtime < 0) {
+      try {
+        return mathFunction(name)!(args as Constexpr[]);
+      } catch (e) {
+        throw this.error(n, (e as Error).message, 'Math functions apply to compile-time numbers; use tl.exp, tl.sqrt, ... on run-time values');
+      }
     }
+    if (name === 'max' || name === 'min') {
+      // Elementwise on run-time values, as Triton's builtin max and min are; with JavaScript's rule for NaN (a NaN
+      // operand gives NaN), so that Math.max means the same on compile-time and run-time values.
+      const operands = args.map((a, i) => this.operand(n.arguments[i]!, a));
+      return this.at(n, () => operands.slice(1).reduce<Operand>((acc, x) => (name === 'max' ? this.s.maximum(acc, x, true) : this.s.minimum(acc, x, true)), operands[0]!));
+    }
+    const tlName = isBuiltin(name) ? `tl.${name}` : undefined;
+    throw this.error(
+      n.arguments[runtime]!,
+      `Math.${name} applies to compile-time numbers, and this argument is a run-time ${describeValue(args[runtime]!)}`,
+      tlName ? `use ${tlName}(...) on run-time values` : 'Math functions apply to compile-time numbers; use the tl functions (tl.exp, tl.sqrt, ...) on run-time values',
+    );
   }
 
   private binaryExpression(n: ts.BinaryExpression): KValue {

@@ -153,6 +153,22 @@ function logarithm(m: F64, x: Value, base2: boolean): Value {
   return m.select(m.and(regular, finite), y, special);
 }
 
+/**
+ * log(1 + x): the logarithm of u = 1 + x (rounded), plus the rounding's error relative to u, (1 + x - u) / u, which
+ * Fast2Sum gives exactly; accurate for x near 0, where log(u) alone would lose the digits of x that u dropped.
+ */
+function log1p(m: F64, x: Value): Value {
+  const u = m.add(x, m.c(1));
+  const small = m.cmp('olt', m.abs(x), m.c(1));
+  const err = m.select(small, m.sub(x, m.sub(u, m.c(1))), m.sub(m.c(1), m.sub(u, x)));
+  const lu = logarithm(m, u, false);
+  // u = 0 (x = -1), u < 0, infinite or NaN: the logarithm's special cases, with no correction.
+  const regular = m.and(m.cmp('ogt', u, m.c(0)), m.cmp('olt', u, m.c(Infinity)));
+  const y = m.select(regular, m.add(lu, m.div(err, u)), lu);
+  // Below 2^-54, log1p(x) rounds to x itself (and keeps the sign of -0.0).
+  return m.select(m.cmp('olt', m.abs(x), m.c(2 ** -54)), x, y);
+}
+
 // sin and cos Taylor series on [-pi/4, pi/4]: sin = r + r^3 (c0 + c1 z + ...), cos = 1 + z (d0 + d1 z + ...), z = r^2.
 const sinCoeffs = Array.from({ length: 8 }, (_, i) => (i % 2 ? 1 : -1) / factorial(2 * i + 3));
 const cosCoeffs = Array.from({ length: 9 }, (_, i) => (i % 2 ? 1 : -1) / factorial(2 * i + 2));
@@ -208,7 +224,7 @@ function erf(m: F64, x: Value): Value {
 }
 
 /** The ops this file expands, on f64. */
-export const f64MathOps = new Set(['math.exp', 'math.exp2', 'math.log', 'math.log2', 'math.sin', 'math.cos', 'math.tanh', 'math.erf']);
+export const f64MathOps = new Set(['math.exp', 'math.exp2', 'math.log', 'math.log2', 'math.log1p', 'math.sin', 'math.cos', 'math.tanh', 'math.erf']);
 
 /** Makes (or reuses) a constant of a type. */
 export type Constants = (value: number | bigint, type: typeof f64 | typeof i64) => Value;
@@ -225,6 +241,8 @@ export function expandF64Math(b: Builder, constant: Constants, name: string, x: 
       return logarithm(m, x, false);
     case 'math.log2':
       return logarithm(m, x, true);
+    case 'math.log1p':
+      return log1p(m, x);
     case 'math.sin':
       return sinCos(m, x, 'sin');
     case 'math.cos':

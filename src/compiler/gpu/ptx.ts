@@ -410,6 +410,9 @@ function viaF32(p: PtxPrinter, op: Operation, f: (dst: string, args: string[]) =
 
 const LOG2E = 1.4426950408889634;
 const LN2 = 0.6931471805599453;
+// ln 2 in two f32 parts, the first with its low mantissa bits zero (as fdlibm's log1pf splits it).
+const LN2_HI_F32 = 6.9313812256e-1;
+const LN2_LO_F32 = 9.0580006145e-6;
 
 const handlers: Record<string, Handler> = {
   'arith.constant': (p, op) => {
@@ -499,6 +502,7 @@ const handlers: Record<string, Handler> = {
   'math.cos': (p, op) => f32Only(p, op, (d, [a]) => sinCos(p, 'cos', d, a!)),
   'math.tanh': (p, op) => f32Only(p, op, (d, [a]) => tanh(p, d, a!)),
   'math.erf': (p, op) => f32Only(p, op, (d, [a]) => erf(p, d, a!)),
+  'math.log1p': (p, op) => f32Only(p, op, (d, [a]) => log1p(p, d, a!)),
   'gpu.truncate_tf32': (p, op) => {
     const t = p.tmp(new IntType(32));
     p.emit(`mov.b32 ${t}, ${p.r(op.operands[0]!)};`);
@@ -620,6 +624,7 @@ const handlers: Record<string, Handler> = {
     const el = vals[0]!.type as ScalarType;
     vectorAccess(p, vals, el, false, (regs, type) => `st.shared${type} [${p.r(addr!)}], ${regs};`);
   },
+  'gpu.shared_atomic_add': (p, op) => p.emit(`red.shared.add.u32 [${p.r(op.operands[0]!)}], ${p.r(op.operands[1]!)};`),
   'gpu.atomic_rmw': (p, op) => {
     const [ptr, val, pred] = op.operands as [Value, Value, Value];
     const el = val.type as ScalarType;
@@ -993,6 +998,60 @@ function erf(p: PtxPrinter, d: string, a: string): void {
   p.emit(`mul.f32 ${s}, ${s}, ${floatImmediate(2 / Math.sqrt(Math.PI), f)};`);
   p.emit(`setp.lt.f32 ${small}, ${ax}, 0f3F000000;`);
   p.emit(`selp.f32 ${d}, ${s}, ${y}, ${small};`);
+}
+
+function log1p(p: PtxPrinter, d: string, a: string): void {
+  // log(1 + x) = log(u) + (1 + x - u) / u for u = 1 + x rounded, the rounding's error exact by Fast2Sum. log(u) is
+  // not lg2.approx's (whose absolute error would swamp a small result) but k ln2 + log(m), u = m 2^k with m in
+  // [sqrt(1/2), sqrt(2)), log(m) = 2 atanh(s) = 2s (1 + s^2/3 + s^4/5 + s^6/7 + s^8/9), s = (m - 1) / (m + 1):
+  // within a few ulps over the whole range.
+  const f = new FloatType('f32');
+  const i32t = new IntType(32);
+  const pred = new IntType(1);
+  const [u, ax, t, err, alt, m, s, z, q, kf, c] = Array.from({ length: 11 }, () => p.tmp(f));
+  const [bits, k] = [p.tmp(i32t), p.tmp(i32t)];
+  const [small, tiny, zero, negative, keep] = Array.from({ length: 5 }, () => p.tmp(pred));
+  p.emit(`add.rn.f32 ${u}, ${a}, 0f3F800000;`);
+  p.emit(`abs.f32 ${ax}, ${a};`);
+  p.emit(`sub.rn.f32 ${t}, ${u}, 0f3F800000;`);
+  p.emit(`sub.rn.f32 ${err}, ${a}, ${t};`);
+  p.emit(`sub.rn.f32 ${t}, ${u}, ${a};`);
+  p.emit(`sub.rn.f32 ${alt}, 0f3F800000, ${t};`);
+  p.emit(`setp.lt.f32 ${small}, ${ax}, 0f3F800000;`);
+  p.emit(`selp.f32 ${err}, ${err}, ${alt}, ${small};`);
+  // u's exponent k and mantissa m: adding 1.0 - sqrt(1/2) to the bits carries into the exponent exactly when the
+  // mantissa is at least sqrt(2)'s.
+  p.emit(`mov.b32 ${bits}, ${u};`);
+  p.emit(`add.s32 ${bits}, ${bits}, ${0x3f800000 - 0x3f3504f3};`);
+  p.emit(`shr.s32 ${k}, ${bits}, 23;`);
+  p.emit(`sub.s32 ${k}, ${k}, 127;`);
+  p.emit(`and.b32 ${bits}, ${bits}, ${0x007fffff};`);
+  p.emit(`add.s32 ${bits}, ${bits}, ${0x3f3504f3};`);
+  p.emit(`mov.b32 ${m}, ${bits};`);
+  p.emit(`cvt.rn.f32.s32 ${kf}, ${k};`);
+  p.emit(`sub.rn.f32 ${t}, ${m}, 0f3F800000;`);
+  p.emit(`add.rn.f32 ${m}, ${m}, 0f3F800000;`);
+  p.emit(`div.rn.f32 ${s}, ${t}, ${m};`);
+  p.emit(`mul.rn.f32 ${z}, ${s}, ${s};`);
+  p.emit(`mov.f32 ${q}, ${floatImmediate(2 / 9, f)};`);
+  for (const coeff of [2 / 7, 2 / 5, 2 / 3]) p.emit(`fma.rn.f32 ${q}, ${q}, ${z}, ${floatImmediate(coeff, f)};`);
+  p.emit(`mul.rn.f32 ${q}, ${q}, ${z};`);
+  p.emit(`add.rn.f32 ${t}, ${s}, ${s};`);
+  p.emit(`fma.rn.f32 ${t}, ${s}, ${q}, ${t};`);
+  // k ln2 in two parts (the first exact for any k here) plus log(m) and the correction.
+  p.emit(`div.rn.f32 ${c}, ${err}, ${u};`);
+  p.emit(`fma.rn.f32 ${c}, ${kf}, ${floatImmediate(LN2_LO_F32, f)}, ${c};`);
+  p.emit(`add.rn.f32 ${c}, ${c}, ${t};`);
+  p.emit(`fma.rn.f32 ${d}, ${kf}, ${floatImmediate(LN2_HI_F32, f)}, ${c};`);
+  // Below 2^-24, log1p(x) rounds to x (-0.0 included); x = -1 gives -inf, x < -1 NaN, +inf and NaN themselves.
+  p.emit(`setp.lt.f32 ${tiny}, ${ax}, 0f33800000;`);
+  p.emit(`setp.eq.f32 ${zero}, ${u}, 0f00000000;`);
+  p.emit(`setp.lt.f32 ${negative}, ${u}, 0f00000000;`);
+  p.emit(`setp.equ.f32 ${keep}, ${u}, 0f7F800000;`);
+  p.emit(`or.pred ${keep}, ${keep}, ${tiny};`);
+  p.emit(`selp.f32 ${d}, ${a}, ${d}, ${keep};`);
+  p.emit(`selp.f32 ${d}, 0fFF800000, ${d}, ${zero};`);
+  p.emit(`selp.f32 ${d}, 0f7FC00000, ${d}, ${negative};`);
 }
 
 function printf(p: PtxPrinter, op: Operation): void {

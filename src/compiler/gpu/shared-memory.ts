@@ -1,5 +1,5 @@
 // How much shared memory each GPU-IR op needs, shared by the allocation pass and the lowering.
-import type { Operation } from '../ir/core.ts';
+import type { Operation, Value } from '../ir/core.ts';
 import { isBlockedRooted, keptDims } from '../ir/layouts.ts';
 import { FloatType, IntType, MemDescType, PointerType, TensorType, type ScalarType, type Type } from '../ir/types.ts';
 import { LANE, REGISTER, classifyConversion, linearLayoutOf } from './linear-layout.ts';
@@ -75,16 +75,56 @@ export function registerConversion(op: Operation): readonly number[] | undefined
   return c?.kind === 'registers' ? c.sourceRegisters : undefined;
 }
 
+/** An exchange whose elements go through shared memory (not a conversion within warps). */
+const sharedExchange = (op: Operation): boolean => exchangeOps.has(op.name) && !warpConversion(op);
+
+/**
+ * Whether an exchange through shared memory is fused into the ones that use it: when every use of its results is
+ * another such exchange in the same block, it emits nothing, and the exchanges that use it read through its map of
+ * elements. A chain (join, permute, reshape: tl.cat; split, join: swapping halves) then costs one round trip through
+ * shared memory, its sources written once and its last results read, where each op would cost one.
+ */
+export function fusedIntoUsers(op: Operation): boolean {
+  const block = op.parent;
+  if (!block || !sharedExchange(op)) return false;
+  const results = new Set(op.results);
+  let users = 0;
+  let fusable = true;
+  // Values are used only in their block and the regions nested in it: the ops after this one hold every use.
+  for (const later of block.ops.slice(block.ops.indexOf(op) + 1)) {
+    later.walk((u) => {
+      if (!u.operands.some((v) => results.has(v))) return;
+      users++;
+      if (u !== later || !sharedExchange(u)) fusable = false;
+    });
+    if (!fusable) return false;
+  }
+  return users > 0;
+}
+
+/** What an exchange through shared memory writes there: its operands, or through exchanges fused into it theirs, each once. */
+export function exchangeSources(op: Operation): Value[] {
+  const sources: Value[] = [];
+  const visit = (v: Value): void => {
+    const def = v.definingOp;
+    if (def && fusedIntoUsers(def)) def.operands.forEach(visit);
+    else if (!sources.includes(v)) sources.push(v);
+  };
+  op.operands.forEach(visit);
+  return sources;
+}
+
 /**
  * Scratch bytes an op needs while it runs (released when it ends), or 0. local_alloc buffers are not scratch:
  * they live until the last use of the memdesc.
  */
 export function scratchBytes(op: Operation): number {
   if (warpConversion(op)) return 0;
-  if (exchangeOps.has(op.name)) {
-    const src = op.operands[0]!.type;
-    return Math.max(valueBytes(src), ...op.results.map((r) => valueBytes(r.type)), op.name === 'tt.join' ? 2 * valueBytes(src) : 0);
-  }
+  if (exchangeOps.has(op.name)) return fusedIntoUsers(op) ? 0 : exchangeSources(op).reduce((sum, v) => sum + valueBytes(v.type), 0);
+  // The source, which every thread writes for the others to read.
+  if (op.name === 'tt.gather') return valueBytes(op.operands[0]!.type);
+  // The bins, counted with atomic adds.
+  if (op.name === 'tt.histogram') return valueBytes(op.result.type);
   if (op.name === 'tt.scan') {
     const input = op.operands[0]!.type as TensorType;
     const map = new TileMap(input.encoding!, input.shape);

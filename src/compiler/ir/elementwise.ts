@@ -190,6 +190,7 @@ const unaryMath: Record<string, (a: Expr) => Expr> = {
   'math.cos': (a) => `Math.cos(${a})`,
   'math.tanh': (a) => `Math.tanh(${a})`,
   'math.erf': (a) => `$.erf(${a})`,
+  'math.log1p': (a) => `Math.log1p(${a})`,
 };
 
 function cast(name: string, from: ScalarType, to: ScalarType, a: Expr): Expr | undefined {

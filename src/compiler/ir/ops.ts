@@ -259,6 +259,7 @@ const unaryMath: [string, string][] = [
   ['floor', 'Largest integral value not above x.'],
   ['ceil', 'Smallest integral value not below x.'],
   ['erf', 'The error function.'],
+  ['log1p', 'log(1 + x), accurate for x near 0.'],
 ];
 for (const [n, summary] of unaryMath) {
   def({ name: `math.${n}`, summary, traits: ['pure', 'elementwise'], operands: 1, results: 1, verify: floatBinary });
@@ -433,6 +434,41 @@ def({
     const half = src.shape.slice(0, -1);
     const want = half.length ? tensorType(half, src.element) : src.element;
     return op.results.every((r) => (half.length ? hasShape(r.type, half, src.element) : r.type === want)) ? undefined : `results must be ${want.text}`;
+  },
+});
+
+def({
+  name: 'tt.gather',
+  summary: "The source's elements along `axis` at the positions of an i32 index tile, taken modulo the axis size; the result has the index's shape (which is the source's but along `axis`).",
+  traits: ['pure'],
+  operands: 2,
+  results: 1,
+  attrs: { axis: 'int' },
+  verify: (op) => {
+    const [src, index] = op.operands.map((v) => v.type);
+    const dst = op.result.type;
+    const axis = op.attrs['axis'] as number;
+    if (!(src instanceof TensorType && index instanceof TensorType && dst instanceof TensorType)) return 'expects tensors';
+    if (index.element !== i32) return `the index must be i32, got ${index.text}`;
+    if (index.shape.length !== src.shape.length) return 'the source and the index must have one rank';
+    if (axis < 0 || axis >= src.shape.length) return `axis ${axis} out of range for ${src.text}`;
+    if (src.shape.some((d, i) => i !== axis && d !== index.shape[i])) return 'the index must have the shape of the source but along the axis';
+    return hasShape(dst, index.shape, src.element) ? undefined : `result must be ${tensorType(index.shape, src.element).text}`;
+  },
+});
+
+def({
+  name: 'tt.histogram',
+  summary: 'Counts, for each bin b of the result (an i32 tile [numBins]), the elements of a 1-D i32 tile equal to b where the mask holds; elements outside [0, numBins) are not counted.',
+  traits: ['pure'],
+  operands: 2,
+  results: 1,
+  verify: (op) => {
+    const [input, mask] = op.operands.map((v) => v.type);
+    const dst = op.result.type;
+    if (!(input instanceof TensorType) || input.shape.length !== 1 || input.element !== i32) return 'expects a 1-D i32 tile';
+    if (!(mask instanceof TensorType) || mask.element !== i1 || mask.shape.join() !== input.shape.join()) return 'the mask must be an i1 tile of the input\'s shape';
+    return dst instanceof TensorType && dst.shape.length === 1 && dst.element === i32 ? undefined : 'result must be a 1-D i32 tile';
   },
 });
 
@@ -632,6 +668,15 @@ def({
   operands: 1,
   results: 0,
   attrs: { message: 'string' },
+  verify: (op) => (isBoolLike(op.operands[0]!.type) ? undefined : 'condition must be i1'),
+});
+
+def({
+  name: 'tt.assume',
+  summary: 'A condition the kernel promises holds (tl.assume): the interpreter checks it where it is evaluated; the GPU backend emits nothing for it.',
+  traits: ['writesMemory'],
+  operands: 1,
+  results: 0,
   verify: (op) => (isBoolLike(op.operands[0]!.type) ? undefined : 'condition must be i1'),
 });
 
@@ -959,8 +1004,16 @@ def({
   verify: (op) => (op.result.type === i32 ? undefined : 'result must be i32'),
 });
 def({
+  name: 'gpu.shared_atomic_add',
+  summary: 'Atomically adds an i32 to the i32 in shared memory at a byte offset (red.shared.add.u32); atomic adds by several threads since the last barrier do not race with each other.',
+  traits: ['readsMemory', 'writesMemory'],
+  operands: 2,
+  results: 0,
+  verify: (op) => (op.operands[0]!.type === i32 && op.operands[1]!.type === i32 ? undefined : 'expects an i32 byte offset and an i32 value'),
+});
+def({
   name: 'gpu.barrier',
-  summary: "Waits until every thread of the program arrives (bar.sync); orders shared memory accesses.",
+  summary: "Waits until every thread of the program arrives (bar.sync); orders shared memory accesses. Also tl.debugBarrier's op in the target-independent IR (as in Triton), where it orders the memory accesses of the program's lanes.",
   traits: ['writesMemory'],
   operands: 0,
   results: 0,

@@ -99,11 +99,20 @@ class Converter {
         return this.ifOp(op);
       case 'scf.while':
         return this.whileLoop(op);
+      case 'tt.gather':
+        // The source goes through shared memory in any layout; the index is read register by register with the result.
+        this.defaults(op);
+        return this.require(op, 1, this.layoutOf(op.result)!);
+      case 'tt.histogram':
+        // The input and its mask are read register by register together.
+        this.defaults(op);
+        return this.require(op, 1, this.layoutOf(op.operands[0]!)!);
       case 'tt.reshape':
       case 'tt.trans':
       case 'tt.join':
       case 'tt.split':
       case 'tt.assert':
+      case 'tt.assume':
         // Operands keep their layouts: these go through shared memory, or read any layout.
         return this.defaults(op);
     }

@@ -1,4 +1,5 @@
-// devicePrint and deviceAssert: run-time printing and checks, per element, with the program id.
+// devicePrint and deviceAssert: run-time printing and checks, per element, with the program id; tl.assume, a
+// promise the interpreter checks; tl.debugBarrier.
 import { dtypes } from './dtype.ts';
 import { SemanticError } from './errors.ts';
 import type { Semantic } from './semantic.ts';
@@ -14,4 +15,14 @@ export function devicePrint(s: Semantic, prefix: string, values: TValue[], hex: 
 
 export function deviceAssert(s: Semantic, cond: TValue, message: string): void {
   s.b.create('tt.assert', [s.toBool(cond).ir], [], { message });
+}
+
+/** A promise that `cond` holds: the interpreter checks it (a false one stops the launch, as deviceAssert); the GPU backend drops it. */
+export function assume(s: Semantic, cond: TValue): void {
+  s.b.create('tt.assume', [s.toBool(cond).ir], []);
+}
+
+/** Every thread of the program waits for the others (bar.sync): their memory accesses before it come before those after it. */
+export function debugBarrier(s: Semantic): void {
+  s.b.create('gpu.barrier', [], []);
 }

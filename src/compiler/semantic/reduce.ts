@@ -9,7 +9,7 @@ import { KType, TValue } from './values.ts';
 /** Builds the combine function's body: given the accumulated values and the next ones, returns the combination. */
 export type Combine = (accs: TValue[], xs: TValue[]) => TValue[];
 
-function normalizeAxis(axis: number, rank: number): number {
+export function normalizeAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= rank) throw new SemanticError(`axis ${axis} is out of range for a rank-${rank} tile`);
   return a;

@@ -8,6 +8,7 @@ import { roundToFloat } from '../../numerics.ts';
 import { DType, PointerDType, dtypes, pointerTo, type ElementType } from './dtype.ts';
 import { SemanticError } from './errors.ts';
 import { computationType, integerPromote, literalDType } from './promotion.ts';
+import { normalizeAxis } from './reduce.ts';
 import { Constexpr, KType, TValue, type Operand } from './values.ts';
 
 /** Triton's limit on elements in one tile. */
@@ -238,6 +239,26 @@ export class Semantic {
     const rt = x.type.withShape(shape.slice(0, -1));
     const op = this.b.create('tt.split', [x.ir], [rt.ir, rt.ir]);
     return [new TValue(op.results[0]!, rt), new TValue(op.results[1]!, rt)];
+  }
+
+  /**
+   * Triton's gather: result[..., i, ...] = src[..., index[..., i, ...], ...] along `axis`. The index has the source's
+   * rank and its dimensions but along `axis`, where it has any size; an index outside [0, n) is taken modulo n
+   * (-1 is the last element), on every tier.
+   */
+  gather(src: TValue, index: TValue, axis: number): TValue {
+    const shape = src.type.shape;
+    if (!src.type.isBlock) throw new SemanticError(`gather needs a tile to gather from, got ${src.type}`);
+    if (index.type.isPointer || !index.type.dtype.isInt || index.type.dtype.isBool) throw new SemanticError(`gather's index must be a tile of integers, got ${index.type}`);
+    if (index.type.shape.length !== shape.length) {
+      throw new SemanticError(`gather's index has rank ${index.type.shape.length} and the source ${shape.length}`, 'give the index the rank of the source, with tl.expandDims or tl.broadcastTo');
+    }
+    const ax = normalizeAxis(axis, shape.length);
+    shape.forEach((d, i) => {
+      if (i !== ax && index.type.shape[i] !== d) throw new SemanticError(`dimension ${i} of gather's index is ${index.type.shape[i]} and of the source ${d}; they must agree but along the axis (${ax})`);
+    });
+    const rt = src.type.withShape(index.type.shape);
+    return new TValue(this.b.value('tt.gather', [src.ir, this.cast(index, dtypes.i32).ir], rt.ir, { axis: ax }), rt);
   }
 
   /** Brings two operands to one dtype (by Triton's promotion) and one shape. */
@@ -509,13 +530,13 @@ export class Semantic {
     return this.minimum(this.maximum(x, lo, propagateNan), hi, propagateNan);
   }
 
-  /** A unary float function (math.exp, math.sqrt, ...). */
-  math(name: string, x: Operand): TValue {
+  /** A unary float function (math.exp, math.sqrt, ...); `what` names it in messages. */
+  math(name: string, x: Operand, what = name): TValue {
     const v = this.toValue(x);
     if (v.type.isPointer || !v.type.dtype.isFloat) {
-      throw new SemanticError(`${name} needs a floating-point operand, got ${describe(x)}`, 'convert it first, e.g. x.to(tl.float32)');
+      throw new SemanticError(`${what} needs a floating-point operand, got ${describe(x)}`, 'convert it first, e.g. x.to(tl.float32)');
     }
-    this.refuseFp8(v, name);
+    this.refuseFp8(v, what);
     return new TValue(this.b.value(`math.${name}`, [v.ir], v.type.ir), v.type);
   }
 

@@ -11,7 +11,7 @@ import type { Lowering } from './lowering.ts';
 import { atomic, load, store } from './memory.ts';
 import { reduce, scan } from './reduce-scan.ts';
 import { asyncCommitGroup, asyncCopy, asyncWait } from './async-copy.ts';
-import { barrier, exchange, localAlloc, localLoad, memdescIndex } from './shared.ts';
+import { barrier, exchange, gather, histogram, localAlloc, localLoad, memdescIndex } from './shared.ts';
 import { warpGroupDot, warpGroupDotWait } from './wgmma.ts';
 
 export type Handler = (lw: Lowering, op: Operation) => void;
@@ -33,6 +33,8 @@ export const handlers: Readonly<Record<string, Handler>> = {
   'tt.trans': exchange,
   'tt.join': exchange,
   'tt.split': exchange,
+  'tt.gather': gather,
+  'tt.histogram': histogram,
   'ttg.local_alloc': localAlloc,
   'ttg.local_load': localLoad,
   'ttg.memdesc_index': memdescIndex,
@@ -48,6 +50,8 @@ export const handlers: Readonly<Record<string, Handler>> = {
   'tt.scan': scan,
   'tt.print': print,
   'tt.assert': assert,
+  // A promise for the optimiser, which draws no conclusions from it yet: nothing to emit.
+  'tt.assume': () => {},
   'scf.for': forLoop,
   'scf.if': ifOp,
   'scf.while': whileLoop,

@@ -353,15 +353,32 @@ export class Lowering {
 
   /** Row-major linear index of register r's element within a tile of `shape`. */
   linearIndex(map: AnyTileMap, r: number, shape: readonly number[], coords?: (i: number) => Value): Value {
+    return this.rowMajor(
+      shape.map((_, i) => (coords ? coords(i) : this.coord(map, r, i))),
+      shape,
+    );
+  }
+
+  /** The row-major linear index of `coords` within a tile of `shape`. */
+  rowMajor(coords: readonly Value[], shape: readonly number[]): Value {
     let acc: Value | undefined;
     let stride = 1;
     for (let i = shape.length - 1; i >= 0; i--) {
-      const c = coords ? coords(i) : this.coord(map, r, i);
-      const term = this.mul(c, stride);
+      const term = this.mul(coords[i]!, stride);
       acc = acc ? this.add(acc, term) : term;
       stride *= shape[i]!;
     }
     return acc ?? this.c32(0);
+  }
+
+  /** The coordinates within a tile of `shape` (of powers of two) of a row-major linear index: shifts and masks. */
+  unravel(linear: Value, shape: readonly number[]): Value[] {
+    let stride = shape.reduce((a, b) => a * b, 1);
+    return shape.map((d) => {
+      stride /= d;
+      const shifted = stride === 1 ? linear : this.op1('arith.shrui', [linear, this.c32(Math.log2(stride))], i32);
+      return d === 1 ? this.c32(0) : this.op1('arith.andi', [shifted, this.c32(d - 1)], i32);
+    });
   }
 
   smemAddress(offset: number, index: Value, bytes: number): Value {

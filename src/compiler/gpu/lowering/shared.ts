@@ -1,19 +1,19 @@
 // Lowering of the ops that move tiles through shared memory: layout conversions, reshapes, transposes, joins,
-// splits (every thread writes what it owns, waits, and reads what it needs), and local_alloc / local_load.
+// splits and gathers (every thread writes what it owns, waits, and reads what it needs), and local_alloc / local_load.
 // Conversions whose elements stay within warps take no shared memory: register renamings, or warp shuffles.
 import type { Operation, Value } from '../../ir/core.ts';
 import { type MemDescType, TensorType, elementType, i1, i32, shapeOf } from '../../ir/types.ts';
-import { elementBytes, warpConversion } from '../shared-memory.ts';
+import { elementBytes, exchangeSources, fusedIntoUsers, warpConversion } from '../shared-memory.ts';
 import { loadWithLdmatrix } from './ldmatrix.ts';
 import { shuffle } from './shuffle.ts';
 import { SharedLayout } from '../../ir/layouts.ts';
-import type { AnyTileMap } from '../tile-map.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
 
 /**
  * convert_layout, reshape, trans, join and split: every thread writes the elements it owns to shared memory
  * (row-major in the source's coordinates), waits, and reads those of its destination registers; a conversion
- * that keeps every element in its thread only renames registers.
+ * that keeps every element in its thread only renames registers. An exchange fused into the exchanges that use it
+ * (fusedIntoUsers) emits nothing: the last of a chain writes the chain's sources and reads through every op's map.
  */
 export function exchange(lw: Lowering, op: Operation): void {
   const inWarp = warpConversion(op);
@@ -29,68 +29,142 @@ export function exchange(lw: Lowering, op: Operation): void {
     });
     return lw.setTile(op.result, lw.mapOf(op.result.type), regs);
   }
+  if (fusedIntoUsers(op)) return;
   const offset = op.attrs['allocation.offset'] as number;
-  // The source is a tile, or a scalar (join of two scalars into a [2] tile).
-  const srcType = op.operands[0]!.type;
-  const el = elementType(srcType);
-  const bytes = elementBytes(el);
-  const sources = op.name === 'tt.join' ? [lw.get(op.operands[0]!), lw.get(op.operands[1]!)] : [lw.get(op.operands[0]!)];
-  const srcShape = shapeOf(srcType);
-  const tileElems = srcShape.reduce((a, b) => a * b, 1);
-  sources.forEach((s, k) => {
-    if (s.kind === 'scalar') {
-      lw.sharedStore(lw.smemAddress(offset, lw.c32(k), bytes), [s.v], el);
-      return;
-    }
-    const t = s as LoweredTile;
-    for (let r = 0; r < t.map.numRegs; r++) {
-      const own = lw.owner(t.map, r);
-      const idx = lw.linearIndex(t.map, r, srcShape);
-      const base = k ? lw.add(idx, lw.c32(k * tileElems)) : idx;
-      lw.guarded(own, () => lw.sharedStore(lw.smemAddress(offset, base, bytes), [t.regs[r]!], el));
-    }
-  });
+  // The sources, one after the other (tiles, or scalars: join of two scalars into a [2] tile).
+  const first = new Map<Value, number>();
+  let at = 0;
+  for (const v of exchangeSources(op)) {
+    first.set(v, at);
+    storeRowMajor(lw, v, offset, at);
+    at += shapeOf(v.type).reduce((a, b) => a * b, 1);
+  }
   lw.b.create('gpu.barrier', [], []);
-  op.results.forEach((res, k) => {
+  const el = elementType(op.operands[0]!.type);
+  const bytes = elementBytes(el);
+  for (const res of op.results) {
     const rt = res.type;
     if (!(rt instanceof TensorType)) {
       // split of a [2] tile: scalar halves.
-      const v = lw.sharedLoad(lw.smemAddress(offset, lw.c32(k), bytes), [el])[0]!;
-      return lw.values.set(res, { kind: 'scalar', v });
+      lw.values.set(res, { kind: 'scalar', v: lw.sharedLoad(lw.smemAddress(offset, elementIndex(lw, res, [], first), bytes), [el])[0]! });
+      continue;
     }
     const map = lw.mapOf(rt);
     const regs = Array.from({ length: map.numRegs }, (_, r) => {
-      const idx = sourceIndex(lw, op, map, r, k, srcShape, tileElems);
+      const idx = elementIndex(lw, res, rt.shape.map((_, d) => lw.coord(map, r, d)), first);
       return lw.sharedLoad(lw.smemAddress(offset, idx, bytes), [el])[0]!;
     });
     lw.setTile(res, map, regs);
-  });
+  }
 }
 
-/** For result k's register r of an exchange op, the linear index of its element in shared memory. */
-export function sourceIndex(lw: Lowering, op: Operation, map: AnyTileMap, r: number, k: number, srcShape: readonly number[], tileElems: number): Value {
+/**
+ * Where the element at `coords` of `v` is in an exchange's shared memory: a source's is at the source's first
+ * element plus its row-major index; an exchange's result is found through the op's map of coordinates to those of
+ * its operands (the ops fused into the exchange being lowered included).
+ */
+function elementIndex(lw: Lowering, v: Value, coords: readonly Value[], first: ReadonlyMap<Value, number>): Value {
+  const base = first.get(v);
+  if (base !== undefined) return base ? lw.add(lw.rowMajor(coords, shapeOf(v.type)), lw.c32(base)) : lw.rowMajor(coords, shapeOf(v.type));
+  const op = v.definingOp!;
+  const src = op.operands[0]!;
   switch (op.name) {
     case 'ttg.convert_layout':
-    case 'tt.reshape':
+      return elementIndex(lw, src, coords, first);
+    case 'tt.reshape': {
       // Row-major order is what both shapes share.
-      return lw.linearIndex(map, r, map.shape);
+      const linear = lw.rowMajor(coords, shapeOf(v.type));
+      const at = first.get(src);
+      if (at !== undefined) return at ? lw.add(linear, lw.c32(at)) : linear;
+      return elementIndex(lw, src, lw.unravel(linear, shapeOf(src.type)), first);
+    }
     case 'tt.trans': {
-      const order = op.attrs['order'] as number[];
       // Result dimension i is source dimension order[i].
-      return lw.linearIndex(map, r, srcShape, (j) => lw.coord(map, r, order.indexOf(j)));
+      const order = op.attrs['order'] as number[];
+      return elementIndex(lw, src, order.map((_, j) => coords[order.indexOf(j)]!), first);
     }
     case 'tt.join': {
       // Result [..., 2]: the last coordinate picks the operand.
-      const last = map.shape.length - 1;
-      const inner = lw.linearIndex(map, r, srcShape, (j) => lw.coord(map, r, j));
-      const which = lw.coord(map, r, last);
-      return lw.add(inner, lw.mul(which, tileElems));
+      const [a, b] = op.operands as [Value, Value];
+      const inner = coords.slice(0, -1);
+      const which = coords[coords.length - 1]!;
+      const ia = elementIndex(lw, a, inner, first);
+      const [fa, fb] = [first.get(a), first.get(b)];
+      // Two sources: the second operand's element is a fixed distance from the first's.
+      if (fa !== undefined && fb !== undefined) return fa === fb ? ia : lw.add(ia, lw.mul(which, fb - fa));
+      return lw.op1('arith.select', [lw.op1('arith.cmpi', [which, lw.c32(0)], i1, { predicate: 'eq' }), ia, elementIndex(lw, b, inner, first)], i32);
     }
     case 'tt.split':
       // Source [..., 2]: element (c..., k).
-      return lw.add(lw.mul(lw.linearIndex(map, r, map.shape), 2), lw.c32(k));
+      return elementIndex(lw, src, [...coords, lw.c32(op.results.indexOf(v))], first);
   }
   throw new Error(`no exchange for ${op.name}`);
+}
+
+/**
+ * Every thread writes the elements of `v` it owns (each element once) to shared memory at `offset`, in row-major
+ * order from element `first` on; a scalar is element `first` (written by every thread, which all hold it).
+ */
+function storeRowMajor(lw: Lowering, v: Value, offset: number, first: number): void {
+  const el = elementType(v.type);
+  const bytes = elementBytes(el);
+  const s = lw.get(v);
+  if (s.kind === 'scalar') return lw.sharedStore(lw.smemAddress(offset, lw.c32(first), bytes), [s.v], el);
+  const t = s as LoweredTile;
+  const shape = shapeOf(v.type);
+  for (let r = 0; r < t.map.numRegs; r++) {
+    const own = lw.owner(t.map, r);
+    const idx = lw.linearIndex(t.map, r, shape);
+    const at = first ? lw.add(idx, lw.c32(first)) : idx;
+    lw.guarded(own, () => lw.sharedStore(lw.smemAddress(offset, at, bytes), [t.regs[r]!], el));
+  }
+}
+
+/**
+ * tt.gather: the source goes to shared memory in row-major order; each register of the result reads the element
+ * its index (a register of the index tile, which has the result's layout) names along the axis, modulo its size.
+ */
+export function gather(lw: Lowering, op: Operation): void {
+  const offset = op.attrs['allocation.offset'] as number;
+  const [src, index] = op.operands as [Value, Value];
+  const srcShape = shapeOf(src.type);
+  const el = elementType(src.type);
+  storeRowMajor(lw, src, offset, 0);
+  lw.b.create('gpu.barrier', [], []);
+  const axis = op.attrs['axis'] as number;
+  const map = lw.mapOf(op.result.type);
+  const at = lw.tile(index);
+  const regs = Array.from({ length: map.numRegs }, (_, r) => {
+    const along = lw.op1('arith.andi', [at.regs[r]!, lw.c32(srcShape[axis]! - 1)], i32);
+    const idx = lw.linearIndex(map, r, srcShape, (d) => (d === axis ? along : lw.coord(map, r, d)));
+    return lw.sharedLoad(lw.smemAddress(offset, idx, elementBytes(el)), [el])[0]!;
+  });
+  lw.setTile(op.result, map, regs);
+}
+
+/**
+ * tt.histogram: the bins live in shared memory; the threads holding the result zero them, every thread adds 1 to
+ * the bin of each element it owns (each element once) where the mask holds and the value is in range, with
+ * atomic adds, and the result's registers read the counts.
+ */
+export function histogram(lw: Lowering, op: Operation): void {
+  const offset = op.attrs['allocation.offset'] as number;
+  const map = lw.mapOf(op.result.type);
+  const bins = shapeOf(op.result.type)[0]!;
+  const bin = (r: number): Value => lw.smemAddress(offset, lw.coord(map, r, 0), 4);
+  for (let r = 0; r < map.numRegs; r++) lw.guarded(lw.owner(map, r), () => lw.sharedStore(bin(r), [lw.c32(0)], i32));
+  lw.b.create('gpu.barrier', [], []);
+  const [input, mask] = [lw.tile(op.operands[0]!), lw.tile(op.operands[1]!)];
+  for (let r = 0; r < input.map.numRegs; r++) {
+    const v = input.regs[r]!;
+    // Unsigned, so that negative values are out of range too.
+    let counted = lw.op1('arith.andi', [mask.regs[r]!, lw.op1('arith.cmpi', [v, lw.c32(bins)], i1, { predicate: 'ult' })], i1);
+    const own = lw.owner(input.map, r);
+    if (own) counted = lw.op1('arith.andi', [counted, own], i1);
+    lw.guarded(counted, () => lw.b.create('gpu.shared_atomic_add', [lw.smemAddress(offset, v, 4), lw.c32(1)], []));
+  }
+  lw.b.create('gpu.barrier', [], []);
+  lw.setTile(op.result, map, Array.from({ length: map.numRegs }, (_, r) => lw.sharedLoad(bin(r), [i32])[0]!));
 }
 
 export function localAlloc(lw: Lowering, op: Operation): void {
