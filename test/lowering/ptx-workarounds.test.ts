@@ -1,6 +1,6 @@
 // PTX that kt writes differently from the obvious instruction because NVIDIA's assembler miscompiles the obvious
 // one. Each case says which ptxas and what it got wrong; the GPU tier of the differential fuzzer
-// (test/fuzz/cases/case-55181479.test.ts) runs the kernel that found it.
+// (test/fuzz/cases/int-max-of-negations-ptxas.test.ts) runs the kernel that found it.
 import { describe, test } from 'vitest';
 import { empty, kernel, tl, type Ptr, type constexpr, type i32 } from 'kt';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';

@@ -1,4 +1,6 @@
 // A differential-fuzzer mismatch (seed 101383), shrunk. Tier: gpu.
+// Cause: ptxas 13.0 (V13.0.88) fused the chain of max.s32 over negated elements into VIMNMX3 and dropped one
+// negation; kt now writes integer max and min as setp + selp (src/compiler/gpu/ptx.ts, test/lowering/ptx-workarounds.test.ts).
 // What differed: output o0 (i32 row, exact): 1 of 1 differ: [0] gpu 1863953771, interpreter 1511102742; inputs: x0 = [-870042594, -148715984, 496845647, -1403251487, -563547748, 833663800, -204266370, -1511102742, -90448402, 1754597114, -289563652, -1360776441, 888493328, 1863953771, 332090040, 1351250905]
 //
 // The kernel (rendered from `program` by test/fuzz/program.ts; M = 1, N = 16, BR = 2, BC = 64, numWarps = 1, FLAG = 0, CT = true):
@@ -148,7 +150,7 @@ const program: Program = {
   ]
 };
 
-test('fuzz case-55181479: the interpreter and the gpu tier agree', async () => {
+test('fuzz case int-max-of-negations-ptxas: the interpreter and the gpu tier agree', async () => {
   const r = await runProgram(program);
   expect(r.detail).toBe('');
   expect(r.status).toBe('ok');
