@@ -160,7 +160,7 @@ export async function compileCommand(args: CompileArgs): Promise<number> {
   const asm = assemble(compiled.ptx, compiled.target, compiled.kernelName, ptxas);
   const file = args.output ?? `${compiled.kernelName}.cubin`;
   fs.writeFileSync(file, asm.cubin);
-  console.log(`${file}: ${asm.cubin.length} bytes for ${args.gpuTarget}, ${compiled.numThreads} threads per program, ${compiled.sharedBytes} bytes of shared memory`);
+  console.log(`${file}: ${asm.cubin.length} bytes for ${compiled.target}, ${compiled.numThreads} threads per program, ${compiled.sharedBytes} bytes of shared memory`);
   console.log(`registers ${asm.registers}, spill stores ${asm.spillStores} bytes, spill loads ${asm.spillLoads} bytes, stack frame ${asm.stackBytes} bytes`);
   console.log(asm.log);
   return 0;

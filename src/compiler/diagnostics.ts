@@ -1,6 +1,7 @@
 // Compile errors that point at the user's source: file:line:col, the line itself and a caret under the span.
 import fs from 'node:fs';
 import path from 'node:path';
+import { presentToUser } from '../user-errors.ts';
 import { outermostLocation, type Location } from './ir/core.ts';
 
 /** A span of source text, with the text of the lines it starts on. */
@@ -49,6 +50,7 @@ export class CompileError extends Error {
     super(reason);
     this.name = 'CompileError';
     this.refresh();
+    presentToUser(this, ['reason', 'span', 'hint', 'notes']);
   }
 
   /** Adds context such as "in helper `f` called from ...", keeping the original location. */

@@ -194,11 +194,16 @@ function scalarBinding(p: KernelParam, v: unknown, declared: DType | undefined, 
   return new KType(dtypes.i64, []);
 }
 
+/** A value as an error names it, briefly (a typed array of a million elements is not printed). */
 function describe(v: unknown): string {
   if (v instanceof Tensor) return `a ${v.dtype.name} Tensor`;
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return `${typeof v} ${String(v)}`;
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${'length' in v ? (v as { length: number }).length : v.byteLength}`;
+  if (typeof v === 'object') return `a ${v.constructor?.name ?? 'null-prototype'} object`;
+  if (typeof v === 'function') return 'a function';
+  const text = String(v);
+  return `${typeof v} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
 /** A launch recorded instead of run by captureLaunches. */
@@ -499,7 +504,7 @@ export class KernelDefinition {
         if (!c) throw error(`'${p.name}' is constexpr and needs a compile-time value (number, boolean, string, dtype), got ${describe(v)}`, undefined, p);
         bindings.push({ kind: 'constexpr', value: c });
       } else if (kind === 'pointer') {
-        if (!(v instanceof Tensor)) throw error(`'${p.name}' is a pointer and needs a Tensor, got ${describe(v)}`, undefined, p);
+        if (!(v instanceof Tensor)) throw error(`'${p.name}' is a pointer and needs a Tensor, got ${describe(v)}`, Array.isArray(v) || ArrayBuffer.isView(v) ? 'make a Tensor of it: tensor(values) (then .cuda() to run on the GPU)' : undefined, p);
         if (p.dtype && v.dtype !== p.dtype) throw error(`'${p.name}' is declared Ptr<${p.dtype.name}> but the tensor is ${v.dtype.name}`, `convert the tensor, or declare Ptr<${v.dtype.name}>`, p);
         bindings.push({ kind: 'runtime', type: new KType(pointerTo(v.dtype), []) });
         runtime.push(v);

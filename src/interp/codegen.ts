@@ -330,7 +330,7 @@ class ProgramGen {
       return this.defineTile(op.result, { shape, elem, lazy: (ix) => checked(args.map((a) => at(a, ix)), ix.linear ?? linearize(ix.vars, shape)), cost });
     }
     if (args.every((a) => a.scalar !== undefined)) {
-      const expr = elementExpr(op, args.map((a) => a.scalar!));
+      const expr = pointerOrElementExpr(op, args.map((a) => a.scalar!));
       if (expr === undefined) throw new Error(`the interpreter cannot run ${op.name}`);
       if (!shape.length) return this.defineScalar(op.result, expr);
       const name = this.fresh('u');
@@ -341,7 +341,7 @@ class ProgramGen {
     this.defineTile(op.result, {
       shape,
       elem,
-      lazy: (ix) => elementExpr(op, args.map((a) => at(a, ix)))!,
+      lazy: (ix) => pointerOrElementExpr(op, args.map((a) => at(a, ix)))!,
       cost,
     });
   }
@@ -885,6 +885,16 @@ function rmwExpr(kind: string, elem: ScalarType, old: string, v: string): string
       return `(${old} ^ ${v})`;
   }
   throw new Error(`unknown atomic ${kind}`);
+}
+
+/**
+ * An elementwise op's expression (elementExpr's), except that conversions between int64 and pointers go through
+ * the launch's memory, which keeps every int64 exact (see memory.ts).
+ */
+function pointerOrElementExpr(op: Operation, args: readonly string[]): string | undefined {
+  if (op.name === 'tt.int_to_ptr' && is64(elementType(op.operands[0]!.type))) return `mem.intToPtr(${args[0]})`;
+  if (op.name === 'tt.ptr_to_int' && is64(elementType(op.result.type))) return `mem.ptrToInt(${args[0]})`;
+  return elementExpr(op, args);
 }
 
 /** Emits the JavaScript of one op into a program being generated. */

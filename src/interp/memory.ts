@@ -1,16 +1,30 @@
 // The interpreter's memory for one launch. Each tensor argument gets a region of a flat address space, so a
 // pointer is a plain number and pointer arithmetic is addition, as on the GPU; every access is checked
 // against the tensor the address falls in, and an access outside it stops the launch with the source line.
+// Above the arguments' band lie host tensors' dataPtr() addresses (runtime/tensor.ts): a pointer loaded from
+// memory reaches those tensors, with the same checks.
+//
+// Addresses are numbers, exact below 2^53. An int64 outside the range of addresses converted to a pointer
+// (tt.int_to_ptr) is given a number far below zero, standing for it, so that converting back (tt.ptr_to_int) gives
+// the same int64: such a pointer can be compared, selected and offset, but points into no tensor.
+import { presentToUser } from '../user-errors.ts';
 import { displayPath, locationSpan, renderDiagnostic } from '../compiler/diagnostics.ts';
 import { outermostLocation, type Location } from '../compiler/ir/core.ts';
-import { storageArray, type Tensor, type TypedArray } from '../runtime/tensor.ts';
+import { HOST_ADDRESS_BASE, HOST_ADDRESS_END, Tensor, hostSlotAt, markWritten, storageArray, type TypedArray } from '../runtime/tensor.ts';
 import { dtypes, type DType } from '../compiler/semantic/dtype.ts';
 
 /** Regions are 2^44 bytes apart; a tensor's first byte sits in the middle, so stray offsets either way stay in its region. */
 export const REGION_BYTES = 2 ** 44;
 const REGION_CENTER = 2 ** 43;
+/** Tensor arguments' regions end where host tensors' addresses begin. */
+const MAX_ARGUMENTS = HOST_ADDRESS_BASE / REGION_BYTES - 1;
 
 export const regionBase = (k: number): number => k * REGION_BYTES + REGION_CENTER;
+
+/** Where the numbers standing for int64s outside (-2^51, HOST_ADDRESS_END) start, counting down; each has 2^31 bytes either way for offsets. */
+const WIDE_FLOOR = 2 ** 52;
+const WIDE_SPACING = 2 ** 32;
+const MAX_WIDE = 2 ** 19;
 
 /**
  * What the interpreter knows about each memory, print or assert op, for its messages (and, in a sanitized
@@ -37,7 +51,8 @@ export interface Cursor {
 }
 
 export interface Region {
-  readonly name: string;
+  /** The tensor, for messages: "tensor argument 'x'", or a host tensor reached through a loaded pointer. */
+  readonly what: string;
   readonly tensor: Tensor;
   readonly base: number;
   readonly bytes: number;
@@ -52,13 +67,20 @@ export class KernelRuntimeError extends Error {
   ) {
     super(message);
     this.name = 'KernelRuntimeError';
+    presentToUser(this, ['loc']);
   }
 }
 
 const emptyView = new Float32Array(0);
 
 export class LaunchMemory {
+  /** The tensor arguments' regions, in order. */
   protected readonly regions: Region[] = [];
+  /** Host tensors reached through loaded pointers, by base address. */
+  private readonly hosted = new Map<number, Region>();
+  /** The int64s that tt.int_to_ptr gave numbers below -WIDE_FLOOR, and the index of each. */
+  private readonly wide: bigint[] = [];
+  private readonly wideIndex = new Map<bigint, number>();
   readonly cursors: Cursor[];
   /** The program being run, for messages. */
   pid: [number, number, number] = [0, 0, 0];
@@ -73,9 +95,57 @@ export class LaunchMemory {
 
   /** Maps a tensor argument into the address space; returns the address of its first element. */
   addTensor(name: string, tensor: Tensor): number {
-    const base = regionBase(this.regions.length + 1);
-    this.regions.push({ name, tensor, base, bytes: tensor.span * tensor.dtype.bytes, views: new Map() });
-    return base;
+    if (this.regions.length === MAX_ARGUMENTS) throw new TypeError(`the interpreter maps at most ${MAX_ARGUMENTS} tensor arguments; pass more tensors as a table of their dataPtr()s`);
+    const region = { what: `tensor argument '${name}'`, tensor, base: regionBase(this.regions.length + 1), bytes: tensor.span * tensor.dtype.bytes, views: new Map() };
+    this.regions.push(region);
+    this.addRegion(region, false);
+    return region.base;
+  }
+
+  /**
+   * Called for each region as it is mapped: an argument's when the launch starts, a host tensor's when a
+   * loaded pointer first reaches it. A plain launch keeps no record of what it writes: the sanitizer counts a
+   * host tensor reached so as written from now on (the interpreter does the same for arguments).
+   */
+  protected addRegion(region: Region, hosted: boolean): void {
+    if (hosted) markWritten(region.tensor.storage);
+  }
+
+  /** The region whose address range (with its margins) holds `addr`, mapping a live host tensor on first use. */
+  private regionAt(addr: number): Region | undefined {
+    if (addr < HOST_ADDRESS_BASE) return this.regions[Math.floor(addr / REGION_BYTES) - 1];
+    const slot = hostSlotAt(addr);
+    const storage = slot?.storage.deref();
+    if (!slot || !storage) return undefined;
+    let region = this.hosted.get(slot.base);
+    if (!region) {
+      const tensor = new Tensor(slot.dtype, [Math.floor(storage.byteLength / slot.dtype.bytes)], storage);
+      const what = `the host tensor at ${hex(BigInt(slot.base))} (${storage.byteLength} bytes of storage, reached through a pointer loaded from memory)`;
+      region = { what, tensor, base: slot.base, bytes: storage.byteLength, views: new Map() };
+      this.hosted.set(slot.base, region);
+      this.addRegion(region, true);
+    }
+    return region;
+  }
+
+  /** tt.int_to_ptr: the address `v` as a number, or the number standing for it outside the range of addresses (see the top of this file). */
+  intToPtr(v: bigint): number {
+    if (v > -(2 ** 51) && v < HOST_ADDRESS_END) return Number(v);
+    let k = this.wideIndex.get(v);
+    if (k === undefined) {
+      if (this.wide.length === MAX_WIDE) throw new KernelRuntimeError(`kernel '${this.kernelName}' converts more than ${MAX_WIDE} distinct int64s outside the range of addresses to pointers, more than the interpreter can hold`, undefined);
+      k = this.wide.push(v) - 1;
+      this.wideIndex.set(v, k);
+    }
+    return -(WIDE_FLOOR + k * WIDE_SPACING);
+  }
+
+  /** tt.ptr_to_int: the int64 of address `p`, exactly the one tt.int_to_ptr was given (plus any offset since). */
+  ptrToInt(p: number): bigint {
+    const k = Math.round((-p - WIDE_FLOOR) / WIDE_SPACING);
+    const v = this.wide[k];
+    if (v === undefined) return BigInt.asIntN(64, BigInt(p));
+    return BigInt.asIntN(64, v + BigInt(p + WIDE_FLOOR + k * WIDE_SPACING));
   }
 
   private view(region: Region, element: string, bytes: number): TypedArray {
@@ -83,7 +153,7 @@ export class LaunchMemory {
     if (!v) {
       const t = region.tensor;
       const byteOffset = t.offset * t.dtype.bytes;
-      if (byteOffset % bytes !== 0) throw new KernelRuntimeError(`tensor argument '${region.name}' starts at a byte offset not aligned for ${element} accesses`, undefined);
+      if (byteOffset % bytes !== 0) throw new KernelRuntimeError(`${region.what} starts at a byte offset not aligned for ${element} accesses`, undefined);
       v = storageArray(viewDType(element), t.hostBuffer(), byteOffset, Math.floor(region.bytes / bytes));
       region.views.set(element, v);
     }
@@ -96,8 +166,7 @@ export class LaunchMemory {
    */
   resolve(cur: Cursor, addr: number, siteId: number, lane: number): number {
     const site = this.sites[siteId]!;
-    const k = Math.floor(addr / REGION_BYTES);
-    const region = this.regions[k - 1];
+    const region = this.regionAt(addr);
     const offset = region ? (addr - region.base) / site.bytes : NaN;
     if (!region || !(offset >= 0 && offset * site.bytes + site.bytes <= region.bytes) || offset !== Math.floor(offset)) {
       throw this.outOfBounds(site, addr, region, offset, lane);
@@ -112,18 +181,24 @@ export class LaunchMemory {
     const where = this.describeSite(site, lane);
     let detail: string;
     if (!region) {
-      detail = `address ${addr} points into no tensor argument (a pointer not derived from an argument, or offsets far out of range)`;
+      detail = this.strayAddress(addr);
     } else {
       const t = region.tensor;
       const count = Math.floor(region.bytes / site.bytes);
-      const what = `tensor argument '${region.name}' (${t.dtype.name}, shape [${t.shape.join(', ')}], ${count} ${site.element} elements)`;
+      const what = `${region.what} (${t.dtype.name}, shape [${t.shape.join(', ')}], ${count} ${site.element} elements)`;
       detail =
         offset !== Math.floor(offset)
           ? `misaligned ${site.element} access at byte offset ${addr - region.base} of ${what}`
           : `element offset ${offset} is outside ${what}`;
     }
-    const hint = site.kind === 'store' ? 'mask the store: tl.store(ptr, value, { mask: offs < n })' : site.kind === 'load' ? 'mask the load: tl.load(ptr, { mask: offs < n, other: 0 })' : 'mask the atomic: { mask: offs < n }';
-    return this.error(`out-of-bounds ${site.kind} in kernel '${this.kernelName}' (${where}): ${detail}`, site.loc, hint);
+    return this.error(`out-of-bounds ${site.kind} in kernel '${this.kernelName}' (${where}): ${detail}`, site.loc, accessHint(site, region));
+  }
+
+  /** Why an address that falls in no region is wrong. */
+  private strayAddress(addr: number): string {
+    const at = `address ${hex(this.ptrToInt(addr))}`;
+    if (hostSlotAt(addr)) return `${at} points into a host tensor that no longer exists (its storage was garbage-collected after its dataPtr() was taken)`;
+    return `${at} points into no tensor of this launch: neither into a tensor argument nor into a host tensor whose dataPtr() was taken (a pointer not derived from either, or offsets far out of range)`;
   }
 
   protected describeSite(site: OpSite, lane: number): string {
@@ -165,6 +240,15 @@ export class LaunchMemory {
     this.printLine(`pid (${this.pid.join(', ')})${idx} ${prefix}${values.map(fmt).join(', ')}`);
   }
 }
+
+/** What to do about an access outside every tensor: mask it, or, for an address in no tensor, make it a real one. */
+function accessHint(site: OpSite, region: Region | undefined): string {
+  if (!region) return "a pointer made from an integer must hold an address from a tensor's dataPtr(), plus offsets within that tensor";
+  if (site.kind === 'store') return 'mask the store: tl.store(ptr, value, { mask: offs < n })';
+  return site.kind === 'load' ? 'mask the load: tl.load(ptr, { mask: offs < n, other: 0 })' : 'mask the atomic: { mask: offs < n }';
+}
+
+const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
 
 function viewDType(element: string): DType {
   switch (element) {

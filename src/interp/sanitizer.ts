@@ -26,8 +26,8 @@ import vm from 'node:vm';
 import { displayPath, locationSpan, renderDiagnostic } from '../compiler/diagnostics.ts';
 import { outermostLocation, type Block, type Location, type Operation, type Value } from '../compiler/ir/core.ts';
 import { IntType, elementType } from '../compiler/ir/types.ts';
-import { writtenBytesOf, markWritten, type Tensor, type WrittenBytes } from '../runtime/tensor.ts';
-import { KernelRuntimeError, LaunchMemory, REGION_BYTES, regionBase, type Cursor, type OpSite, type Region } from './memory.ts';
+import { writtenBytesOf, markWritten, type WrittenBytes } from '../runtime/tensor.ts';
+import { KernelRuntimeError, LaunchMemory, type Cursor, type OpSite, type Region } from './memory.ts';
 import type { SanitizeSettings } from './sanitize-settings.ts';
 
 const READ = 1;
@@ -76,7 +76,7 @@ interface RegionShadow {
   readonly byteOffset: number;
 }
 
-const describeTensor = (r: Region): string => `tensor argument '${r.name}' (${r.tensor.dtype.name}, shape [${r.tensor.shape.join(', ')}])`;
+const describeTensor = (r: Region): string => `${r.what} (${r.tensor.dtype.name}, shape [${r.tensor.shape.join(', ')}])`;
 
 /** Every sanitized launch so far in this process (tests check that a sanitized run happened). */
 export let sanitizedLaunches = 0;
@@ -89,7 +89,8 @@ export class SanitizedMemory extends LaunchMemory {
   loop = -1;
   /** tl.debugBarriers the program has passed: a barrier orders every access of the program before it before every one after. */
   private epoch = 0;
-  private readonly shadows: RegionShadow[] = [];
+  /** Each region's shadow, by its base address. */
+  private readonly shadows = new Map<number, RegionShadow>();
   private readonly storages = new Map<object, StorageShadow>();
   /** Per site: the agent of its lane 0 (shape class * LANES), whether its lanes are distinct agents, its bytes. */
   private readonly agentBase: Float64Array;
@@ -114,9 +115,9 @@ export class SanitizedMemory extends LaunchMemory {
     sanitizedLaunches++;
   }
 
-  override addTensor(name: string, tensor: Tensor): number {
-    const base = super.addTensor(name, tensor);
-    const region = this.regions[this.regions.length - 1]!;
+  /** Shadows the region's storage (the same record for every region in one storage); writes are recorded, not assumed. */
+  protected override addRegion(region: Region): void {
+    const tensor = region.tensor;
     const storage = tensor.storage;
     let st = this.storages.get(storage);
     if (!st) {
@@ -124,13 +125,12 @@ export class SanitizedMemory extends LaunchMemory {
       st = { storage, unit: tensor.dtype.bytes, n: 0, bytes, w: undefined, r: undefined, r2: undefined, written: writtenBytesOf(storage) };
       this.storages.set(storage, st);
     } else st.unit = Math.min(st.unit, tensor.dtype.bytes);
-    this.shadows.push({ region, storage: st, byteOffset: tensor.offset * tensor.dtype.bytes });
-    return base;
+    this.shadows.set(region.base, { region, storage: st, byteOffset: tensor.offset * tensor.dtype.bytes });
   }
 
   override resolve(cur: Cursor, addr: number, siteId: number, lane: number): number {
     const j = super.resolve(cur, addr, siteId, lane);
-    this.siteRegion[siteId] = this.shadows[Math.round((cur.base - regionBase(1)) / REGION_BYTES)];
+    this.siteRegion[siteId] = this.shadows.get(cur.base);
     return j;
   }
 

@@ -12,6 +12,7 @@ import { argumentFacts, factsKey } from './arg-facts.ts';
 import { GpuStream } from './gpu.ts';
 import { LoadedKernel } from './launcher.ts';
 import { Tensor } from './tensor.ts';
+import { presentToUser } from '../user-errors.ts';
 import type { KernelArgValue } from '../interp/interpreter.ts';
 
 export const BUNDLE_FORMAT = 'kt-bundle-1';
@@ -60,7 +61,11 @@ export interface Bundle {
 export type BundledKernel = (grid: Grid, ...args: unknown[]) => void;
 
 export class BundleError extends Error {
-  override name = 'BundleError';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+    presentToUser(this, []);
+  }
 }
 
 /** The bundle's form of a compile-time value (dtypes by name). */

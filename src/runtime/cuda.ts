@@ -2,6 +2,7 @@
 // machine without a driver works and only a GPU operation fails. Every call's result is checked; a failure
 // becomes a CudaError that names the CUDA error and says what kt was doing.
 import { createRequire } from 'node:module';
+import { presentToUser } from '../user-errors.ts';
 
 type Koffi = typeof import('koffi');
 type Native = (...args: unknown[]) => unknown;
@@ -15,6 +16,7 @@ export class CudaError extends Error {
   ) {
     super(message);
     this.name = 'CudaError';
+    presentToUser(this, ['code', 'errorName']);
   }
 }
 
@@ -23,6 +25,7 @@ export class NoGpuError extends Error {
   constructor(readonly reason: string) {
     super(`${reason}; kt cannot run on the GPU here. Run with --interpret (or KT_INTERPRET=1) to use the CPU interpreter`);
     this.name = 'NoGpuError';
+    presentToUser(this, ['reason']);
   }
 }
 

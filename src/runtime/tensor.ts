@@ -127,6 +127,47 @@ export function copyWrittenBytes(from: Storage, to: Storage, shared = false): vo
   else partlyWritten.delete(to);
 }
 
+/**
+ * Host tensors' addresses, for pointers kept as data (a table of dataPtr()s, as in Triton's grouped GEMM). Host
+ * memory has no address a kernel could use, so each host storage whose address is taken gets a slot of a fake
+ * address space, which the interpreter maps back to it (src/interp/memory.ts). Slots start above the band where
+ * the interpreter maps a launch's tensor arguments and end below 2^53, so that every address is exact as a
+ * JavaScript number; a storage sits in the middle of its slot, so that stray offsets either way stay in it.
+ */
+export const HOST_ADDRESS_BASE = 2 ** 50;
+/** Where host addresses end: far enough below 2^53 that any offset a kernel adds to one is still exact. */
+export const HOST_ADDRESS_END = 3 * 2 ** 51;
+const HOST_SLOT_BYTES = 2 ** 36;
+const HOST_SLOTS = (HOST_ADDRESS_END - HOST_ADDRESS_BASE) / HOST_SLOT_BYTES;
+
+/** One host storage's slot: its first byte's address, and the storage while it is alive. */
+export interface HostSlot {
+  readonly base: number;
+  readonly storage: WeakRef<ArrayBuffer>;
+  /** The dtype of the tensor whose address was first taken (for messages). */
+  readonly dtype: DType;
+}
+
+const hostSlots: HostSlot[] = [];
+const hostSlotOf = new WeakMap<ArrayBuffer, HostSlot>();
+
+function hostSlot(storage: ArrayBuffer, dtype: DType): HostSlot {
+  let slot = hostSlotOf.get(storage);
+  if (!slot) {
+    if (hostSlots.length === HOST_SLOTS) throw new RangeError(`the interpreter's address space is full: ${HOST_SLOTS} host storages have had their address taken (dataPtr()) in this process`);
+    if (storage.byteLength > HOST_SLOT_BYTES / 2) throw new RangeError(`dataPtr() gives addresses to host storage of up to ${HOST_SLOT_BYTES / 2} bytes, not ${storage.byteLength}`);
+    slot = { base: HOST_ADDRESS_BASE + hostSlots.length * HOST_SLOT_BYTES + HOST_SLOT_BYTES / 2, storage: new WeakRef(storage), dtype };
+    hostSlots.push(slot);
+    hostSlotOf.set(storage, slot);
+  }
+  return slot;
+}
+
+/** The slot of the host storage whose address range (with its margins) holds `addr`; undefined if none does. */
+export function hostSlotAt(addr: number): HostSlot | undefined {
+  return addr >= HOST_ADDRESS_BASE ? hostSlots[Math.floor((addr - HOST_ADDRESS_BASE) / HOST_SLOT_BYTES)] : undefined;
+}
+
 export class Tensor {
   readonly dtype: DType;
   readonly shape: readonly number[];
@@ -180,6 +221,17 @@ export class Tensor {
     s.checkLive(what);
     this.address ??= s.ptr + BigInt(this.offset * this.dtype.bytes);
     return this.address;
+  }
+
+  /**
+   * The address of element [0, ..., 0], to keep as data (in a tensor of int64 that a kernel loads and converts to
+   * pointers, as Triton's grouped GEMM does): a GPU tensor's device address, or for a host tensor the address the
+   * interpreter gives its storage, the same for the storage's lifetime.
+   */
+  dataPtr(): bigint {
+    const s = this.storage;
+    if (s instanceof DeviceAllocation) return this.deviceAddress();
+    return BigInt(hostSlot(s, this.dtype).base + this.offset * this.dtype.bytes);
   }
 
   private isAligned16?: boolean;

@@ -19,16 +19,6 @@ export interface Deviation {
 
 export const deviations: readonly Deviation[] = [
   {
-    test: 'test_where',
-    cases: ['*int32'],
-    kind: 'not yet supported',
-    reason:
-      'pointers made from arbitrary int64 values (random int64s through .to(tl.pointerType(tl.int32)), selected by tl.where and stored back as int64) do not ' +
-      'round-trip on the interpreter: it holds pointers as JavaScript numbers, so tt.int_to_ptr (Number(a), src/compiler/ir/elementwise.ts) drops the low ' +
-      'bits of values beyond 2^53 and tt.ptr_to_int gives another value. The GPU tier compares with the interpreter, so it fails there too (and the SIMT ' +
-      'simulator, test/support/simt.ts, holds pointers as numbers as well). Needs 64-bit pointer values in the interpreter: the "pointers as data" item of issue 10.',
-  },
-  {
     test: 'test_dot_mulbroadcasted',
     cases: ['float32'],
     tiers: ['gpu'],

@@ -797,8 +797,19 @@ class Simulation {
   static readonly elementwiseHandler: SimHandler = (s, op) => {
     if (op.results.length !== 1) throw unsupported(op);
     const [a0, a1, a2] = op.operands.map((v) => s.get(v));
-    s.env.set(op.result, elementwiseFn(op)(s.n, a0, a1, a2));
+    s.env.set(op.result, s.pointerCast(op, a0!) ?? elementwiseFn(op)(s.n, a0, a1, a2));
   };
+
+  /**
+   * tt.int_to_ptr and tt.ptr_to_int between int64 and pointers, as the interpreter converts them (through the
+   * launch's memory, which keeps every int64 exact); undefined for any other op.
+   */
+  private pointerCast(op: Operation, a: Lanes): Lanes | undefined {
+    const wide = (t: Type): boolean => t instanceof IntType && t.width === 64;
+    if (op.name === 'tt.int_to_ptr' && wide(op.operands[0]!.type)) return Float64Array.from(a as BigInt64Array, (v) => this.mem.intToPtr(v));
+    if (op.name === 'tt.ptr_to_int' && wide(op.result.type)) return BigInt64Array.from(a as Float64Array, (p) => this.mem.ptrToInt(p));
+    return undefined;
+  }
 
   private constant(op: Operation): void {
     let lanes = this.constants.get(op);
@@ -927,7 +938,8 @@ class Simulation {
       const { dec } = floatBits[t.text]!;
       return t.width === 8 ? (at) => dec(dv.getUint8(at)) : (at) => dec(dv.getUint16(at, true));
     }
-    if (t instanceof PointerType) return (at) => Number(dv.getBigUint64(at, true));
+    // Pointers are the simulator's numbers (signed: see LaunchMemory.intToPtr), kept as they are.
+    if (t instanceof PointerType) return (at) => Number(dv.getBigInt64(at, true));
     const w = (t as IntType).width;
     if (w === 64) return (at) => dv.getBigInt64(at, true);
     if (w === 32) return (at) => dv.getInt32(at, true);
@@ -944,7 +956,7 @@ class Simulation {
       const { enc } = floatBits[t.text]!;
       return t.width === 8 ? (v, at) => dv.setUint8(at, enc(v as number)) : (v, at) => dv.setUint16(at, enc(v as number), true);
     }
-    if (t instanceof PointerType) return (v, at) => dv.setBigUint64(at, BigInt(v), true);
+    if (t instanceof PointerType) return (v, at) => dv.setBigInt64(at, BigInt(v), true);
     const w = (t as IntType).width;
     if (w === 64) return (v, at) => dv.setBigInt64(at, v as bigint, true);
     if (w === 32) return (v, at) => dv.setInt32(at, v as number, true);
