@@ -287,22 +287,31 @@ export const tl = {
   /** Atomically replaces memory equal to `cmp` by `val`. */
   atomicCas: (pointer: Tile, cmp: Value, val: Value, options?: Omit<AtomicOptions, 'mask'>): Tile => stub('atomicCas'),
 
-  // ---- random numbers (Philox 4x32, the same numbers as Triton's) ----
-  /** Uniform floats in [0, 1) for (seed, offsets). */
+  // ---- random numbers (Philox 4x32, or 4x64 for 64-bit offsets: the same numbers as Triton's) ----
+  /** Uniform f32s in [0, 1) for (seed, offsets); offsets of 32 or 64 bits (Philox 4x32 or 4x64), as in Triton. */
   rand: (seed: Value, offset: Value, nRounds?: number): Tile => stub('rand'),
-  /** Standard normal floats for (seed, offsets). */
+  /** Standard normal f32s for (seed, offsets); offsets of 32 or 64 bits. */
   randn: (seed: Value, offset: Value, nRounds?: number): Tile => stub('randn'),
-  /** Random 32-bit integers for (seed, offsets). */
+  /** Random integers for (seed, offsets), of the offsets' dtype: 32- or 64-bit (Philox 4x32 or 4x64). */
   randint: (seed: Value, offset: Value, nRounds?: number): Tile => stub('randint'),
-  /** Four blocks of random 32-bit integers. */
+  /** Four blocks of random integers of the offsets' dtype (32 or 64 bits). */
   randint4x: (seed: Value, offset: Value, nRounds?: number): [Tile, Tile, Tile, Tile] => stub('randint4x'),
+  /**
+   * Random 32- or 64-bit integers (from randint, or bits of your own) to f32s uniform in [0, 1), as tl.rand maps
+   * them (Triton's uint_to_uniform_float).
+   */
+  randomUintToUniformFloat: (x: Value): Tile => stub('randomUintToUniformFloat'),
   /** Four blocks of uniform floats. */
   rand4x: (seed: Value, offset: Value, nRounds?: number): [Tile, Tile, Tile, Tile] => stub('rand4x'),
   /** Four blocks of standard normal floats. */
   randn4x: (seed: Value, offset: Value, nRounds?: number): [Tile, Tile, Tile, Tile] => stub('randn4x'),
 
   // ---- compiler hints ----
-  /** Promises the compiler that each value is a multiple of `values` (kept in the IR as tt.divisibility). */
+  /**
+   * Promises the compiler that each value is a multiple of `values` (kept in the IR as tt.divisibility), for the
+   * GPU's vector loads and stores; returns the value itself. Any integer or pointer value takes hints, arguments and
+   * loop variables included: `start = tl.multipleOf(start, BLOCK)` in a counted loop keeps it counted.
+   */
   multipleOf: (input: Value, values: number | readonly number[]): Tile => stub('multipleOf'),
   /** Promises runs of `values` contiguous values (tt.contiguity). */
   maxContiguous: (input: Value, values: number | readonly number[]): Tile => stub('maxContiguous'),

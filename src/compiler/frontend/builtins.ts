@@ -557,6 +557,7 @@ const builtins: Record<string, BuiltinDef> = {
   randint: randomBuiltin('randint'),
   randint4x: randomBuiltin('randint4x'),
   rand4x: randomBuiltin('rand4x'),
+  randomUintToUniformFloat: { params: ['x'], impl: (c) => c.sem('x', () => uniformFromBits(c.cg.s, c.cg.s.toValue(c.operand('x')))) },
   randn4x: randomBuiltin('randn4x'),
 
   multipleOf: hintBuiltin('tt.divisibility', 'multipleOf'),

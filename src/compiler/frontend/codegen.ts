@@ -27,6 +27,9 @@ const RETURNED_VOID = new Constexpr(null);
 
 type Returns = 'none' | 'some' | 'all';
 
+/** Compiles the code that follows a statement, up to the end of the function. */
+type Continuation = () => Returns;
+
 interface HelperInfo {
   readonly symbol: string;
   readonly results: readonly KType[];
@@ -104,7 +107,7 @@ export class Codegen {
       this.b.inBlock(entry, () => {
         this.b.loc = fn.source.loc(fn.node);
         if (!body) throw fn.source.error(fn.node, `function ${fn.name} has no body`);
-        if (TS.isBlock(body)) this.statements(body.statements, []);
+        if (TS.isBlock(body)) this.statements(body.statements);
         else this.assignReturn(body, this.expr(body));
         const ret = this.ctx.returned.value;
         const values = this.returnValues(fn, ret, visibility === 'public');
@@ -235,40 +238,46 @@ export class Codegen {
 
   // ---- statements -----------------------------------------------------------------------------------
 
-  /** Compiles a statement list followed by `rest`; reports whether every path returned. */
-  private statements(list: readonly ts.Statement[], rest: readonly ts.Statement[]): Returns {
-    const all = [...list, ...rest];
-    for (let i = 0; i < all.length; i++) {
-      const st = all[i]!;
-      const after = all.slice(i + 1);
-      if (TS.isIfStatement(st) && after.length) {
-        // An early return: the statements after the if run only on the path that did not return.
-        const thenRet = returnsOf(st.thenStatement);
-        const elseRet = st.elseStatement ? returnsOf(st.elseStatement) : 'none';
-        if (thenRet === 'all' && elseRet !== 'all') return this.ifStatement(st, [], after);
-        if (elseRet === 'all' && thenRet !== 'all') return this.ifStatement(st, after, []);
-      }
+  /**
+   * Compiles a statement list, then `rest` (what follows the list up to the end of the function, given when
+   * the list may return early); reports whether every path returned.
+   */
+  private statements(list: readonly ts.Statement[], rest?: Continuation): Returns {
+    for (let i = 0; i < list.length; i++) {
+      const st = list[i]!;
+      const follow = this.continuation(list.slice(i + 1), rest);
+      // A statement that returns on some paths only takes what follows it into its non-returning paths, so that
+      // the rest of the function runs only where nothing returned (as Triton lowers early returns).
+      if (follow && returnsOf(st) === 'some') return this.statement(st, follow);
       const r = this.statement(st);
-      if (r === 'all') return 'all';
-      if (r === 'some' && after.length) {
-        throw this.error(st, 'this statement returns on some paths only, and code follows it', 'kt supports `if (...) { ...; return; }` followed by the rest of the function; move the return to the end of that if-branch');
-      }
-      if (r === 'some') return 'some';
+      if (r !== 'none') return r;
     }
-    return 'none';
+    return rest ? rest() : 'none';
   }
 
-  private block(list: readonly ts.Statement[], rest: readonly ts.Statement[] = []): Returns {
+  /** The code after a statement: `after` (in a scope of its own under the current one), then `rest`. */
+  private continuation(after: readonly ts.Statement[], rest: Continuation | undefined): Continuation | undefined {
+    if (!after.length) return rest;
+    const scope = this.ctx.scope;
+    return () => this.inScope(new Scope(scope), () => this.statements(after, rest));
+  }
+
+  private block(list: readonly ts.Statement[], rest?: Continuation): Returns {
+    return this.inScope(new Scope(this.ctx.scope), () => this.statements(list, rest));
+  }
+
+  private inScope<T>(scope: Scope, f: () => T): T {
     const saved = this.ctx.scope;
-    this.ctx.scope = new Scope(saved);
+    this.ctx.scope = scope;
     try {
-      return this.statements(list, rest);
+      return f();
     } finally {
       this.ctx.scope = saved;
     }
   }
 
-  private statement(st: ts.Statement): Returns {
+  /** Compiles one statement; `rest` (only for blocks and ifs that may return early) runs on its non-returning paths. */
+  private statement(st: ts.Statement, rest?: Continuation): Returns {
     if (TS.isVariableStatement(st)) {
       this.variableDeclarations(st.declarationList);
       return 'none';
@@ -277,8 +286,8 @@ export class Codegen {
       this.expr(st.expression);
       return 'none';
     }
-    if (TS.isBlock(st)) return this.block(st.statements);
-    if (TS.isIfStatement(st)) return this.ifStatement(st, [], []);
+    if (TS.isBlock(st)) return this.block(st.statements, rest);
+    if (TS.isIfStatement(st)) return this.ifStatement(st, rest);
     if (TS.isReturnStatement(st)) {
       if (this.ctx.loopDepth > 0) throw this.error(st, 'return inside a loop is not supported', 'end the loop with its condition, then return after it');
       if (st.expression) this.assignReturn(st.expression, this.expr(st.expression));
@@ -358,21 +367,21 @@ export class Codegen {
 
   // ---- if -------------------------------------------------------------------------------------------
 
-  private ifStatement(st: ts.IfStatement, thenRest: readonly ts.Statement[], elseRest: readonly ts.Statement[]): Returns {
+  private ifStatement(st: ts.IfStatement, rest: Continuation | undefined): Returns {
     const thenList = blockStatements(st.thenStatement);
     const elseList = st.elseStatement ? blockStatements(st.elseStatement) : [];
     const cond = this.expr(st.expression);
     if (!(cond instanceof TValue)) {
       // A compile-time condition: only the taken branch is compiled (as Triton does for constexprs).
       if (!(cond instanceof Constexpr)) throw this.error(st.expression, `a condition cannot be ${describeValue(cond)}`);
-      return isTruthy(cond) ? this.block(thenList, thenRest) : this.block(elseList, elseRest);
+      return isTruthy(cond) ? this.block(thenList, rest) : this.block(elseList, rest);
     }
     if (cond.type.isBlock) throw this.error(st.expression, `an if condition must be a scalar, got ${cond.type}`, 'use tl.where(mask, a, b) to choose per element');
     const c = this.at(st.expression, () => this.s.toBool(cond));
     const results = this.branches(
       st,
-      () => this.block(thenList, thenRest),
-      () => this.block(elseList, elseRest),
+      () => this.block(thenList, rest),
+      () => this.block(elseList, rest),
     );
     const op = this.at(st, () => this.b.create('scf.if', [c.ir], results.types.map((t) => t.ir), {}, [new Region([results.thenBlock]), new Region([results.elseBlock])]));
     results.bind(op.results);
@@ -385,7 +394,7 @@ export class Codegen {
    * the op's results once the caller has created it.
    */
   private branches(node: ts.Node, thenFn: () => Returns, elseFn: () => Returns) {
-    const visible = this.visibleBindings();
+    const visible = this.enclosingBindings();
     const before = snapshot(visible);
     const thenBlock = new Block();
     const elseBlock = new Block();
@@ -475,8 +484,8 @@ export class Codegen {
     throw this.error(node, `${label} holds ${describeValue(v)}, which cannot become a run-time value`);
   }
 
-  private visibleBindings(): Binding[] {
-    return [...this.ctx.scope.visible(), this.ctx.returned];
+  private enclosingBindings(): Binding[] {
+    return [...this.ctx.scope.all(), this.ctx.returned];
   }
 
   // ---- loops ----------------------------------------------------------------------------------------
@@ -487,6 +496,8 @@ export class Codegen {
       throw this.error(init, 'a for-of loop declares one loop variable: for (const i of tl.range(...))');
     }
     const iv = init.declarations[0]!.name as ts.Identifier;
+    // `let i of ...` may be reassigned for the rest of its iteration (as in TypeScript).
+    const ivMutable = (init.flags & TS.NodeFlags.Const) === 0;
     const iterable = unwrap(st.expression);
     const callee = TS.isCallExpression(iterable) ? this.expr(iterable.expression) : undefined;
     const kind = callee && isCallable(callee) && callee.kind === 'builtin' ? callee.name : undefined;
@@ -528,17 +539,17 @@ export class Codegen {
         // scf.for counts up, so it runs over (end, start] by -step and the body sees i = start + end - j.
         const [lbT, ubT] = this.at(boundsNode, () => this.loopBounds(boundsNode, [lb, ub, new Constexpr(1)]));
         const down = (j: TValue): TValue => this.s.sub(this.s.add(lbT, ubT), j);
-        this.countedLoop(st, iv, boundsNode, ub, lb, new Constexpr(typeof sv === 'bigint' ? -sv : -sv), st.statement, attrs, down);
+        this.countedLoop(st, iv, ivMutable, boundsNode, ub, lb, new Constexpr(typeof sv === 'bigint' ? -sv : -sv), st.statement, attrs, down);
         return 'none';
       }
-      this.countedLoop(st, iv, boundsNode, lb, ub, step, st.statement, attrs);
+      this.countedLoop(st, iv, ivMutable, boundsNode, lb, ub, step, st.statement, attrs);
       return 'none';
     }
     // A run-time step may have either sign: count iterations (Python's rule) and derive i from the count.
     const [lbT, ubT, stepT] = this.at(boundsNode, () => this.loopBounds(boundsNode, [lb, ub, step]));
     const trips = this.at(boundsNode, () => this.tripCount(lbT, ubT, stepT));
     const at = (j: TValue): TValue => this.s.add(lbT, this.s.mul(j, stepT));
-    this.countedLoop(st, iv, boundsNode, new Constexpr(0), trips, new Constexpr(1), st.statement, attrs, at);
+    this.countedLoop(st, iv, ivMutable, boundsNode, new Constexpr(0), trips, new Constexpr(1), st.statement, attrs, at);
     return 'none';
   }
 
@@ -562,14 +573,15 @@ export class Codegen {
 
   private forStatement(st: ts.ForStatement): Returns {
     const counted = st.initializer && st.condition && st.incrementor ? matchCountedLoop(st) : undefined;
-    if (counted && !assignedNames(st.statement).has(counted.iv.text)) {
+    // `i = tl.multipleOf(i, 16)` in the body (Triton's flash attention does so) keeps the loop counted.
+    if (counted && !assignedNames(st.statement, true).has(counted.iv.text)) {
       const lbVal = this.expr(counted.lb);
       const ubVal = this.expr(counted.ub);
       const stepVal = counted.step ? this.expr(counted.step) : new Constexpr(1);
       const stepPositive = !(stepVal instanceof Constexpr) || (typeof stepVal.value === 'number' && stepVal.value > 0);
       if (stepPositive) {
         const ub = counted.inclusive ? this.at(counted.ub, () => this.binary('+', counted.ub, ubVal, new Constexpr(1))) : ubVal;
-        this.countedLoop(st, counted.iv, counted.lb, lbVal, ub, stepVal, st.statement, {});
+        this.countedLoop(st, counted.iv, true, counted.lb, lbVal, ub, stepVal, st.statement, {});
         return 'none';
       }
     }
@@ -591,6 +603,8 @@ export class Codegen {
   private countedLoop(
     st: ts.Node,
     ivName: ts.Identifier,
+    /** Whether the body may assign the loop variable (for the rest of an iteration). */
+    ivMutable: boolean,
     boundsNode: ts.Node,
     lbV: KValue,
     ubV: KValue,
@@ -607,7 +621,7 @@ export class Codegen {
       this.ctx.scope = new Scope(saved);
       if (!counter.ir.nameHint) counter.ir.nameHint = ivName.text;
       const iv = ivOf ? this.at(st, () => ivOf(counter)) : counter;
-      this.ctx.scope.vars.set(ivName.text, new Binding(ivName.text, iv, false));
+      this.ctx.scope.vars.set(ivName.text, new Binding(ivName.text, iv, ivMutable));
       if (!iv.ir.nameHint) iv.ir.nameHint = ivName.text;
       this.ctx.loopDepth++;
       try {
@@ -680,7 +694,7 @@ export class Codegen {
     if (carried.every((b) => b.value instanceof TValue)) return types;
     for (let round = 0; round < 3; round++) {
       const block = new Block([...leading, ...types].map((t) => t.ir));
-      const visible = this.visibleBindings();
+      const visible = this.enclosingBindings();
       const before = snapshot(visible);
       let next: KType[] | undefined;
       this.dryRuns++;
@@ -1122,9 +1136,76 @@ export class Codegen {
   private conditional(n: ts.ConditionalExpression): KValue {
     const c = this.expr(n.condition);
     if (c instanceof Constexpr) return isTruthy(c) ? this.expr(n.whenTrue) : this.expr(n.whenFalse);
+    if (c instanceof TValue && !c.type.isBlock) return this.scalarConditional(n, c);
     const a = this.expr(n.whenTrue);
     const b = this.expr(n.whenFalse);
+    for (const [side, v] of [[n.whenTrue, a], [n.whenFalse, b]] as const) {
+      if (isVoid(v)) throw this.error(side, `this side of a conditional on a tile (${describeValue(c)}) gives nothing; such a conditional chooses per element between two values`, 'to store under a per-element condition, give tl.store a mask');
+    }
     return this.at(n, () => this.s.where(this.operand(n.condition, c), this.operand(n.whenTrue, a), this.operand(n.whenFalse, b)));
+  }
+
+  /**
+   * `c ? x : y` on a run-time scalar: as in Triton, only the chosen side runs. Sides that give nothing
+   * (`c ? tl.store(p, a) : tl.store(p, b)`) are statements in an scf.if; sides that give values yield them from
+   * one, when they have the type tl.where would give. Sides that compute nothing, or values that tl.where would
+   * convert, are picked by tl.where.
+   */
+  private scalarConditional(n: ts.ConditionalExpression, c: TValue): KValue {
+    const cond = this.at(n.condition, () => this.s.toBool(c));
+    const sides: KValue[] = [];
+    const side = (e: ts.Expression) => (): Returns => {
+      sides.push(this.expr(e));
+      return 'none';
+    };
+    const results = this.branches(n, side(n.whenTrue), side(n.whenFalse));
+    const [a, b] = sides as [KValue, KValue];
+    const scfIf = (valueType?: KType): Operation => {
+      const types = [...results.types, ...(valueType ? [valueType] : [])];
+      const op = this.at(n, () => this.b.create('scf.if', [cond.ir], types.map((t) => t.ir), {}, [new Region([results.thenBlock]), new Region([results.elseBlock])]));
+      results.bind(op.results);
+      return op;
+    };
+    if (isVoid(a) && isVoid(b)) {
+      scfIf();
+      return new Constexpr(null);
+    }
+    for (const [e, v] of [[n.whenTrue, a], [n.whenFalse, b]] as const) {
+      if (isVoid(v)) throw this.error(e, 'this side of the conditional gives nothing, and the other a value', 'give both sides values, or make both statements (or use an if statement)');
+    }
+    const [x, y] = [this.operand(n.whenTrue, a), this.operand(n.whenFalse, b)];
+    // The type tl.where gives, found in a block of its own that is dropped.
+    const type = this.b.inBlock(new Block(), () => this.at(n, () => this.s.where(cond, x, y))).type;
+    const computes = results.thenBlock.ops.length + results.elseBlock.ops.length > 2;
+    const asIs = (v: Operand): boolean => !(v instanceof TValue) || v.type.equals(type);
+    if (computes && asIs(x) && asIs(y)) {
+      this.yieldAlso(results.thenBlock, n, x, type);
+      this.yieldAlso(results.elseBlock, n, y, type);
+      return new TValue(scfIf(type).results.at(-1)!, type);
+    }
+    if (results.types.length) throw this.error(n, 'a conditional on a run-time value whose sides assign variables must have sides of one type', 'use an if statement');
+    this.hoist(results.thenBlock);
+    this.hoist(results.elseBlock);
+    return this.at(n, () => this.s.where(cond, x, y));
+  }
+
+  /** Appends `v` (as `type`) to what a branch block yields. */
+  private yieldAlso(block: Block, node: ts.Node, v: Operand, type: KType): void {
+    const yieldOp = block.ops.at(-1)!;
+    yieldOp.erase();
+    const value = this.b.inBlock(block, () => this.at(node, () => this.coerce(node, v, type, 'the conditional')));
+    yieldOp.operands.push(value.ir);
+    block.append(yieldOp);
+  }
+
+  /** Moves the ops of a branch block (but its scf.yield) to the insertion point: the branch is computed unconditionally. */
+  private hoist(block: Block): void {
+    for (const op of [...block.ops]) {
+      op.erase();
+      if (op.name === 'scf.yield') continue;
+      if (this.b.before) this.b.block.insertBefore(this.b.before, op);
+      else this.b.block.append(op);
+    }
   }
 
   private arrayLiteral(n: ts.ArrayLiteralExpression): KValue {
@@ -1146,6 +1227,11 @@ function numericLiteral(text: string): Constexpr {
   const v = Number(t);
   if (!isFloat && !Number.isSafeInteger(v)) return new Constexpr(BigInt(t));
   return new Constexpr(v, isFloat);
+}
+
+/** What a call that returns nothing (tl.store, a helper without a return value) gives. */
+function isVoid(v: KValue): boolean {
+  return v instanceof Constexpr && v.value === null;
 }
 
 function blockStatements(st: ts.Statement): readonly ts.Statement[] {
@@ -1173,8 +1259,19 @@ function returnsOf(st: ts.Statement): Returns {
   return 'none';
 }
 
-/** Names assigned anywhere in `node` (`x = `, `x += `, `x++`, `[a, b] = `). */
-export function assignedNames(node: ts.Node): Set<string> {
+const HINTS = new Set(['multipleOf', 'maxContiguous', 'maxConstancy']);
+
+/** `x = tl.multipleOf(x, ...)` (or another hint): an assignment that leaves `x`'s value as it is. */
+function isSelfHint(n: ts.BinaryExpression): boolean {
+  const [target, value] = [unwrap(n.left), unwrap(n.right)];
+  if (n.operatorToken.kind !== TS.SyntaxKind.EqualsToken || !TS.isIdentifier(target) || !TS.isCallExpression(value)) return false;
+  const callee = unwrap(value.expression);
+  const first = value.arguments[0] && unwrap(value.arguments[0]);
+  return TS.isPropertyAccessExpression(callee) && HINTS.has(callee.name.text) && !!first && TS.isIdentifier(first) && first.text === target.text;
+}
+
+/** Names assigned anywhere in `node` (`x = `, `x += `, `x++`, `[a, b] = `), but by hints on themselves when `exceptSelfHints`. */
+export function assignedNames(node: ts.Node, exceptSelfHints = false): Set<string> {
   const names = new Set<string>();
   const addTarget = (t: ts.Expression): void => {
     const e = unwrap(t);
@@ -1183,7 +1280,7 @@ export function assignedNames(node: ts.Node): Set<string> {
   };
   const visit = (n: ts.Node): void => {
     if (TS.isBinaryExpression(n) && n.operatorToken.kind >= TS.SyntaxKind.FirstAssignment && n.operatorToken.kind <= TS.SyntaxKind.LastAssignment) {
-      addTarget(n.left);
+      if (!(exceptSelfHints && isSelfHint(n))) addTarget(n.left);
     } else if ((TS.isPrefixUnaryExpression(n) || TS.isPostfixUnaryExpression(n)) && (n.operator === TS.SyntaxKind.PlusPlusToken || n.operator === TS.SyntaxKind.MinusMinusToken)) {
       addTarget(n.operand);
     }

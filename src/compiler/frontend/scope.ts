@@ -57,6 +57,16 @@ export class Scope {
     return this.vars.get(name) ?? this.parent?.lookup(name);
   }
 
+  /**
+   * Every binding of this scope and the enclosing ones, shadowed ones included: code compiled into a branch
+   * may still change a shadowed one (the rest of the function, after an early return, runs in an outer scope).
+   */
+  all(): Binding[] {
+    const out: Binding[] = [];
+    for (let s: Scope | undefined = this; s; s = s.parent) out.push(...s.vars.values());
+    return out;
+  }
+
   /** Every binding visible from this scope, innermost first. */
   visible(): Binding[] {
     const seen = new Set<string>();

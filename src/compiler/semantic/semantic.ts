@@ -579,18 +579,22 @@ export class Semantic {
     return new TValue(this.b.value(name, [], dtypes.i32.ir, { axis }), new KType(dtypes.i32, []));
   }
 
-  /** Attaches a compiler hint (tt.divisibility, tt.contiguity, tt.constancy) to the op that computes `x`. */
+  /**
+   * Attaches a compiler hint (tt.divisibility, tt.contiguity, tt.constancy) to the op that computes `x`. A value
+   * no single plain op computes (an argument, a loop variable, the result of a branch or loop) gets a copy made
+   * by an identity bitcast to carry the hint, which the axis analysis reads like any other op's.
+   */
   hint(x: TValue, attr: string, values: readonly number[], what: string): TValue {
-    const op = x.ir.definingOp;
-    if (!op) throw new SemanticError(`${what} applies to a value computed in the kernel, not to an argument`, 'kt specialises arguments that are multiples of 16 itself');
     if (!x.type.isBlock && values.length !== 1) throw new SemanticError(`${what} on a scalar takes one value`);
     if (x.type.isBlock && values.length !== 1 && values.length !== x.type.shape.length) {
       throw new SemanticError(`${what} needs one value or one per dimension (${x.type.shape.length}), got ${values.length}`);
     }
     const full = x.type.isBlock && values.length === 1 ? x.type.shape.map(() => values[0]!) : [...values];
     for (const v of full) if (!Number.isInteger(v) || v <= 0) throw new SemanticError(`${what} values must be positive integers, got ${v}`);
-    op.attrs[attr] = full;
-    return x;
+    const op = x.ir.definingOp;
+    const target = op && !op.regions.length && op.results.length === 1 ? op : this.b.create('tt.bitcast', [x.ir], [x.ir.type]);
+    target.attrs[attr] = full;
+    return new TValue(target.result, x.type);
   }
 
   /** Pointer to `dtype` for `.to(tl.pointerType(...))`. */
