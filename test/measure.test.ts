@@ -34,8 +34,9 @@ test('measure warms up for a time, and stops once the median is known to the pre
     while (performance.now() < end);
   };
   const m = measure(steady, { warmup: 0, warmupMs: 20, minRuns: 5, budgetMs: 1000, precision: 0.05 });
-  // About 20 warm-up runs of 1 ms each, then few timed runs: equal times give a tight median quickly.
-  expect(calls - m.samples.length).toBeGreaterThanOrEqual(15);
+  // Up to 20 warm-up runs of 1 ms each (fewer when the machine is busy: the runs are timed by the wall clock; none
+  // would run were the warm-up counted, warmup: 0), then few timed runs: equal times give a tight median quickly.
+  expect(calls - m.samples.length).toBeGreaterThanOrEqual(5);
   expect(m.samples.length).toBeLessThan(100);
   let i = 0;
   const noisy = () => {
