@@ -8,7 +8,7 @@ import chalk from 'chalk';
 import { buildGpuBinary } from '../compiler/gpu/binary.ts';
 import { captureLaunches, type CapturedLaunch } from '../dsl/kernel.ts';
 import { argumentFacts, factsKey } from '../runtime/arg-facts.ts';
-import { BUNDLE_FORMAT, bundleConst, type Bundle, type BundleArg, type BundleConst, type BundleEntry, type BundleKernel } from '../runtime/bundle.ts';
+import { BUNDLE_FORMAT, bundleConst, showConst, type Bundle, type BundleArg, type BundleConst, type BundleEntry, type BundleKernel } from '../runtime/bundle.ts';
 import { gpuAvailable, gpu } from '../runtime/gpu.ts';
 import { Tensor } from '../runtime/tensor.ts';
 import { UsageError } from './args.ts';
@@ -114,7 +114,7 @@ function describeEntry(params: BundleKernel['params'], e: BundleEntry): string {
   return e.args
     .map((a, i) => {
       const n = params[i]!.name;
-      if ('constexpr' in a) return `${n}=${a.constexpr !== null && typeof a.constexpr === 'object' ? a.constexpr.dtype : JSON.stringify(a.constexpr)}`;
+      if ('constexpr' in a) return `${n}=${showConst(a.constexpr)}`;
       return 'pointer' in a ? `${n}: *${a.pointer}` : `${n}: ${a.scalar}`;
     })
     .join(', ');

@@ -78,7 +78,8 @@ export function bundleConst(v: unknown): BundleConst | undefined {
 
 const sameConst = (a: BundleConst | undefined, b: BundleConst): boolean => (a !== null && typeof a === 'object' && b !== null && typeof b === 'object' ? a.dtype === b.dtype : a === b);
 
-const showConst = (c: BundleConst | undefined): string => (c === undefined ? 'a value that is not a compile-time one' : c !== null && typeof c === 'object' ? c.dtype : JSON.stringify(c));
+/** A compile-time value as messages show it: a dtype by name, anything else as JSON. */
+export const showConst = (c: BundleConst | undefined): string => (c === undefined ? 'a value that is not a compile-time one' : c !== null && typeof c === 'object' ? c.dtype : JSON.stringify(c));
 
 /** Reads a bundle written by `kt build`. */
 export function readBundle(file: string | URL): Bundle {

@@ -115,6 +115,22 @@ export function exchangeSources(op: Operation): Value[] {
 }
 
 /**
+ * Where a reduction across warps keeps its partial results from `offset`: one buffer of `slots` elements per
+ * operand, end to end, each aligned to its elements (an i32 index after u8 values); and where the last ends.
+ */
+export function reductionBuffers(offset: number, els: readonly ScalarType[], slots: number): { bases: number[]; end: number } {
+  const bases: number[] = [];
+  let at = offset;
+  for (const e of els) {
+    const bytes = elementBytes(e);
+    at = Math.ceil(at / bytes) * bytes;
+    bases.push(at);
+    at += slots * bytes;
+  }
+  return { bases, end: at };
+}
+
+/**
  * Scratch bytes an op needs while it runs (released when it ends), or 0. local_alloc buffers are not scratch:
  * they live until the last use of the memdesc.
  */
@@ -143,11 +159,7 @@ export function scratchBytes(op: Operation): number {
     if (warps <= 1) return 0;
     // A line of slots per result, and per repetition of the layout when the combine is reduced in order.
     const lines = (input.numel / input.shape[axis]!) * (blocked ? reductionReps(op) : 1);
-    // One buffer per operand, end to end, each aligned to its elements (as the lowering places them).
-    return op.operands.reduce((end, v) => {
-      const bytes = elementBytes((v.type as TensorType).element);
-      return Math.ceil(end / bytes) * bytes + lines * warps * bytes;
-    }, 0);
+    return reductionBuffers(0, op.operands.map((v) => (v.type as TensorType).element), lines * warps).end;
   }
   if (op.name === 'tt.atomic_rmw' || op.name === 'tt.atomic_cas') {
     // Where the owners of elements (or the one thread doing a scalar atomic) leave the old values for the rest.

@@ -1,7 +1,7 @@
 // Lowering of reductions and scans: within a thread, across lanes with shuffles, across warps through shared memory.
 import type { Operation, Value } from '../../ir/core.ts';
 import { TensorType, i1, i32 } from '../../ir/types.ts';
-import { elementBytes } from '../shared-memory.ts';
+import { elementBytes, reductionBuffers } from '../shared-memory.ts';
 import { LinearTileMap, TileMap } from '../tile-map.ts';
 import { LANE, WARP } from '../linear-layout.ts';
 import { keptDims, type Layout } from '../../ir/layouts.ts';
@@ -98,17 +98,8 @@ export function reduce(lw: Lowering, op: Operation): void {
   const outType = op.results[0]!.type;
   const outMap = outType instanceof TensorType ? lw.mapOf(outType) : undefined;
   if (uniqueWarps > 1) {
-    const offset = op.attrs['allocation.offset'] as number;
     const lines = (outMap ? outMap.shape.reduce((a, b) => a * b, 1) : 1) * reps;
-    // One buffer per operand, end to end, each aligned to its elements (an i32 index after u8 values).
-    const sizes = els.map((e) => lines * uniqueWarps * elementBytes(e));
-    const bases: number[] = [];
-    let at = offset;
-    els.forEach((e, k) => {
-      at = Math.ceil(at / elementBytes(e)) * elementBytes(e);
-      bases.push(at);
-      at += sizes[k]!;
-    });
+    const { bases } = reductionBuffers(op.attrs['allocation.offset'] as number, els, lines * uniqueWarps);
     const warpIdx = lw.warpIndex(map, d);
     const laneIdx = lw.laneIndex(map, d);
     const first = lw.op1('arith.cmpi', [laneIdx, lw.c32(0)], i1, { predicate: 'eq' });
@@ -200,15 +191,8 @@ function reduceLinear(lw: Lowering, op: Operation, map: LinearTileMap): void {
   const outMap = outType instanceof TensorType ? lw.mapOf(outType) : undefined;
   if (warpBits.length) {
     const warps = 2 ** warpBits.length;
-    const offset = op.attrs['allocation.offset'] as number;
     const numLines = outType instanceof TensorType ? outType.numel : 1;
-    const bases: number[] = [];
-    let at = offset;
-    for (const e of els) {
-      at = Math.ceil(at / elementBytes(e)) * elementBytes(e);
-      bases.push(at);
-      at += numLines * warps * elementBytes(e);
-    }
+    const { bases } = reductionBuffers(op.attrs['allocation.offset'] as number, els, numLines * warps);
     const slotOfWarp = lw.gf2Sum(warpBits.map((bit, j) => ({ source: lw.warp, bit, value: 1 << j })));
     const laneMask = laneBits.reduce((m, b) => m | (1 << b), map.freeLaneMask);
     const none = (x: Value, mask: number): Value => lw.op1('arith.cmpi', [lw.and(x, mask), lw.c32(0)], i1, { predicate: 'eq' });
