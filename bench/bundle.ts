@@ -2,11 +2,15 @@
 //
 //   npm run bench:bundle [-- --runs 5]
 //
-// Cold start: a fresh Node process that launches the library's vector add once and waits for it, timed from the
-// process's start (performance.now() at the end) — importing kt/runtime and loading a bundle built by `kt build`,
-// against importing kt and the kernel's .ts file with the compile cache warm, and with it empty. Launch overhead:
-// host microseconds per launch of a tiny add, back to back in batches, the bundle's launcher against kt's
-// kernel (the same measurement as `npm run bench`). Both sides load TypeScript through the same loader.
+// Cold start, as a service that installed kt from npm starts: a fresh plain `node` process (no loader; kt's
+// compiled JavaScript in dist/, which `npm run build` writes and the bench builds when it is missing or older
+// than the sources) that launches the library's vector add once and waits for it. Each process times its own
+// phases: Node's start (process start to the script's first line), importing kt/runtime (or kt and the kernel's
+// module), creating the CUDA context (the driver's cuInit and the primary context: every CUDA process pays it,
+// torch's too), loading the bundle's cubin (or nothing, for the JIT), making the inputs, and the first launch
+// until it is done (the JIT: the compile cache's lookup, warm or empty). Medians over fresh processes.
+// Launch overhead: host microseconds per launch of a tiny add, back to back in batches, the bundle's launcher
+// against kt's kernel (the same measurement as `npm run bench`).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,41 +30,72 @@ fs.symlinkSync(root, path.join(dir, 'node_modules', 'kt'));
 const N = 1 << 20;
 const BLOCK = 1024;
 
+/** The newest modification time of the .ts files under a directory. */
+function newest(d: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
+  }
+  return t;
+}
+const built = path.join(root, 'dist', 'runtime', 'index.js');
+if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < Math.max(newest(path.join(root, 'src')), newest(path.join(root, 'kernels')))) {
+  console.log('building dist/ (npm run build) for the plain-Node processes');
+  const b = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`npm run build failed: ${b.stdout}${b.stderr}`);
+}
+
 // The bundle: the add kernel at this size, built for this GPU.
 fs.writeFileSync(
   path.join(dir, 'build.ts'),
   `import { empty } from 'kt';\nimport { add } from 'kt/kernels/add';\nexport function build() { add([1], empty([${N}]), empty([${N}]), empty([${N}]), ${N}, { BLOCK: ${BLOCK} }); }\n`,
 );
 const bundle = path.join(dir, 'add.ktb.json');
-const built = spawnSync(process.execPath, [path.join(root, 'bin/kt.js'), 'build', path.join(dir, 'build.ts'), '-o', bundle], { cwd: dir, encoding: 'utf8' });
-if (built.status !== 0) throw new Error(`kt build failed: ${built.stderr}`);
+const buildRun = spawnSync(process.execPath, [path.join(root, 'bin/kt.js'), 'build', path.join(dir, 'build.ts'), '-o', bundle], { cwd: dir, encoding: 'utf8' });
+if (buildRun.status !== 0) throw new Error(`kt build failed: ${buildRun.stderr}`);
 
-const launchOnce = `const [x, y, z] = [rand([${N}]).cuda(), rand([${N}]).cuda(), empty([${N}]).cuda()];\n`;
+/** The phases each process reports, in order: the time at each one's end since the process started. */
+const phases = ['node', 'import', 'cuda', 'load', 'inputs', 'launch'] as const;
+type Phase = (typeof phases)[number];
+const timed = (body: string): string =>
+  `const at = [performance.now()];\nconst mark = () => at.push(performance.now());\n${body}\nconsole.log(JSON.stringify(at));\n`;
+const inputs = `const [x, y, z] = [rand([${N}]).cuda(), rand([${N}]).cuda(), empty([${N}]).cuda()]; mark();\n`;
 const scripts = {
-  bundle: `import { loadBundle, rand, empty, synchronize } from 'kt/runtime';\nconst { add } = loadBundle(${JSON.stringify(bundle)});\n${launchOnce}add([${N / BLOCK}], x, y, z, ${N}, { BLOCK: ${BLOCK} }); synchronize();\nconsole.log(performance.now());\n`,
-  kt: `import { rand, empty, synchronize } from 'kt';\nimport { add } from 'kt/kernels/add';\n${launchOnce}add([${N / BLOCK}], x, y, z, ${N}, { BLOCK: ${BLOCK} }); synchronize();\nconsole.log(performance.now());\n`,
+  bundle: timed(
+    `const { loadBundle, rand, empty, synchronize, gpuAvailable } = await import('kt/runtime'); mark();\n` +
+      `if (!gpuAvailable()) throw new Error('no GPU'); mark();\n` +
+      `const { add } = loadBundle(${JSON.stringify(bundle)}); mark();\n` +
+      inputs +
+      `add([${N / BLOCK}], x, y, z, ${N}, { BLOCK: ${BLOCK} }); synchronize(); mark();`,
+  ),
+  kt: timed(
+    `const [{ rand, empty, synchronize, gpuAvailable }, { add }] = await Promise.all([import('kt'), import('kt/kernels/add')]); mark();\n` +
+      `if (!gpuAvailable()) throw new Error('no GPU'); mark();\n` +
+      `mark();\n` +
+      inputs +
+      `add([${N / BLOCK}], x, y, z, ${N}, { BLOCK: ${BLOCK} }); synchronize(); mark();`,
+  ),
 };
 for (const [name, text] of Object.entries(scripts)) fs.writeFileSync(path.join(dir, `${name}.mjs`), text);
 
-/** Median milliseconds from process start to the first launch done, over `runs` fresh processes. */
-function coldStart(script: string, env: Record<string, string> = {}, freshCache = false): number {
-  const times: number[] = [];
+/** Each phase's median duration (ms) over `runs` fresh plain-Node processes, and the median total. */
+function coldStart(script: string, freshCache = false): Record<Phase | 'total', number> {
+  const samples: number[][] = [];
   for (let i = 0; i < runs; i++) {
     const cache = freshCache ? fs.mkdtempSync(path.join(dir, 'cache-')) : undefined;
-    const r = spawnSync(process.execPath, ['--conditions=kt-source', '--import', path.join(root, 'bin/register.js'), path.join(dir, script)], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, ...env, ...(cache ? { KT_CACHE_DIR: cache } : {}) },
-    });
+    const r = spawnSync(process.execPath, [path.join(dir, script)], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...(cache ? { KT_CACHE_DIR: cache } : {}) } });
     if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
-    times.push(Number(r.stdout.trim().split('\n').pop()));
+    const at = JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
+    samples.push(at.map((t, k) => t - (k ? at[k - 1]! : 0)).concat(at[at.length - 1]!));
   }
-  return times.sort((a, b) => a - b)[runs >> 1]!;
+  const median = (k: number): number => samples.map((s) => s[k]!).sort((a, b) => a - b)[runs >> 1]!;
+  return Object.fromEntries([...phases, 'total'].map((p, k) => [p, median(k)])) as Record<Phase | 'total', number>;
 }
 
 // Warm kt's compile cache (the user's default one) with one run first.
 coldStart('kt.mjs');
-const cold = { bundle: coldStart('bundle.mjs'), ktWarm: coldStart('kt.mjs'), ktCold: coldStart('kt.mjs', {}, true) };
+const cold = { bundle: coldStart('bundle.mjs'), ktWarm: coldStart('kt.mjs'), ktCold: coldStart('kt.mjs', true) };
 
 /** Host microseconds per launch, in batches of 200 with a synchronisation between (as bench/gpu.ts measures). */
 function perLaunch(launch: () => void): number {
@@ -80,9 +115,21 @@ const [x, y, z] = [empty([N]).cuda(), empty([N]).cuda(), empty([N]).cuda()];
 const bundled = loadBundle(bundle) as { add: BundledKernel };
 const launch = { bundle: perLaunch(() => bundled.add([1], x, y, z, N, { BLOCK })), kt: perLaunch(() => add([1], x, y, z, N, { BLOCK })) };
 
-console.log(`kt build bundle against kt's run-time compilation on ${gpu().info.name}, ${new Date().toISOString().slice(0, 10)}, median of ${runs} processes`);
-console.log('| measure | bundle (kt/runtime) | kt, compile cache warm | kt, compile cache empty |');
+const labels: Record<Phase | 'total', string> = {
+  node: "Node's start, to the script's first line",
+  import: 'import kt/runtime (JIT: kt and the kernel module)',
+  cuda: 'CUDA driver and context (cuInit, primary context)',
+  load: "load the bundle's cubin",
+  inputs: 'inputs: 3 x 1M floats made and copied to the GPU',
+  launch: 'first launch, until done (JIT: compile or cache lookup)',
+  total: 'process start to first launch done',
+};
+const ms = (v: number): string => v.toFixed(1);
+const sinceImport = (c: Record<Phase | 'total', number>): number => c.import + c.load + c.launch;
+console.log(`kt build bundle against kt's run-time compilation on ${gpu().info.name}, ${new Date().toISOString().slice(0, 10)}, plain node ${process.version}, medians of ${runs} processes`);
+console.log('| phase (ms) | bundle (kt/runtime) | kt, compile cache warm | kt, compile cache empty |');
 console.log('| --- | --- | --- | --- |');
-console.log(`| cold start to first launch done (ms) | ${cold.bundle.toFixed(0)} | ${cold.ktWarm.toFixed(0)} | ${cold.ktCold.toFixed(0)} |`);
+for (const p of [...phases, 'total'] as const) console.log(`| ${labels[p]} | ${ms(cold.bundle[p])} | ${ms(cold.ktWarm[p])} | ${ms(cold.ktCold[p])} |`);
+console.log(`| import to first launch done, less the CUDA context and the inputs | ${ms(sinceImport(cold.bundle))} | ${ms(sinceImport(cold.ktWarm))} | ${ms(sinceImport(cold.ktCold))} |`);
 console.log(`| launch overhead (host us per launch) | ${launch.bundle.toFixed(2)} | ${launch.kt.toFixed(2)} | - |`);
 fs.rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { add } from '../kernels/add.ts';
 import { cacheDir } from '../src/compiler/cache.ts';
 import { buildGpuBinary } from '../src/compiler/gpu/binary.ts';
 import { factsKey } from '../src/compiler/passes/specialize-arguments.ts';
-import { argumentFacts } from '../src/dsl/kernel.ts';
+import { argumentFacts, copiesOnHost } from '../src/dsl/kernel.ts';
 import { DeviceAllocation, gpuAvailable } from '../src/runtime/gpu.ts';
 import { Tensor } from '../src/runtime/tensor.ts';
 
@@ -104,5 +104,20 @@ describe('the compiled-kernel cache', () => {
       }
     });
     expect(readable).toHaveLength(1);
+  });
+});
+
+describe('GPU memory that nothing has written', () => {
+  test('is not read when an interpreted launch stages it on the host: zeros stand in, and the address once taken ends that', () => {
+    const fresh = fakeGpuTensor(4);
+    const storage = fresh.storage as DeviceAllocation;
+    expect(storage.untouched).toBe(true);
+    // No driver call is made (this machine may have no GPU): the staged copy is a new zeroed buffer.
+    const { hostValues } = copiesOnHost([fresh, 3], false);
+    expect(Array.from((hostValues[0] as Tensor).toArray() as Float32Array)).toEqual([0, 0, 0, 0]);
+    expect(hostValues[1]).toBe(3);
+    // Any use of the address (a copy, a fill, a launch, dataPtr()) may write it: from then on it is read.
+    fresh.deviceAddress();
+    expect(storage.untouched).toBe(false);
   });
 });

@@ -38,7 +38,7 @@ let flushBuffer: DeviceAllocation | undefined;
 
 function flushL2(): void {
   flushBuffer ??= allocate(FLUSH_BYTES);
-  fillDevice(flushBuffer.ptr, 0, 4, FLUSH_BYTES / 4);
+  fillDevice(flushBuffer.address('the L2 flush buffer'), 0, 4, FLUSH_BYTES / 4);
 }
 
 /** The `q` quantile (0 to 1) of ascending samples, interpolated linearly between neighbours (as NumPy's default). */

@@ -44,10 +44,19 @@ export interface MeasuredResult {
   readonly runs: number;
   readonly measuredAt: string;
   /**
-   * Set when the time comes from the tuner's final round (the configs within noise of the best, timed again head
-   * to head under sustained load), not from the first pass.
+   * The config's time in the tuner's final round, when it was a contender: the first pass's best and its rivals
+   * within noise, timed again in turns under sustained load. The fields above stay the first pass's, which every
+   * measured config has and which compare with each other; sustained times compare only with each other (a GPU
+   * under sustained load runs at lower clocks, 10% slower at 8192^3 on an H200).
    */
-  readonly finalRound?: true;
+  readonly sustained?: SustainedTime;
+}
+
+/** A final-round time: the median of the turns' medians, how far they lie apart, and the runs in all. */
+export interface SustainedTime {
+  readonly medianMs: number;
+  readonly spread: number;
+  readonly runs: number;
 }
 
 export interface ExcludedResult {
@@ -61,7 +70,7 @@ export interface ExcludedResult {
 export type ConfigResult = MeasuredResult | ExcludedResult;
 
 /** The record format; a record of another format (an older kt's, without a checksum) is not used. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 export interface TuneRecord {
   readonly format: typeof FORMAT;
@@ -120,6 +129,14 @@ export function implausibleResult(r: ConfigResult): string | undefined {
   if (!(r.minMs <= r.medianMs && r.medianMs <= r.maxMs)) return `its min, median and max times (${r.minMs}, ${r.medianMs}, ${r.maxMs} ms) are out of order`;
   if (!Number.isInteger(r.runs) || r.runs < 1) return `it claims ${r.runs} timed runs`;
   if (!Number.isFinite(r.spread) || r.spread < 0) return `its spread ${r.spread} is not a non-negative number`;
+  if (r.sustained !== undefined) {
+    const s: unknown = r.sustained;
+    if (!isObject(s) || !['medianMs', 'spread', 'runs'].every((k) => typeof s[k] === 'number')) return 'its final-round time is malformed';
+    const { medianMs, spread, runs } = s as unknown as SustainedTime;
+    if (!(Number.isFinite(medianMs) && medianMs > 0) || !(Number.isFinite(spread) && spread >= 0) || !Number.isInteger(runs) || runs < 1) {
+      return `its final-round time (median ${medianMs} ms, spread ${spread}, ${runs} runs) cannot be true`;
+    }
+  }
   return undefined;
 }
 
@@ -366,12 +383,23 @@ export function listRecords(kernel?: string): { file: string; record: TuneRecord
   return scanRecords(kernel).records;
 }
 
-/** The fastest measured result among those for these configs (or all, when not given). */
+/**
+ * Whether `a` is the better result: the final round decides among its contenders, and its winner beats every
+ * config that was not a contender (those were slower than the first pass's best beyond noise); configs without
+ * a final round compare by their first-pass times.
+ */
+export function isFaster(a: MeasuredResult, b: MeasuredResult): boolean {
+  if (a.sustained && b.sustained) return a.sustained.medianMs < b.sustained.medianMs;
+  if (a.sustained || b.sustained) return a.sustained !== undefined;
+  return a.medianMs < b.medianMs;
+}
+
+/** The best measured result among those for these configs (or all, when not given). */
 export function bestResult(results: Iterable<ConfigResult>, among?: ReadonlySet<string>): MeasuredResult | undefined {
   let best: MeasuredResult | undefined;
   for (const r of results) {
     if (r.status !== 'ok' || (among && !among.has(configKey(r.config)))) continue;
-    if (!best || r.medianMs < best.medianMs) best = r;
+    if (!best || isFaster(r, best)) best = r;
   }
   return best;
 }

@@ -6,6 +6,7 @@ import { formatColumns } from '../tools/text-table.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../dsl/spec.ts';
+import { configKey } from './space.ts';
 import type { ExcludedResult, MeasuredResult } from './records.ts';
 import type { TuneOutcome } from './tuner.ts';
 
@@ -59,7 +60,11 @@ export function tiesWithBest(r: MeasuredResult, best: MeasuredResult): boolean {
   return r.medianMs * (1 - r.spread) <= best.medianMs * (1 + best.spread);
 }
 
-/** The result table: measured configs sorted by time (ties with the best marked), then the excluded ones with their reasons. */
+/**
+ * The result table: measured configs sorted by their first-pass times (ties with the fastest marked; the final
+ * round's contenders with their sustained times, its winner as the best), then the excluded configs with their
+ * reasons.
+ */
 export function resultTable(o: TuneOutcome, work: Work): string {
   const lines: string[] = [];
   const all = o.results.map((r) => r.config);
@@ -68,17 +73,30 @@ export function resultTable(o: TuneOutcome, work: Work): string {
   if (fixed.length) lines.push(`fixed: ${formatConfig(all[0]!, fixed)}`);
   const ok = measured(o);
   if (ok.length) {
-    const best = ok[0]!.medianMs;
-    const tu = throughputUnit(work, best);
+    const fastest = ok[0]!.medianMs;
+    const tu = throughputUnit(work, fastest);
     const unit = tu?.unit;
-    const rows = [['#', 'config', 'median ms', 'spread', ...(unit ? [unit] : []), '% of best', 'runs', '']];
+    const decided = ok.some((r) => r.sustained);
+    const isBest = (r: MeasuredResult): boolean => o.best !== undefined && configKey(r.config) === configKey(o.best.config);
+    const rows = [['#', 'config', 'median ms', 'spread', ...(unit ? [unit] : []), '% of fastest', 'runs', '']];
     ok.forEach((r, i) => {
       const tp = tu && { value: tu.perMs(r.medianMs) };
-      const notes = [i > 0 && tiesWithBest(r, ok[0]!) ? 'tie with #1' : '', r.finalRound ? 'final round' : '', (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : ''].filter(Boolean).join(', ');
-      rows.push([String(i + 1), formatConfig(r.config, names), r.medianMs.toFixed(4), `±${(r.spread * 100).toFixed(1)}%`, ...(tp ? [tp.value.toFixed(2)] : []), `${((best / r.medianMs) * 100).toFixed(1)}%`, String(r.runs), notes]);
+      const notes = [
+        decided && isBest(r) ? 'BEST' : '',
+        i > 0 && tiesWithBest(r, ok[0]!) ? 'tie with #1' : '',
+        r.sustained ? `final round ${r.sustained.medianMs.toFixed(4)} ms ±${(r.sustained.spread * 100).toFixed(1)}%` : '',
+        (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : '',
+      ].filter(Boolean).join(', ');
+      rows.push([String(i + 1), formatConfig(r.config, names), r.medianMs.toFixed(4), `±${(r.spread * 100).toFixed(1)}%`, ...(tp ? [tp.value.toFixed(2)] : []), `${((fastest / r.medianMs) * 100).toFixed(1)}%`, String(r.runs), notes]);
     });
     const right = new Set([0, 2, 3, ...(unit ? [4, 5, 6] : [4, 5])]);
     lines.push(...formatColumns(rows, right));
+    if (decided) {
+      lines.push(
+        'final round: the fastest configs timed again in turns, back to back, as a long-running workload keeps the GPU (its clocks fall); ' +
+          'the fastest there is the best (its times are not comparable with the first pass above)',
+      );
+    }
   } else lines.push('no config ran correctly');
   const bad = excluded(o);
   if (bad.length) {
@@ -122,6 +140,8 @@ function reportSvg(o: TuneOutcome, work: Work, title: string): string {
   const unit = tu?.unit ?? '% of best';
   const at = (ms: number): number => tu?.perMs(ms) ?? (ok[0]!.medianMs / ms) * 100;
   const value = (r: MeasuredResult): number => at(r.medianMs);
+  // The best is the first bar, or the final round's winner where one was held.
+  const isBest = (r: MeasuredResult): boolean => (o.best ? configKey(r.config) === configKey(o.best.config) : r === ok[0]);
   // Whiskers: the throughput at the interquartile range's ends (a slower time gives the lower end).
   const whisker = (r: MeasuredResult): [number, number] => [at(r.medianMs * (1 + r.spread)), at(r.medianMs * Math.max(1e-9, 1 - r.spread))];
   const ticks = niceTicks(0, ok.length ? Math.max(...ok.map((r) => whisker(r)[1])) : 1);
@@ -130,7 +150,7 @@ function reportSvg(o: TuneOutcome, work: Work, title: string): string {
   const labelWidth = Math.min(520, 40 + 7 * Math.max(10, ...labels.map((l) => l.length)));
   const barWidth = 460;
   const rowHeight = 18;
-  const subtitle = `${ok.length} configs measured, ${excluded(o).length} excluded; bars: ${unit} (median), whiskers: interquartile range; best in green, its ties in light green`;
+  const subtitle = `${ok.length} configs measured, ${excluded(o).length} excluded; bars: ${unit} (median), whiskers: interquartile range; best in green (the final round's winner where one was held), ties with the fastest in light green`;
   const fixedLine = fixed.length ? `fixed: ${formatConfig(all[0]!, fixed)}` : '';
   const top = fixedLine ? 74 : 56;
   const bad = excluded(o);
@@ -155,7 +175,7 @@ function reportSvg(o: TuneOutcome, work: Work, title: string): string {
     const y = top + i * rowHeight;
     const v = value(r);
     const w = Math.max(1, x(v) - labelWidth);
-    const fill = i === 0 ? '#2a9d3a' : tiesWithBest(r, ok[0]!) ? '#8fd19a' : '#4a78c2';
+    const fill = isBest(r) ? '#2a9d3a' : tiesWithBest(r, ok[0]!) ? '#8fd19a' : '#4a78c2';
     const [lo, hi] = whisker(r);
     parts.push(`<text x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeXml(labels[i]!)}</text>`);
     parts.push(`<rect x="${labelWidth}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowHeight - 4}" fill="${fill}"><title>${escapeXml(`${r.medianMs.toFixed(4)} ms ±${(r.spread * 100).toFixed(1)}% over ${r.runs} runs`)}</title></rect>`);

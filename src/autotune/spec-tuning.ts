@@ -10,7 +10,7 @@ import { gpu } from '../runtime/gpu.ts';
 import { Random, type Tensor } from '../runtime/tensor.ts';
 import { CompilePool } from './compile-pool.ts';
 import { launchTarget } from './launch-target.ts';
-import { bestResult, ktVersion, readRecord, recordPath, type RecordIdentity } from './records.ts';
+import { bestResult, isFaster, ktVersion, readRecord, recordPath, type RecordIdentity } from './records.ts';
 import { formatConfig } from './report.ts';
 import { configKey, launchDefaults, resolveSpace, type ConfigSpace, type ProblemInfo } from './space.ts';
 import { tune, type TuneOptions, type TuneOutcome } from './tuner.ts';
@@ -160,7 +160,7 @@ export function tunedSpecConfig(spec: KernelSpec, sizes: Sizes, dtype: DTypeName
   if (!results.length) return undefined;
   const current = currentConfigKeys(spec, specProblem(sizes, dtype, backend));
   const best = bestResult(results, current);
-  const outside = results.filter((r) => r.status === 'ok' && !current.has(configKey(r.config)) && (!best || r.medianMs < best.medianMs));
+  const outside = results.filter((r) => r.status === 'ok' && !current.has(configKey(r.config)) && (!best || isFaster(r, best)));
   if (outside.length) {
     const fastest = bestResult(outside)!;
     console.warn(

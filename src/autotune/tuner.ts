@@ -270,8 +270,13 @@ export function tune(target: TuneTarget, options: TuneOptions = {}): TuneOutcome
  * keep (on an H200 at 8192^3 the first pass's best was 9% slower than its runner-up under the benchmark's load).
  * So the best config and its closest rivals are timed again, in turns (each turn measures every one of them once,
  * so that drifting clocks treat them alike), back to back so that the GPU stays under load from the first
- * measurement (thrown away) to the last, and each keeps the median of its turns. Returns
- * the new results, or none when there is nothing to decide or the contenders were all decided before.
+ * measurement (thrown away) to the last, and each keeps the median of its turns as its sustained time, beside
+ * its first-pass time. The sustained times decide among the contenders only: every config is slower under
+ * sustained load (10-12% at 8192^3), so they do not compare with the first-pass times of the others.
+ *
+ * Returns the results it changed: the contenders with their sustained times, and the configs that had one from
+ * an earlier round (a run over another space), which lose it, so that one round decides. None when there is
+ * nothing to decide, or the contenders are those an earlier round decided.
  */
 function finalRound(target: TuneTarget, results: readonly ConfigResult[], timing: { measureMs: number }): MeasuredResult[] {
   const ok = results.filter((r): r is MeasuredResult => r.status === 'ok').sort((a, b) => a.medianMs - b.medianMs);
@@ -279,7 +284,8 @@ function finalRound(target: TuneTarget, results: readonly ConfigResult[], timing
   if (!best) return [];
   const close = (r: MeasuredResult): boolean => r.medianMs * (1 - r.spread) <= best.medianMs * (1 + best.spread + FINAL_ROUND_MARGIN);
   const contenders = [best, ...ok.slice(1).filter(close).slice(0, FINAL_ROUND_RIVALS)];
-  if (contenders.length < 2 || contenders.every((r) => r.finalRound)) return [];
+  const earlier = ok.filter((r) => r.sustained);
+  if (contenders.length < 2 || (contenders.every((r) => r.sustained) && earlier.length === contenders.length)) return [];
   const turns = contenders.map(() => [] as Measurement[]);
   const start = performance.now();
   try {
@@ -298,21 +304,18 @@ function finalRound(target: TuneTarget, results: readonly ConfigResult[], timing
   } finally {
     timing.measureMs += performance.now() - start;
   }
-  const measuredAt = new Date().toISOString();
-  return contenders.map((r, i) => {
+  // The results as stored: without the tuner's bookkeeping (whether the first pass came from the cache).
+  const plain = ({ cached: _, ...r }: MeasuredResult & { cached?: boolean }): MeasuredResult => r;
+  const decided = contenders.map((r, i): MeasuredResult => {
     const medians = turns[i]!.map((m) => m.medianMs).sort((a, b) => a - b);
     const medianMs = medians[Math.floor(medians.length / 2)]!;
-    return {
-      status: 'ok',
-      config: r.config,
-      medianMs,
-      minMs: Math.min(...turns[i]!.map((m) => m.minMs)),
-      maxMs: Math.max(...turns[i]!.map((m) => m.maxMs)),
-      // How far the turns' medians lie apart, as a spread around the median.
-      spread: (medians[medians.length - 1]! - medians[0]!) / 2 / medianMs,
-      runs: turns[i]!.reduce((n, m) => n + m.samples.length, 0),
-      measuredAt,
-      finalRound: true,
-    } satisfies MeasuredResult;
+    // How far the turns' medians lie apart, as a spread around the median.
+    const spread = (medians[medians.length - 1]! - medians[0]!) / 2 / medianMs;
+    return { ...plain(r), sustained: { medianMs, spread, runs: turns[i]!.reduce((n, m) => n + m.samples.length, 0) } };
   });
+  const stale = earlier.filter((r) => !contenders.includes(r)).map((r): MeasuredResult => {
+    const { sustained: _, ...first } = plain(r);
+    return first;
+  });
+  return [...decided, ...stale];
 }

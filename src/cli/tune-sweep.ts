@@ -171,7 +171,9 @@ export async function sweepCommand(args: TuneArgs, statusFile: string): Promise<
     console.log(chalk.red.bold('no config ran correctly'));
     return 1;
   }
-  console.log(chalk.green.bold(`best: ${formatConfig(outcome.best.config)}  ${outcome.best.medianMs.toFixed(4)} ms`));
+  const { best } = outcome;
+  const time = best.sustained ? `${best.sustained.medianMs.toFixed(4)} ms in the final round (${best.medianMs.toFixed(4)} ms in the first pass)` : `${best.medianMs.toFixed(4)} ms`;
+  console.log(chalk.green.bold(`best: ${formatConfig(best.config)}  ${time}`));
   const notUsed = whyRunWillNotUse(outcome, { spec, sizes, dtype, backend });
   const run = `kt run ${args.target}${args.kernel ? ` ${args.kernel}` : ''} --size ${fmtSizes(sizes)} --dtype ${dtype}${args.interpret ? ' --interpret' : ''}`;
   if (notUsed) console.log(chalk.yellow(`${run} does not use it: ${notUsed}`));

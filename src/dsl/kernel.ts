@@ -28,7 +28,7 @@ export { argumentFacts } from '../runtime/arg-facts.ts';
 export { resolveGrid, splitArguments } from './launch-args.ts';
 import { InterpretedKernel, type KernelArgValue, type RunOptions } from '../interp/interpreter.ts';
 import { launchSanitize, sanitizeAll, type SanitizeOptions } from '../interp/sanitize-settings.ts';
-import { GpuStream, gpu, type DeviceAllocation } from '../runtime/gpu.ts';
+import { DeviceAllocation, GpuStream, gpu } from '../runtime/gpu.ts';
 import { LoadedKernel } from '../runtime/launcher.ts';
 import { gpuTargetProblem } from '../runtime/gpu-targets.ts';
 import { Tensor, copyWrittenBytes, markWritten } from '../runtime/tensor.ts';
@@ -142,8 +142,10 @@ export function copiesOnHost(values: readonly unknown[], all: boolean): { hostVa
     let c = copies.get(v.storage);
     if (!c) {
       // (cpu() carries over the sanitizer's record of what is written; a host copy is given it here.)
-      c = { original: v, host: v.isCuda ? v.cpu().hostBuffer() : v.hostBuffer().slice(0) };
-      if (!v.isCuda) copyWrittenBytes(v.storage, c.host);
+      // A GPU tensor that nothing can have written yet is not read (its contents are undefined): zeros stand in.
+      const untouched = v.storage instanceof DeviceAllocation && v.storage.untouched;
+      c = { original: v, host: untouched ? new ArrayBuffer(v.storage.bytes) : v.isCuda ? v.cpu().hostBuffer() : v.hostBuffer().slice(0) };
+      if (!v.isCuda || untouched) copyWrittenBytes(v.storage, c.host);
       copies.set(v.storage, c);
     }
     return new Tensor(v.dtype, v.shape, c.host, v.strides, v.offset);

@@ -162,9 +162,16 @@ const released = new FinalizationRegistry<{ ptr: bigint; bytes: number }>(({ ptr
 /** Device memory owned by tensors (views share one). Freed by dispose(), or when it is garbage-collected. */
 export class DeviceAllocation {
   private freed = false;
+  /**
+   * Whether the address was handed out. Every way to write the memory (a copy, a fill, a launch, an address
+   * kept as data) takes it first, so until then the memory holds nothing anyone wrote: an interpreted launch on
+   * the tensor (KT_INTERPRET=1) need not copy it to the host (which compute-sanitizer's initcheck would rightly
+   * call a read of uninitialised memory).
+   */
+  private addressTaken = false;
 
   constructor(
-    readonly ptr: bigint,
+    private readonly ptr: bigint,
     readonly bytes: number,
   ) {
     if (ptr !== 0n) released.register(this, { ptr, bytes }, this);
@@ -182,7 +189,13 @@ export class DeviceAllocation {
   /** The address, checking that the memory has not been freed. */
   address(what: string): bigint {
     this.checkLive(what);
+    this.addressTaken = true;
     return this.ptr;
+  }
+
+  /** Whether nothing can have written the memory yet: its address was never handed out. */
+  get untouched(): boolean {
+    return !this.addressTaken && !this.freed;
   }
 
   free(): void {

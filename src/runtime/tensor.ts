@@ -218,8 +218,8 @@ export class Tensor {
   deviceAddress(what = 'tensor'): bigint {
     const s = this.storage;
     if (!(s instanceof DeviceAllocation)) throw new TypeError(`${what} is on the CPU: a GPU kernel needs GPU tensors (move it with .cuda())`);
+    this.address ??= s.address(what) + BigInt(this.offset * this.dtype.bytes);
     s.checkLive(what);
-    this.address ??= s.ptr + BigInt(this.offset * this.dtype.bytes);
     return this.address;
   }
 
@@ -246,7 +246,7 @@ export class Tensor {
   cuda(): Tensor {
     if (this.storage instanceof DeviceAllocation) return this;
     const alloc = allocate(this.storage.byteLength);
-    copyToDevice(alloc.ptr, new Uint8Array(this.storage));
+    copyToDevice(alloc.address('tensor'), new Uint8Array(this.storage));
     copyWrittenBytes(this.storage, alloc);
     return new Tensor(this.dtype, this.shape, alloc, this.strides, this.offset);
   }
@@ -426,7 +426,18 @@ export class Tensor {
     return this.clone();
   }
 
+  /** Whether this tensor is dense over its whole storage, in order from its start (no view of a larger one). */
+  private get ownsWholeStorage(): boolean {
+    return this.isContiguous && this.offset === 0 && storageBytes(this.storage) === this.numel * this.dtype.bytes;
+  }
+
   clone(): Tensor {
+    if (this.isCuda && this.ownsWholeStorage) {
+      // A copy on the device: nothing goes through the host.
+      const out = empty(this.shape, this.dtype, 'cuda');
+      out.copyStorageFrom(this);
+      return out;
+    }
     if (this.isCuda) return this.cpu().clone().cuda();
     const out = empty(this.shape, this.dtype);
     const src = storageArray(this.dtype, this.hostBuffer());
@@ -461,7 +472,16 @@ export class Tensor {
         const raw = size === 4 && this.dtype.isFloat ? new Uint32Array(new Float32Array([bits]).buffer)[0]! : bits;
         fillDevice(this.deviceAddress(), raw, size, this.numel);
         this.markElementsWritten();
-      } else this.copyStorageFrom(this.cpu().fill(value));
+      } else if (this.ownsWholeStorage) {
+        // 8-byte elements (the driver has no 64-bit memset): written from a host tensor, nothing read first.
+        this.copyStorageFrom(empty(this.shape, this.dtype).fill(value));
+      } else {
+        // A view that shares its storage: the rest is kept, so the whole storage is filled through the host.
+        const whole = empty([storageBytes(this.storage) / size], this.dtype);
+        whole.copyStorageFrom(this);
+        new Tensor(this.dtype, this.shape, whole.storage, this.strides, this.offset).fill(value);
+        this.copyStorageFrom(whole);
+      }
       return this;
     }
     const raw = storageArray(this.dtype, this.hostBuffer()) as unknown as unknown[];

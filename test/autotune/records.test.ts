@@ -88,7 +88,7 @@ describe('reading records', () => {
     fs.mkdirSync(path.dirname(recordPath(id)), { recursive: true });
     fs.writeFileSync(recordPath(id), JSON.stringify({ format: 1, identity: id, results: { 'A=1': ok(1, 2) } }));
     expect(readRecord(id).size).toBe(0);
-    expect(warnings()[0]).toMatch(/it was written by another version of kt \(format 1, not 2\)/);
+    expect(warnings()[0]).toMatch(/it was written by another version of kt \(format 1, not 3\)/);
   });
 
   test('storing into a damaged record starts it anew', () => {

@@ -28,7 +28,7 @@ test('kt tune --interpret sweeps, prints the table, writes the report and chart;
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('tuning matmul  M=40,N=48,K=56  f32  on the interpreter');
-  expect(r.stdout).toMatch(/#\s+config\s+median ms\s+spread\s+[KMGT]?(FLOP|B)\/s\s+% of best\s+runs/);
+  expect(r.stdout).toMatch(/#\s+config\s+median ms\s+spread\s+[KMGT]?(FLOP|B)\/s\s+% of fastest\s+runs/);
   expect(r.stdout).toMatch(/^1\s+(\w+=\d+ )*\w+=\d+\s+\d+\.\d{4}\s+±\d+\.\d%\s+\d+\.\d\d\s+100\.0%/m);
   expect(r.stdout).toMatch(/^6\s+(\w+=\d+ )*\w+=\d+\s+\d+\.\d{4}\s/m);
   expect(r.stdout).toMatch(/exhaustive search over \d+ configs: 6 measured, 0 from the cache/);

@@ -83,7 +83,7 @@ describe('autotune()', () => {
     const second = tunedDouble([{ BLOCK: 64 }, { BLOCK: 128 }]);
     second(grid, x, out, n);
     expect([...second.tuned.values()][0]!.results.every((r) => !r.cached && r.status === 'ok')).toBe(true);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8')).format).toBe(2);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).format).toBe(3);
   });
 
   test('trial runs leave no trace: an accumulating kernel adds once, with or without resetToZero', () => {
@@ -132,12 +132,12 @@ describe('the tuning engine', () => {
   }
 
   /**
-   * A GPU-like target: the first pass times A = 1 at 1.00 ms, A = 2 at 1.01, A = 3 at 1.02 and A = 4 at 2 ms, but
-   * under sustained load A = 1 slows to 1.2 ms (its clocks fall) while the others keep their times.
+   * A GPU-like target: the first pass times A = 1 at 1.00 ms, A = 2 at 1.01, A = 3 at 1.02 and A = 4 at `fourth`
+   * ms; under sustained load (the final round) every config slows by 12%, and A = 1 by 20%.
    */
-  function clockedTarget(name: string): TuneTarget & { sustained: number[] } {
+  function clockedTarget(name: string, fourth = 2): TuneTarget & { sustained: number[] } {
     const sustained: number[] = [];
-    const brief: Record<number, number> = { 1: 1, 2: 1.01, 3: 1.02, 4: 2 };
+    const brief: Record<number, number> = { 1: 1, 2: 1.01, 3: 1.02, 4: fourth };
     return {
       identity: identity(name),
       space,
@@ -149,7 +149,7 @@ describe('the tuning engine', () => {
         const a = c['A'] as number;
         if (!long) return summarize([brief[a]!]);
         sustained.push(a);
-        return summarize([a === 1 ? 1.2 : brief[a]!]);
+        return summarize([a === 1 ? 1.2 : brief[a]! * 1.12]);
       },
     };
   }
@@ -162,13 +162,39 @@ describe('the tuning engine', () => {
     // one measurement of the best thrown away.
     expect(target.sustained).toEqual([1, 1, 2, 3, 2, 3, 1, 3, 1, 2]);
     const byA = new Map(outcome.results.map((r) => [r.config['A'], r]));
-    expect(byA.get(1)).toMatchObject({ status: 'ok', medianMs: 1.2, finalRound: true, runs: 3 });
-    expect(byA.get(4)).not.toHaveProperty('finalRound');
+    // The first pass's time stays; the final round's is beside it.
+    expect(byA.get(1)).toMatchObject({ status: 'ok', medianMs: 1, sustained: { medianMs: 1.2, runs: 3, spread: 0 } });
+    expect(byA.get(4)).not.toHaveProperty('sustained');
     // The record keeps the final round's times: kt run takes A = 2, and a new run from the cache decides nothing again.
-    expect([...readRecord(identity('final')).values()].find((r) => r.config['A'] === 1)).toMatchObject({ medianMs: 1.2, finalRound: true });
+    expect([...readRecord(identity('final')).values()].find((r) => r.config['A'] === 1)).toMatchObject({ medianMs: 1, sustained: { medianMs: 1.2 } });
     const again = clockedTarget('final');
     expect(tune(again).best?.config['A']).toBe(2);
     expect(again.sustained).toEqual([]);
+  });
+
+  test("sustained times decide among the final round's contenders only: a config outside it is not compared with them", () => {
+    // A = 4 at 1.05 ms is beyond the final round's margin, yet faster than every contender's sustained time
+    // (1.13 ms and more): the contenders' winner is still the best, since A = 4 would slow down as much.
+    const target = clockedTarget('outside', 1.05);
+    const outcome = tune(target);
+    expect(target.sustained).not.toContain(4);
+    expect(outcome.best?.config['A']).toBe(2);
+    expect(outcome.best?.sustained?.medianMs).toBeCloseTo(1.01 * 1.12);
+  });
+
+  test('a final round over a larger space takes the decision from an earlier one', () => {
+    // First A = 3 and A = 4 (1.02 and 1.03 ms): a round between them.
+    const small = { ...clockedTarget('regrown', 1.03), space: resolveSpace({ params: { A: [3, 4] } }, { values: {}, dtypes: [] }) };
+    expect(tune(small).best?.config['A']).toBe(3);
+    expect(small.sustained.sort()).toEqual([3, 3, 3, 3, 4, 4, 4]);
+    // Then all four: A = 1 is the first pass's best, and its rivals are 2 and 3 (two at most). A new round over
+    // them; A = 4 loses its time from the old round, which no longer compares with anything.
+    const full = clockedTarget('regrown', 1.03);
+    const outcome = tune(full);
+    expect([...new Set(full.sustained)].sort()).toEqual([1, 2, 3]);
+    expect(outcome.best?.config['A']).toBe(2);
+    const stored = [...readRecord(identity('regrown')).values()];
+    expect(stored.filter((r) => r.status === 'ok' && r.sustained).map((r) => r.config['A']).sort()).toEqual([1, 2, 3]);
   });
 
   test('no final round without rivals, nor for targets that do not ask for one (the interpreter)', () => {
@@ -229,7 +255,7 @@ describe('the tuning engine', () => {
   test('a record that cannot be parsed reads as empty', () => {
     storeResults(identity('damaged'), [{ status: 'ok', config: { A: 1 }, medianMs: 1, minMs: 1, maxMs: 1, spread: 0, runs: 1, measuredAt: 'now' }]);
     expect(readRecord(identity('damaged')).size).toBe(1);
-    fs.writeFileSync(recordPath(identity('damaged')), JSON.stringify({ format: 2, identity: identity('damaged'), results: { x: { status: 'ok' } } }));
+    fs.writeFileSync(recordPath(identity('damaged')), JSON.stringify({ format: 3, identity: identity('damaged'), results: { x: { status: 'ok' } } }));
     expect(readRecord(identity('damaged')).size).toBe(0);
   });
 });

@@ -31,6 +31,22 @@ describe.skipIf(!realGpu)('the GPU runtime', () => {
     [g, f, d].forEach((x) => x.dispose());
   });
 
+  test('fill writes 8-byte elements, and strided views, on the GPU; clone copies on the device', () => {
+    // A transposed 64-bit tensor: neither a memset nor a dense copy of its storage.
+    const whole = tensor(Array.from({ length: 12 }, (_, i) => i), { shape: [3, 4], dtype: 'i64' }).cuda();
+    const view = whole.transpose();
+    expect(view.isContiguous).toBe(false);
+    view.fill(-7n);
+    expect(Array.from(whole.toArray() as ArrayLike<bigint>).map(Number)).toEqual(Array(12).fill(-7));
+    const dense = empty([5], 'f64', 'cuda').fill(0.25);
+    expect(dense.toNumbers()).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
+    const cloned = dense.clone();
+    expect(cloned.device).toBe('cuda');
+    dense.fill(1);
+    expect(cloned.toNumbers()).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
+    [whole, dense, cloned].forEach((x) => x.dispose());
+  });
+
   test('launches on a stream run in order there; events time them', () => {
     const stream = new GpuStream();
     const n = 1 << 20;
