@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # The GPU suite under NVIDIA's compute-sanitizer, on the GPU machine:
 #
-#   bash test/gpu/scripts/compute-sanitizer.sh [--out DIR] [--tools "memcheck racecheck initcheck synccheck"] [test files...]
+#   bash test/gpu/scripts/compute-sanitizer.sh [--out DIR] [--tools "memcheck racecheck initcheck synccheck"]
+#        [--workers N] [test files...]
 #
 # Runs vitest over the given GPU test files (default: the kernel, op, tensor-core and reduction suites) once per
-# tool, the tools side by side (each in its own process tree, one GPU), every process of the run followed. Each
+# tool, the tools side by side (each in its own process tree, one GPU), every process of the run followed, each
+# tool's files in N vitest workers (default 1: the files in sequence; the tools' processes share the GPU). Each
 # tool's full log goes to DIR/<tool>.log, vitest's output to DIR/<tool>.vitest.log. Prints one line per tool:
 # the errors the sanitizer reported (summed over the processes' "ERROR SUMMARY" lines), whether vitest passed,
 # and the seconds it took. Exits 1 when a tool reported an error or a run failed.
 set -u
 out=sanitizer-logs
 tools="memcheck racecheck initcheck synccheck"
+workers=1
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --tools) tools="$2"; shift 2 ;;
-    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+    --workers) workers="$2"; shift 2 ;;
+    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
     *) files+=("$1"); shift ;;
   esac
 done
@@ -28,10 +32,12 @@ pids=()
 for tool in $tools; do
   (
     start=$(date +%s)
-    # vitest's worker processes are where the kernels launch: one fork, files in sequence, so a tool's
-    # overhead does not multiply across 16 workers sharing the GPU.
+    # vitest's worker processes are where the kernels launch: forks, as many as asked (by default one, the
+    # files in sequence, so that a tool's overhead does not multiply across workers sharing the GPU).
+    parallel=(--no-file-parallelism)
+    [ "$workers" -gt 1 ] && parallel=()
     compute-sanitizer --tool "$tool" --target-processes all --log-file "$out/$tool.process-%p.log" \
-      npx vitest run --pool=forks --maxWorkers=1 --no-file-parallelism "${files[@]}" >"$out/$tool.vitest.log" 2>&1
+      npx vitest run --pool=forks --maxWorkers="$workers" "${parallel[@]}" "${files[@]}" >"$out/$tool.vitest.log" 2>&1
     echo $? >"$out/$tool.rc"
     echo $(($(date +%s) - start)) >"$out/$tool.seconds"
   ) &
