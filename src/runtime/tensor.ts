@@ -276,8 +276,14 @@ export class Tensor {
 
   /** A copy of this tensor's whole storage on the same device (1-D), to restore it later with copyStorageFrom. */
   storageSnapshot(): Tensor {
-    const copy = empty([storageBytes(this.storage) / this.dtype.bytes], this.dtype, this.isCuda ? 'cuda' : 'cpu');
-    copy.copyStorageFrom(this);
+    const bytes = storageBytes(this.storage);
+    const copy = empty([bytes / this.dtype.bytes], this.dtype, this.isCuda ? 'cuda' : 'cpu');
+    if (this.storage instanceof DeviceAllocation && this.storage.untouched) {
+      // Nothing has written this GPU memory, so it holds nothing to keep (and reading it is an uninitialised read).
+      // The snapshot holds a poison pattern instead, all bits set (NaN for floats, -1 for integers): what a restore
+      // leaves is never a right answer that a check could mistake for a kernel's.
+      fillDevice(copy.deviceAddress('snapshot'), 0xff, 1, bytes);
+    } else copy.copyStorageFrom(this);
     return copy;
   }
 

@@ -47,6 +47,17 @@ describe.skipIf(!realGpu)('the GPU runtime', () => {
     [whole, dense, cloned].forEach((x) => x.dispose());
   });
 
+  test('a snapshot of GPU memory nothing has written reads none of it and holds a poison pattern', () => {
+    const fresh = empty([6], 'f32', 'cuda');
+    const snapshot = fresh.storageSnapshot();
+    expect(snapshot.toNumbers().every(Number.isNaN)).toBe(true);
+    fresh.copyStorageFrom(snapshot);
+    expect(fresh.toNumbers().every(Number.isNaN)).toBe(true);
+    const written = tensor([1, 2, 3]).cuda();
+    expect(written.storageSnapshot().toNumbers()).toEqual([1, 2, 3]);
+    [fresh, snapshot, written].forEach((x) => x.dispose());
+  });
+
   test('launches on a stream run in order there; events time them', () => {
     const stream = new GpuStream();
     const n = 1 << 20;
