@@ -28,5 +28,6 @@ export function epilogue(): string {
     '  0  success',
     '  1  a wrong result (kt run), no config that ran correctly (kt tune)',
     '  2  a bad command line, or an error',
+    '  130  Ctrl-C (kt run on the interpreter: where the launch was; kt tune: what is kept)',
   ].join('\n');
 }

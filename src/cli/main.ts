@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { CompileError } from '../compiler/diagnostics.ts';
 import { PtxasError } from '../compiler/gpu/ptxas.ts';
 import { KernelRuntimeError } from '../interp/memory.ts';
+import { KernelInterrupted } from '../interp/sanitizer.ts';
 import { CudaError, NoGpuError } from '../runtime/cuda.ts';
 import { strategies } from '../autotune/strategies.ts';
 import { BenchmarkError } from '../tools/benchmark.ts';
@@ -22,12 +23,16 @@ const commands = ['run', 'tune', 'bench', 'list', 'compile', 'opt', 'build', 'do
  */
 const outOfMemory = /^(Array buffer allocation failed|Invalid typed array length|Invalid array length|Invalid string length)/;
 
-/** Prints an error as kt reports errors and returns the exit code: 2. */
+/** Prints an error as kt reports errors and returns the exit code: 2 (130 for Ctrl-C during a launch on the interpreter). */
 function report(e: unknown): number {
   const err = e instanceof Error ? e : new Error(String(e));
   const error = chalk.red('error:');
   if (err instanceof UsageError) {
     console.error(`${error} ${err.message}${err.hint ? `\n  = hint: ${err.hint}` : ''}`);
+  } else if (err instanceof KernelInterrupted) {
+    // Ctrl-C during a launch on the interpreter: where it was, and 128 + SIGINT, as a shell gives a process it ends.
+    console.error(err.message);
+    return 130;
   } else if (err instanceof CompileError || err instanceof KernelRuntimeError) {
     // Located diagnostics: file:line:col, the line and a caret.
     console.error(err.message);

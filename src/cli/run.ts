@@ -6,6 +6,7 @@ import { measure, measureGpu, type Measurement } from '../autotune/measure.ts';
 import { compare, compareAt, isSampled, type Comparison } from '../runtime/compare.ts';
 import { gpu, gpuUnavailableReason, synchronize } from '../runtime/gpu.ts';
 import { parseDuration, setSanitizeAll } from '../interp/sanitize-settings.ts';
+import { runInterruptible } from '../interp/sanitizer.ts';
 import { Random, Tensor } from '../runtime/tensor.ts';
 import { formatConfig, siPrefix } from '../autotune/report.ts';
 import { tunedSpecConfig } from '../autotune/spec-tuning.ts';
@@ -151,11 +152,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const config = { ...spec.config, ...(tuned ?? overrides) };
   // Every launch of the spec is sanitized; a hazard stops it with an error (exit code 2).
   if (args.sanitize) setSanitizeAll({ timeout: timeoutMs });
-  const result = runSpec(spec, sizes, dtype, config, { backend, seed: args.seed, repeat: args.repeat });
+  // On the interpreter Ctrl-C stops the run with where it was (the kernel, the program, under the sanitizer the
+  // loop) and exit code 130, rather than killing the process without a word (sanitizer.ts, runInterruptible).
+  const onInterpreter = backend === 'interpreter' || process.env['KT_INTERPRET'] === '1';
+  const interruptible = <T>(f: () => T): T => (onInterpreter ? runInterruptible(f) : f());
+  const result = interruptible(() => runSpec(spec, sizes, dtype, config, { backend, seed: args.seed, repeat: args.repeat }));
   console.log(report(result));
   if (args.sanitize) console.log(chalk.green('sanitizer: no races, uninitialised reads, integer divisions by zero, index overflows or hangs'));
   if (!args.check) return result.passed ? 0 : 1;
-  const interp = runSpec(spec, sizes, dtype, config, { backend: 'interpreter', seed: args.seed });
+  const interp = runInterruptible(() => runSpec(spec, sizes, dtype, config, { backend: 'interpreter', seed: args.seed }));
   console.log(report(interp));
   const agree = crossCheck(result, interp);
   return result.passed && interp.passed && agree ? 0 : 1;

@@ -8,7 +8,7 @@ import { bf16DecodeTable, bf16ToBits, e4m3DecodeTable, e4m3ToBits, e5m2DecodeTab
 import { Tensor, markWritten } from '../runtime/tensor.ts';
 import { generateProgram, type GeneratedProgram } from './codegen.ts';
 import { LaunchMemory, type OpSite } from './memory.ts';
-import { SanitizedMemory, runLimited } from './sanitizer.ts';
+import { SanitizedMemory, plainLaunch, runLimited } from './sanitizer.ts';
 import { launchSanitize, type SanitizeOptions, type SanitizeSettings } from './sanitize-settings.ts';
 
 type ProgramFn = (mem: LaunchMemory, pid0: number, pid1: number, pid2: number, np0: number, np1: number, np2: number, ...args: unknown[]) => void;
@@ -81,15 +81,22 @@ export class InterpretedKernel {
     const values = args.map((a, i) => this.convert(mem, a, i));
     const [gx, gy, gz] = grid;
     const program = this.program;
-    for (let z = 0; z < gz; z++) {
-      for (let y = 0; y < gy; y++) {
-        for (let x = 0; x < gx; x++) {
-          mem.pid[0] = x;
-          mem.pid[1] = y;
-          mem.pid[2] = z;
-          program(mem, x, y, z, gx, gy, gz, ...values);
+    // Where a Ctrl-C that stops this launch finds it (kt run: runInterruptible): V8's termination skips `finally`.
+    plainLaunch.mem = mem;
+    plainLaunch.grid = grid;
+    try {
+      for (let z = 0; z < gz; z++) {
+        for (let y = 0; y < gy; y++) {
+          for (let x = 0; x < gx; x++) {
+            mem.pid[0] = x;
+            mem.pid[1] = y;
+            mem.pid[2] = z;
+            program(mem, x, y, z, gx, gy, gz, ...values);
+          }
         }
       }
+    } finally {
+      plainLaunch.mem = undefined;
     }
   }
 

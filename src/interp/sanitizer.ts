@@ -22,6 +22,7 @@
 //
 // Uninitialised reads: storage from empty() keeps which of its bytes have been written (tensor.ts); a load of
 // a byte no one wrote is reported with the tensor and the load's line.
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { displayPath, locationSpan, renderDiagnostic } from '../compiler/diagnostics.ts';
 import { outermostLocation, type Block, type Location, type Operation, type Value } from '../compiler/ir/core.ts';
@@ -374,10 +375,10 @@ export class SanitizedMemory extends LaunchMemory {
     );
   }
 
-  private located(message: string, loc: Location, hint?: string, notes: string[] = []): KernelRuntimeError {
+  private located(message: string, loc: Location, hint?: string, notes: string[] = [], Err: typeof KernelRuntimeError = KernelRuntimeError): KernelRuntimeError {
     const outer = outermostLocation(loc);
     const all = loc.callsite ? [`inlined from ${displayPath(outer.file)}:${outer.line}:${outer.col}`, ...notes] : notes;
-    return new KernelRuntimeError(renderDiagnostic('error', message, locationSpan(loc), hint, all), loc);
+    return new Err(renderDiagnostic('error', message, locationSpan(loc), hint, all), loc);
   }
 
   // ---- arithmetic ----
@@ -455,12 +456,13 @@ export class SanitizedMemory extends LaunchMemory {
     const why = ms === undefined ? 'was interrupted (Ctrl-C)' : `ran past the sanitizer's time limit of ${formatMs(ms)}`;
     const where = `in ${this.programOf(this.p)} (${this.p} of ${gx * gy * gz} programs done)`;
     const raise = "if the launch is only slow, raise the limit: kt run --sanitize --timeout 10m, KT_SANITIZE_TIMEOUT=10m, or { sanitize: { timeout: 600000 } } on the launch (0: no limit)";
+    const Err = ms === undefined ? KernelInterrupted : KernelRuntimeError;
     if (this.loop < 0) {
       const message = `kernel '${this.kernelName}' ${why} ${where}, outside any loop`;
-      return new KernelRuntimeError(renderDiagnostic('error', message, undefined, ms === undefined ? undefined : raise), undefined);
+      return new Err(renderDiagnostic('error', message, undefined, ms === undefined ? undefined : raise), undefined);
     }
     const loc = this.sites[this.loop]!.loc;
-    return this.located(`kernel '${this.kernelName}' ${why} ${where}, in this loop`, loc, ms === undefined ? undefined : `a loop whose condition never changes hangs on the GPU too; ${raise}`);
+    return this.located(`kernel '${this.kernelName}' ${why} ${where}, in this loop`, loc, ms === undefined ? undefined : `a loop whose condition never changes hangs on the GPU too; ${raise}`, [], Err);
   }
 }
 
@@ -475,28 +477,130 @@ const kindName = (kinds: number): string => (kinds & READ ? 'load' : 'atomic');
 const article = (word: string): string => (/^[aeiou]/.test(word) ? 'an' : 'a');
 const formatMs = (ms: number): string => (ms < 1000 ? `${ms} ms` : ms % 60000 === 0 ? `${ms / 60000} min` : `${ms / 1000} s`);
 
+// ---- Ctrl-C ----
+//
+// How a launch notices Ctrl-C: a program running on the interpreter is one long synchronous JavaScript call, so
+// the event loop, and any process.on('SIGINT') handler, never runs until it ends. Rather than have the programs
+// poll an interrupt flag (a load and a branch in every loop iteration, set by a parent process or a thread that
+// sees the signal), kt runs a launch as a vm script with `breakOnSigint`: while it runs, Node's SIGINT watchdog
+// (a thread of its own, started once per script, not per loop) takes the signal and has V8 terminate the
+// JavaScript running, as the time limit's watchdog does. The programs carry no check at all, so nothing is paid
+// while no Ctrl-C comes; what says where the launch was is what the sanitized program records anyway (the
+// program, the loop it is in) and, for a plain launch, the program id its loop sets before each program.
+// The other ways were worse: a supervising parent process (as kt tune's) costs every kt run a second process
+// start and still cannot say where the child's launch was, which only the child knows; running launches in a
+// worker thread would have to share every tensor's storage with it (plain ArrayBuffers cannot be shared) and
+// still stop the worker by terminating it, losing where it was.
+
+/**
+ * The report of a launch stopped by Ctrl-C. `kt run` exits with 130 on it (128 + SIGINT, what a shell reports for
+ * a process Ctrl-C ends), and so does a script that lets it go uncaught; a script that catches it goes on.
+ */
+export class KernelInterrupted extends KernelRuntimeError {
+  constructor(message: string, loc: Location | undefined) {
+    super(message, loc);
+    this.name = 'KernelInterrupted';
+    exitWith130WhenUncaught();
+  }
+}
+
+let exitCodeHooked = false;
+
+/**
+ * Makes a KernelInterrupted that goes uncaught end the process with 130 rather than Node's 1 for uncaught errors
+ * (set in an 'exit' listener: Node sets process.exitCode to 1 just before it emits 'exit' for an uncaught error,
+ * then exits with process.exitCode). Installed with the first such report: a process that never has one keeps
+ * no listener.
+ */
+function exitWith130WhenUncaught(): void {
+  if (exitCodeHooked) return;
+  exitCodeHooked = true;
+  process.on('uncaughtExceptionMonitor', (e) => {
+    if (e instanceof KernelInterrupted) process.once('exit', () => (process.exitCode = 130));
+  });
+}
+
+/**
+ * The plain interpreted launch under way (interpreter.ts sets it before the grid's first program and clears it
+ * after the last, in a `finally` that V8's termination skips), for the report of a Ctrl-C that stops it.
+ */
+export const plainLaunch: { mem: LaunchMemory | undefined; grid: readonly [number, number, number] } = { mem: undefined, grid: [1, 1, 1] };
+
+/** The report of the last sanitized launch Ctrl-C stopped, for runInterruptible (see there). */
+let interruptReport: KernelInterrupted | undefined;
+
 let script: vm.Script | undefined;
 let context: vm.Context | undefined;
+
+/**
+ * Runs `body` as a vm script (so that Node's watchdogs can stop it). Nested calls are fine: the script reads `run`
+ * once. (displayErrors: false leaves the errors passing through as they were: Node would put the line that threw,
+ * with an arrow, at the head of their stacks.)
+ */
+function runScript(body: () => void, options: vm.RunningScriptOptions): void {
+  // Named as a file among kt's own (there is none such), so that the stacks users see leave its frame out as kt's.
+  script ??= new vm.Script('run()', { filename: fileURLToPath(new URL('./interpreted-launch.vm', import.meta.url)) });
+  context ??= vm.createContext({ run: undefined });
+  context['run'] = body;
+  try {
+    script.runInContext(context, { ...options, displayErrors: false });
+  } finally {
+    context['run'] = undefined;
+  }
+}
 
 /**
  * Runs `body` (a whole launch) under the sanitizer's time limit and Ctrl-C: either stops the JavaScript running
  * (V8 terminates it, from a watchdog thread), and `stopped` makes the report from where the launch was.
  */
 export function runLimited(body: () => void, settings: SanitizeSettings, stopped: (ms: number | undefined) => Error): void {
-  script ??= new vm.Script('run()', { filename: 'kt-sanitized-launch' });
-  context ??= vm.createContext({ run: undefined });
-  context['run'] = body;
   const ms = Math.ceil(settings.timeoutMs);
   try {
-    script.runInContext(context, { breakOnSigint: true, ...(ms > 0 ? { timeout: ms } : {}) });
+    runScript(body, { breakOnSigint: true, ...(ms > 0 ? { timeout: ms } : {}) });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw stopped(ms);
-    if (code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw stopped(undefined);
+    if (code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') {
+      const report = stopped(undefined);
+      if (report instanceof KernelInterrupted) interruptReport = report;
+      throw report;
+    }
     throw e;
-  } finally {
-    context['run'] = undefined;
   }
+}
+
+/**
+ * Runs `body` (kt run's work on the interpreter: compiling, launching, checking) so that Ctrl-C stops it with a
+ * report rather than killing the process without a word: a sanitized launch's report (the program and the loop,
+ * from runLimited), else the plain launch under way (the kernel and the program: a plain program records no
+ * loops), else a line saying that no launch was running. Only for work on the interpreter: while the watchdog
+ * holds SIGINT, a process blocked in a native call (waiting on the GPU) would not end until the call returns.
+ */
+export function runInterruptible<T>(body: () => T): T {
+  let result: T | undefined;
+  interruptReport = undefined;
+  plainLaunch.mem = undefined;
+  try {
+    runScript(() => {
+      result = body();
+    }, { breakOnSigint: true });
+  } catch (e) {
+    // Node tells only the innermost script running of a SIGINT, so a sanitized launch's report comes up through
+    // here as it is; should a version tell this one too, the report it replaced is kept.
+    if ((e as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw e;
+    if (interruptReport) throw interruptReport;
+    // (Set by the body, which TypeScript does not see: it would take the reset above for the value.)
+    const mem = plainLaunch.mem as LaunchMemory | undefined;
+    if (!mem) throw new KernelInterrupted('error: interrupted (Ctrl-C) while no kernel was running', undefined);
+    const [gx, gy, gz] = plainLaunch.grid;
+    const [x, y, z] = mem.pid;
+    // One line: a plain program keeps no record of its loops (a sanitized run names the one it is in).
+    throw new KernelInterrupted(
+      `error: kernel '${mem.kernelName}' was interrupted (Ctrl-C) in program (${x}, ${y}, ${z}) (${x + gx * (y + gy * z)} of ${gx * gy * gz} programs done); under the sanitizer the report shows the loop it is in`,
+      undefined,
+    );
+  }
+  return result as T;
 }
 
 /**
