@@ -1,0 +1,125 @@
+// How far the GPU's f32 math functions lie from the exact values, against the bounds README's "Where the tiers
+// differ" table states. The interpreter computes each function in double precision and rounds once (within half
+// an ulp); the GPU uses the hardware's approximations (ex2.approx, lg2.approx, sin.approx, cos.approx,
+// rsqrt.approx) and short sequences around them, as Triton does. Each op runs on a sweep of its domain on a real
+// GPU; the error of every element must lie within ulps * ulp(exact) + abs, and within the f32 tolerance that
+// `kt run --check` and the GPU suite allow (atol 1e-5, rtol 1e-4). The measured maxima are printed for the README.
+import { describe, expect, test } from 'vitest';
+import { defaultTolerance, empty, kernel, tensor, tl, type Ptr, type constexpr, type i32 } from 'kt';
+import { elementwiseHelpers } from '../../src/compiler/ir/elementwise.ts';
+import { roundToFloat } from '../../src/numerics.ts';
+import { synchronize } from '../../src/runtime/gpu.ts';
+import { realGpu } from './harness.ts';
+
+const unary = kernel(function unary(X: Ptr, Y: Ptr, n: i32, OP: constexpr<string>, BLOCK: constexpr) {
+  const offs = tl.programId(0) * BLOCK + tl.arange(0, BLOCK);
+  const mask = offs < n;
+  const x = tl.load(X + offs, { mask, other: 1 });
+  let y = x;
+  if (OP === 'exp') y = tl.exp(x);
+  else if (OP === 'exp2') y = tl.exp2(x);
+  else if (OP === 'log') y = tl.log(x);
+  else if (OP === 'log2') y = tl.log2(x);
+  else if (OP === 'log1p') y = tl.log1p(x);
+  else if (OP === 'sin') y = tl.sin(x);
+  else if (OP === 'cos') y = tl.cos(x);
+  else if (OP === 'tanh') y = tl.tanh(x);
+  else if (OP === 'erf') y = tl.erf(x);
+  else if (OP === 'sigmoid') y = tl.sigmoid(x);
+  else if (OP === 'rsqrt') y = tl.rsqrt(x);
+  else if (OP === 'sqrt') y = tl.sqrt(x);
+  else y = 1 / x;
+  tl.store(Y + offs, y, { mask });
+});
+
+/** A bound: |gpu - exact| <= ulps(x) * ulp(exact) + abs. */
+interface Bound {
+  readonly ulps: (x: number) => number;
+  readonly abs: number;
+}
+
+interface MathCase {
+  readonly op: string;
+  readonly exact: (x: number) => number;
+  /** The domain swept: [lo, hi], linearly or (log) by exponent. */
+  readonly domain: readonly [number, number];
+  readonly log?: boolean;
+  readonly bound: Bound;
+}
+
+const constant = (n: number) => (): number => n;
+const cases: MathCase[] = [
+  // ex2.approx: about 2 ulps. exp and sigmoid multiply by log2(e) first: that product's rounding moves the result
+  // by up to |x| ulps (the error of t = x log2(e) is |t| 2^-24, which 2^t turns into a relative error |x| 2^-24).
+  { op: 'exp2', exact: (x) => 2 ** x, domain: [-125, 127], bound: { ulps: constant(3), abs: 0 } },
+  { op: 'exp', exact: Math.exp, domain: [-87, 88], bound: { ulps: (x) => 3 + 1.2 * Math.abs(x), abs: 0 } },
+  { op: 'sigmoid', exact: (x) => 1 / (1 + Math.exp(-x)), domain: [-80, 80], bound: { ulps: (x) => 4 + 1.2 * Math.abs(x), abs: 0 } },
+  // lg2.approx: an absolute error near 1 (where the result passes through 0), a few ulps elsewhere.
+  { op: 'log2', exact: Math.log2, domain: [1e-30, 1e30], log: true, bound: { ulps: constant(3), abs: 2 ** -21 } },
+  { op: 'log', exact: Math.log, domain: [1e-30, 1e30], log: true, bound: { ulps: constant(4), abs: 2 ** -21 } },
+  // kt's own sequence around a series: a few ulps everywhere, near 0 too.
+  { op: 'log1p', exact: Math.log1p, domain: [-0.999, 1e6], bound: { ulps: constant(4), abs: 0 } },
+  // sin.approx / cos.approx after reducing by 2 pi: an absolute error (2^-20.9 on [-pi, pi]).
+  { op: 'sin', exact: Math.sin, domain: [-100, 100], bound: { ulps: constant(0), abs: 2 ** -20 } },
+  { op: 'cos', exact: Math.cos, domain: [-100, 100], bound: { ulps: constant(0), abs: 2 ** -20 } },
+  // A series below |x| = 0.25, 1 - 2 / (exp(2|x|) + 1) above.
+  { op: 'tanh', exact: Math.tanh, domain: [-10, 10], bound: { ulps: constant(8), abs: 2 ** -26 } },
+  // Abramowitz-Stegun 7.1.26 (absolute error 1.5e-7) above |x| = 0.5, a series below.
+  { op: 'erf', exact: elementwiseHelpers.erf, domain: [-5, 5], bound: { ulps: constant(0), abs: 1e-6 } },
+  // rsqrt.approx: relative error 2^-22.9.
+  { op: 'rsqrt', exact: (x) => 1 / Math.sqrt(x), domain: [1e-30, 1e30], log: true, bound: { ulps: constant(3), abs: 0 } },
+  // Correctly rounded (sqrt.rn, div.rn): as the interpreter.
+  { op: 'sqrt', exact: Math.sqrt, domain: [1e-30, 1e30], log: true, bound: { ulps: constant(0.5), abs: 0 } },
+  { op: 'recip', exact: (x) => 1 / x, domain: [1e-30, 1e30], log: true, bound: { ulps: constant(0.5), abs: 0 } },
+];
+
+const N = 1 << 16;
+
+/** N f32 inputs spread over the domain (by exponent for `log`), the first and last the domain's ends. */
+function inputs(c: MathCase): Float32Array {
+  const [lo, hi] = c.domain;
+  const xs = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    const t = i / (N - 1);
+    xs[i] = c.log ? Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo))) : lo + t * (hi - lo);
+  }
+  return xs;
+}
+
+/** The spacing of f32 values at |v| (subnormals: 2^-149). */
+function ulpOf(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -126) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+}
+
+describe.skipIf(!realGpu)('GPU math against the exact values', () => {
+  const measured: string[] = [];
+
+  test.each(cases)('$op stays within its documented bound and the f32 tolerance', (c) => {
+    const xs = inputs(c);
+    const x = tensor(Array.from(xs)).cuda();
+    const y = empty([N], 'f32', 'cuda');
+    unary([N / 1024], x, y, N, { OP: c.op, BLOCK: 1024 });
+    synchronize();
+    const got = y.toArray() as Float32Array;
+    const tol = defaultTolerance('f32');
+    let worstUlps = 0;
+    let worstAbs = 0;
+    const outside: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const exact = c.exact(xs[i]!);
+      const err = Math.abs(got[i]! - exact);
+      const ulps = err / ulpOf(exact);
+      worstAbs = Math.max(worstAbs, err);
+      if (Math.abs(exact) >= 2 ** -20) worstUlps = Math.max(worstUlps, ulps);
+      const allowed = c.bound.ulps(xs[i]!) * ulpOf(exact) + c.bound.abs;
+      const checkTol = tol.atol + tol.rtol * Math.abs(roundToFloat(exact, 'f32'));
+      if (!(err <= allowed && err <= checkTol) && outside.length < 5) outside.push(`x = ${xs[i]}: got ${got[i]}, exact ${exact} (${ulps.toFixed(1)} ulps, ${err.toExponential(2)} absolute)`);
+    }
+    measured.push(`${c.op.padEnd(8)} max ${worstUlps.toFixed(2)} ulps (where |exact| >= 2^-20), max ${worstAbs.toExponential(2)} absolute`);
+    console.log(`math accuracy on the GPU: ${measured[measured.length - 1]}`);
+    expect(outside, `${c.op}: elements outside the bound`).toEqual([]);
+    [x, y].forEach((t) => t.dispose());
+  });
+});
