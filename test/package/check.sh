@@ -2,8 +2,10 @@
 # kt as a user gets it: packs kt (prepack builds dist/), installs the tarball into a fresh project outside the
 # checkout, and there runs the CLI, apps that launch kernels written in TypeScript, in JavaScript with JSDoc
 # types and from the library (from plain Node with no loader, through kt/register, from CommonJS, and after
-# the user's own tsc build), and tsc under the strict configuration `tsc --init` writes. Every launch runs on
-# the interpreter, so no GPU is needed. Called by .ci/run; `npm run test:package` runs it by hand.
+# the user's own tsc build), tsc under the strict configuration `tsc --init` writes, and every example and
+# command of the README (readme-examples.mjs). Every launch runs on the interpreter, so no GPU is needed; the
+# README's GPU-only examples must stop with kt's message saying there is no GPU. Called by .ci/run; `npm run
+# test:package` runs it by hand.
 #
 # The install is offline: the fresh project's lockfile pins kt's dependencies (and TypeScript) at the versions
 # of the checkout's package-lock.json, whose tarballs the checkout's `npm ci` left in the npm cache. Should one
@@ -120,4 +122,12 @@ step 'the app after the tsc build (plain Node, kernels read through the source m
 step "kt run on the user's spec after the tsc build" expect_output kt run build/kernels.js --interpret -- PASS
 step 'kt build (kernels ahead of time)' expect_output kt build src/build.ts --target sm_90a -o add.ktb.json -- 'wrote add.ktb.json'
 step 'plain Node: kt/runtime launches the bundle' expect_output node js/serve.mjs -- 'kt/runtime: add ok'
+# Every example and command of the README (the packed one), each run here or skipped with its reason: see
+# test/package/readme-examples.mjs. Last, so that the tsc steps above do not see its files.
+step 'the README: every example and command' node "$root/test/package/readme-examples.mjs" node_modules/kt/README.md readme
+# The README's TypeScript examples, and the harnesses around its fragments, type-check under the user's strict
+# configuration from `tsc --init` (the README says kernel files do), with .ts imports allowed since the README's
+# bench-add.ts imports './my-kernels.ts'.
+printf '{\n  "extends": "../tsconfig.json",\n  "compilerOptions": { "noEmit": true, "allowImportingTsExtensions": true },\n  "include": ["**/*.ts"]\n}\n' >readme/tsconfig.json
+step "tsc on the README's TypeScript examples (the tsc --init configuration)" tsc -p readme
 echo "package check passed in $((SECONDS - started)) s"
