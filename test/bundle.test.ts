@@ -71,7 +71,7 @@ describe('loadBundle', () => {
   let scale: BundledKernel;
   let rowSum: BundledKernel;
   beforeAll(() => {
-    ({ scale, rowSum } = loadBundle(file) as { scale: BundledKernel; rowSum: BundledKernel });
+    ({ scale, rowSum } = loadBundle(file, 'scale', 'rowSum'));
   });
 
   test('a call is matched on its constexprs, dtypes, scalars and launch options, and told how it differs', () => {
@@ -96,6 +96,8 @@ describe('loadBundle', () => {
     fs.writeFileSync(bad, '{"format": "something"}');
     expect(() => loadBundle(bad)).toThrow(/is not a kt bundle of format kt-bundle-1/);
     expect(() => loadBundle(path.join(dir, 'missing.json'))).toThrow(/cannot read the kt bundle/);
+    // A kernel the application expects and the bundle lacks: refused when it loads, with what the bundle has.
+    expect(() => loadBundle(file, 'scale', 'softmax')).toThrow(/has no kernel 'softmax'; it has 'scale', 'rowSum'/);
   });
 });
 

@@ -99,12 +99,17 @@ export function readBundle(file: string | URL): Bundle {
 
 /**
  * Loads a bundle: `loadBundle(new URL('./kernels.ktb.json', import.meta.url)).matmul(grid, a, b, c, ...)`. A
- * kernel's specialisations are loaded into the driver on their first launch.
+ * kernel's specialisations are loaded into the driver on their first launch. The kernels the caller expects can
+ * be named after the file, `loadBundle(url, 'matmul', 'softmax')`: a missing one is a BundleError when the bundle
+ * loads rather than an undefined later, and TypeScript types exactly those as present (under a strict
+ * configuration's noUncheckedIndexedAccess, an unnamed kernel is possibly undefined).
  */
-export function loadBundle(file: string | URL): Readonly<Record<string, BundledKernel>> {
+export function loadBundle<Names extends string = string>(file: string | URL, ...expected: Names[]): Readonly<Record<Names, BundledKernel>> {
   const bundle = readBundle(file);
   const where = file instanceof URL ? file.pathname : file;
-  return Object.fromEntries(Object.entries(bundle.kernels).map(([name, k]) => [name, bundledKernel(name, k, where)]));
+  const missing = expected.filter((name) => !Object.hasOwn(bundle.kernels, name));
+  if (missing.length) throw new BundleError(`${where} has no kernel ${missing.map((n) => `'${n}'`).join(', ')}; it has ${Object.keys(bundle.kernels).map((n) => `'${n}'`).join(', ') || 'none'}: rebuild it with \`kt build\` from a script that launches them`);
+  return Object.fromEntries(Object.entries(bundle.kernels).map(([name, k]) => [name, bundledKernel(name, k, where)])) as Record<Names, BundledKernel>;
 }
 
 /** What a launch gives for each parameter, and how it compares with what an entry was built for. */

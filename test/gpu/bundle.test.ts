@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Random, rand, synchronize, zeros } from 'kt';
-import { loadBundle, type BundledKernel } from '../../src/runtime/bundle.ts';
+import { loadBundle } from '../../src/runtime/bundle.ts';
 import { rowSum, scale } from '../fixtures/bundle-build.ts';
 import { realGpu } from './harness.ts';
 
@@ -21,7 +21,7 @@ describe.skipIf(!realGpu)('bundled kernels on the GPU', () => {
     const r = spawnSync(process.execPath, [path.join(root, 'bin/kt.js'), 'build', 'test/fixtures/bundle-build.ts', '-o', file], { cwd: root, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const bundled = loadBundle(file) as { scale: BundledKernel; rowSum: BundledKernel };
+    const bundled = loadBundle(file, 'scale', 'rowSum');
     const rng = new Random(3);
     const x = rand([4096], { rng }).cuda();
     const [want, got] = [zeros([4096]).cuda(), zeros([4096]).cuda()];

@@ -193,6 +193,9 @@ export const examples = [
       // The serving app, run as plain Node (it has no type annotations; a server would not load TypeScript): the
       // bundle loads, and the inputs' .cuda() needs the GPU.
       ex.write('serve.mjs', ex.block("import { loadBundle, cdiv, randn, empty, synchronize } from 'kt/runtime';"));
+      // The same code as TypeScript, for check.sh's tsc step under the strict tsc --init configuration: the kernels
+      // named after the bundle's file type as present (noUncheckedIndexedAccess).
+      ex.write('serve.ts', ex.block("import { loadBundle, cdiv, randn, empty, synchronize } from 'kt/runtime';"));
       await ex.gpuOnly('node serve.mjs', { expect: [] });
     },
   },
