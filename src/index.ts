@@ -1,6 +1,6 @@
 // kt: write GPU kernels in TypeScript. The public API.
 export { tl } from './dsl/tl.ts';
-export type { LoadOptions, StoreOptions, AtomicOptions, RangeOptions } from './dsl/tl.ts';
+export type { LoadOptions, StoreOptions, AtomicOptions, RangeOptions, InlineAsmOptions, InlineAsmResult } from './dsl/tl.ts';
 export type { Tile, Mask, Value, Ptr, constexpr, i1, i8, i16, i32, i64, u8, u16, u32, u64, f8e4m3, f8e5m2, f16, bf16, f32, f64, DTypeLike } from './dsl/types.ts';
 export { kernel, KernelDefinition, resolveGrid, type Kernel, type Grid, type LaunchOptions, type Specialization } from './dsl/kernel.ts';
 export { autotune, type AutotuneOptions, type TunedKernel } from './dsl/autotune.ts';

@@ -208,6 +208,49 @@ export function roundToFloat(x: number, format: FloatFormatName): number {
   }
 }
 
+/**
+ * The k extent of one tensor-core instruction on f16 operands (mma.sync m16n8k16, wgmma k16): a dot with an f16
+ * accumulator adds the products of each such step along k to the accumulator and rounds once to f16 per step. Every
+ * tier computes f16-accumulated dots so: the step's sum in f32 (exact products, added in k order), then the rounding
+ * to f16 (the interpreter's tt.dot, the GPU's FMA dot).
+ */
+export const F16_DOT_K_STEP = 16;
+
+const rzScratch = new Float32Array(1);
+const rzBits = new Uint32Array(rzScratch.buffer);
+
+/**
+ * Rounds x toward zero to a float format (fpDowncastRounding 'rtz', PTX's cvt.rz): the value of the format nearest
+ * to x that is not larger in magnitude. Round-to-nearest gives either that value or its neighbour away from zero,
+ * so it is rounded to nearest first and stepped one unit toward zero (its magnitude's bits minus one) where it came
+ * out larger than x. So finite values past the largest finite one give that value with their sign, as IEEE 754's
+ * roundTowardZero does; infinities stay infinite in f16, bf16 and f32, and become the largest finite value in fp8,
+ * as every conversion to fp8 in kt does (see above); NaN stays NaN; -0 and negatives that truncate to zero give -0.
+ */
+export function roundTowardZero(x: number, format: FloatFormatName): number {
+  if (x !== x || format === 'f64') return x;
+  const a = Math.abs(x);
+  switch (format) {
+    case 'f32': {
+      rzScratch[0] = x;
+      if (Math.abs(rzScratch[0]!) > a) rzBits[0] = rzBits[0]! - 1; // never 0: a larger magnitude is not zero
+      return rzScratch[0]!;
+    }
+    case 'f16':
+    case 'bf16': {
+      const [encode, table] = format === 'f16' ? [encodeF16, f16DecodeTable()] : [encodeBF16, bf16DecodeTable()];
+      const b = encode(x);
+      return Math.abs(table[b]!) > a ? table[b - 1]! : table[b]!;
+    }
+    case 'f8E4M3FN':
+    case 'f8E5M2': {
+      const [encode, table] = format === 'f8E4M3FN' ? [encodeE4M3, e4m3Table] : [encodeE5M2, e5m2Table];
+      const b = encode(x, true);
+      return Math.abs(table[b]!) > a ? table[b - 1]! : table[b]!;
+    }
+  }
+}
+
 /** Wraps an integer to `width` bits, read back signed or unsigned; i64 values are bigints. */
 export function wrapInt(v: number | bigint, width: number, signed: boolean): number | bigint {
   if (width === 64) {

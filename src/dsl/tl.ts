@@ -47,6 +47,24 @@ export interface RangeOptions {
   loopUnrollFactor?: number;
 }
 
+export interface InlineAsmOptions {
+  /** PTX, with $0, $1, ... for the registers the constraints list. */
+  asm: string;
+  /** "=r,r": one per register of an invocation, outputs (with '=') first; h, r, l (16, 32, 64-bit integers), f, d (f32, f64). */
+  constraints: string;
+  /** The inputs, broadcast to one shape. */
+  args: readonly Value[];
+  /** The result's dtype, or a list of dtypes for several results. */
+  dtype: DType | readonly DType[];
+  /** The asm only computes its results: an invocation whose results are unused may be removed (default false). */
+  isPure?: boolean;
+  /** Elements of each argument and result per invocation (default 1). */
+  pack?: number;
+}
+
+/** One tile for one dtype; a tile per dtype, as a tuple, for a list of them. */
+export type InlineAsmResult<D> = D extends readonly DType[] ? { -readonly [K in keyof D]: Tile } : Tile;
+
 export interface ReduceOptions {
   axis?: Axis;
   keepDims?: boolean;
@@ -70,8 +88,13 @@ export const tl = {
   full: (shape: Shape, value: Value, dtype?: DType): Tile => stub('full'),
   /** Zeros with the shape and dtype of `input`. */
   zerosLike: (input: Value): Tile => stub('zerosLike'),
-  /** Converts to `dtype` (same as x.to(dtype)); `bitcast` reinterprets the bits instead. */
-  cast: (input: Value, dtype: DTypeLike, options?: { bitcast?: boolean; fpDowncastRounding?: 'rtne' }): Tile => stub('cast'),
+  /**
+   * Converts to `dtype` (same as x.to(dtype)); `bitcast` reinterprets the bits instead. `fpDowncastRounding`, only
+   * on a conversion from a float to a narrower float (f64 to f32, f16, bf16 or fp8; f32 to f16, bf16 or fp8; f16 or
+   * bf16 to fp8), is 'rtne' (round to nearest even, the default) or 'rtz' (round toward zero: finite values past the
+   * largest finite one give it rather than infinity; to fp8, infinities too, as fp8 conversions saturate).
+   */
+  cast: (input: Value, dtype: DTypeLike, options?: { bitcast?: boolean; fpDowncastRounding?: 'rtne' | 'rtz' }): Tile => stub('cast'),
   /** The dtype of a pointer to `dtype`, for casts between pointer types: p.to(tl.pointerType(tl.int8)). */
   pointerType: (dtype: DType): PointerDType => stub('pointerType'),
 
@@ -205,6 +228,30 @@ export const tl = {
   swizzle2d: (i: Value, j: Value, sizeI: Value, sizeJ: Value, sizeG: Value): [Tile, Tile] => stub('swizzle2d'),
   /** High half of the unsigned product of two 32- or 64-bit integers. */
   umulhi: (x: Value, y: Value): Tile => stub('umulhi'),
+
+  // ---- inline assembly ----
+  /**
+   * Runs PTX over tiles, elementwise (Triton's inline_asm_elementwise): `args` (tiles or numbers) are broadcast to
+   * one shape, and each invocation of `asm` takes `pack` elements of every argument and gives `pack` elements of every
+   * result. In `asm`, $0, $1, ... name the registers in the order of `constraints` ("=r,=r,r,r"): outputs first
+   * (with '='), then inputs; 'h', 'r', 'l' are 16-, 32- and 64-bit integer registers, 'f' and 'd' f32 and f64 ones.
+   * Elements narrower than 32 bits share a register, min(32 / bits, pack) of them, the first in the low bits (pack 4
+   * puts 4 x i8 in one 'r'); wider ones take a register each, so an i32 argument with pack 4 is 4 registers. Unused
+   * high bits of a register are zero. `dtype` is the result's dtype, or a list of dtypes for several results
+   * (returned as a tuple). `isPure` (default false) lets the compiler drop an invocation whose results are unused;
+   * `pack` defaults to 1. Each invocation is printed in a `{ }` scope of its own, so `.reg` declarations in `asm`
+   * do not clash. Only the GPU backend runs it: the interpreter refuses the kernel at compile time (so autotune,
+   * which checks its candidates against the interpreter, needs `check: 'none'` for such a kernel).
+   *
+   * ```ts
+   * // x (u32) rotated left by 8 bits: a funnel shift of x:x.
+   * const y = tl.inlineAsmElementwise({ asm: 'shf.l.wrap.b32 $0, $1, $1, $2;', constraints: '=r,r,r', args: [x, 8], dtype: tl.uint32, isPure: true });
+   * ```
+   */
+  inlineAsmElementwise: ((asmOrOptions: string | InlineAsmOptions, ...rest: unknown[]): any => stub('inlineAsmElementwise')) as {
+    <const D extends DType | readonly DType[]>(options: InlineAsmOptions & { dtype: D }): InlineAsmResult<D>;
+    <const D extends DType | readonly DType[]>(asm: string, constraints: string, args: readonly Value[], dtype: D, isPure?: boolean, pack?: number): InlineAsmResult<D>;
+  },
 
   // ---- reductions and scans ----
   /**

@@ -77,9 +77,9 @@ export interface TileMembers {
   readonly T: number;
   /**
    * Converts to `dtype` (Triton's `x.to(dtype)`, tl.cast); with `{ bitcast: true }` reinterprets the bits.
-   * A mask converts true to 1.
+   * A mask converts true to 1. `fpDowncastRounding: 'rtz'` rounds a float narrowed to a float toward zero.
    */
-  to(dtype: DTypeLike, options?: { bitcast?: boolean; fpDowncastRounding?: 'rtne' }): number;
+  to(dtype: DTypeLike, options?: { bitcast?: boolean; fpDowncastRounding?: 'rtne' | 'rtz' }): number;
   /** tl.reshape: the same elements (row-major) under another shape, given as a list or as dimensions. */
   reshape(shape: Shape, options?: { canReorder?: boolean }): number;
   reshape(...shape: number[]): number;
@@ -123,7 +123,7 @@ export interface TileMembers {
   /** tl.histogram of this 1-D integer tile. */
   histogram(numBins: number, options?: { mask?: boolean | number }): number;
   /** tl.cast (Triton's x.cast): the same as x.to(dtype). */
-  cast(dtype: DTypeLike, options?: { bitcast?: boolean; fpDowncastRounding?: 'rtne' }): number;
+  cast(dtype: DTypeLike, options?: { bitcast?: boolean; fpDowncastRounding?: 'rtne' | 'rtz' }): number;
 }
 
 declare global {

@@ -15,12 +15,14 @@
 // sanitizer.ts around each memory access, integer division and index arithmetic op, and loops that record where
 // the program is; a plain program has none of them.
 import { DenseAttr, FloatAttr, IntegerAttr } from '../compiler/ir/attributes.ts';
+import { errorAt } from '../compiler/diagnostics.ts';
 import { collectUses, type Block, type Operation, type Value } from '../compiler/ir/core.ts';
 import { elementExpr, literal, pointeeBytes, roundTo, wrapInt } from '../compiler/ir/elementwise.ts';
 import { hasTrait } from '../compiler/ir/ops.ts';
 import { FloatType, IntType, PointerType, elementType, shapeOf, type ScalarType } from '../compiler/ir/types.ts';
 import type { OpSite } from './memory.ts';
 import { MAX_SANITIZED_LANES, indexArithmetic } from './sanitizer.ts';
+import { F16_DOT_K_STEP } from '../numerics.ts';
 
 interface Index {
   /** One loop variable (or literal) per dimension of the shape being indexed. */
@@ -290,6 +292,14 @@ class ProgramGen {
     'tt.print': (g, op) => g.print(op),
     'tt.assert': (g, op) => g.assert(op),
     'tt.assume': (g, op) => g.assert(op),
+    // PTX has no meaning on the CPU: the kernel is refused before it runs, at the call.
+    'tt.elementwise_inline_asm': (_g, op) => {
+      throw errorAt(
+        op.loc,
+        'tl.inlineAsmElementwise runs inline PTX, which only the GPU backend can execute: the interpreter cannot run this kernel',
+        'launch it on the GPU (GPU tensors, without KT_INTERPRET=1 or --interpret), or write the computation with tl functions where it must also run on the interpreter',
+      );
+    },
     // tl.debugBarrier: the interpreter runs a program's lanes in order, so only the sanitizer, which checks the
     // order of their accesses, needs to know where the barriers are.
     'gpu.barrier': (g) => {
@@ -614,8 +624,12 @@ class ProgramGen {
     }
     const D = this.alloc(acc, M * N);
     this.fill(D, c);
-    // f32 and f64 accumulators round on each store into their typed array; f16 needs explicit rounding.
-    const update = acc.text === 'f16' ? (row: string, e: string) => `${D}[${row} + n] = $.f16(${D}[${row} + n] + ${e});` : (row: string, e: string) => `${D}[${row} + n] += ${e};`;
+    // Accumulators round on each store into their typed array: f32 and f64 to their own precision, and f16 ones
+    // (a Float32Array) to f32 as well. An f16 accumulator is rounded to f16 once per step of F16_DOT_K_STEP along k,
+    // as the tensor cores' f16 dots do (mma.sync and wgmma with an f16 accumulator add one instruction's 16 products
+    // before rounding once): f32 sums within a step, which the GPU's FMA path computes the same way (dot-fma.ts).
+    const update = (row: string, e: string) => `${D}[${row} + n] += ${e};`;
+    const f16Step = acc.text === 'f16' ? Math.min(F16_DOT_K_STEP, K) : 0;
     const aAt = (row: string): string => (is64(a.elem) ? `BigInt(${A}[${row} + k])` : `${A}[${row} + k]`);
     // Rows go four at a time so that each element of B is loaded once per four products. Every product is
     // still added to its accumulator in k order, one rounding each, as in the plain triple loop.
@@ -632,6 +646,17 @@ class ProgramGen {
           for (let r = 0; r < rows; r++) this.line(update(`dr${r}`, `av${r} * bv`));
         });
         this.line('}');
+        if (f16Step) {
+          this.line(`if (k % ${f16Step} === ${f16Step - 1}) {`);
+          this.indent(() => {
+            this.line(`for (let n = 0; n < ${N}; n++) {`);
+            this.indent(() => {
+              for (let r = 0; r < rows; r++) this.line(`${D}[dr${r} + n] = $.f16(${D}[dr${r} + n]);`);
+            });
+            this.line('}');
+          });
+          this.line('}');
+        }
       });
       this.line('}');
     });

@@ -1,6 +1,8 @@
 // Every group of the conformance suite, for the checks and counts that concern the whole suite.
+import { conversionCases } from './conversions.ts';
 import { dotCasesAll } from './dot.ts';
 import { elementwiseCases } from './elementwise.ts';
+import { inlineAsmCases } from './inline-asm.ts';
 import { memoryCases } from './memory.ts';
 import { reduceCases } from './reduce.ts';
 import { shapeCases } from './shapes.ts';
@@ -12,6 +14,8 @@ export const groups: Record<string, () => Case[]> = {
   dot: dotCasesAll,
   memory: memoryCases,
   shapes: shapeCases,
+  'inline asm': inlineAsmCases,
+  conversions: conversionCases,
 };
 
 export const allCases = (): Case[] => Object.values(groups).flatMap((g) => g());

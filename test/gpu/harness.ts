@@ -36,6 +36,24 @@ export interface CheckOptions {
 }
 
 /**
+ * Launches `k` on the GPU alone (the simulator with KT_TEST_GPU=simulate), for kernels the interpreter refuses (inline
+ * PTX): the caller checks the results against its own reference. Returns the tensors after the launch, on the host.
+ */
+export function gpuOnly(k: Kernel, grid: Grid, args: readonly unknown[], target?: string): Tensor[] {
+  const onGpu = copies(args, true);
+  try {
+    if (simulated) simulateLaunch(k, grid, onGpu, target);
+    else {
+      k(grid, ...onGpu);
+      synchronize();
+    }
+    return onGpu.filter(isTensor).map((t) => t.cpu());
+  } finally {
+    for (const t of onGpu) if (isTensor(t)) t.dispose();
+  }
+}
+
+/**
  * Launches `k` on the GPU and on the interpreter and expects every tensor argument to end up the same.
  * Returns the tensors after the GPU launch (on the host), for further checks.
  */

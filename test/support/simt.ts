@@ -28,7 +28,9 @@
 // Ops run through a table keyed by op name (Simulation.handlers, plus one rule for elementwise ops; terminators
 // are handled by `block`); simulatorHandles exposes it, so ops-coverage.test.ts checks every op of the per-thread IR.
 // gpu.printf formats as C's printf does on PTX registers (narrow integers sign-extended in 32 bits, %f with six
-// decimals); lines are collected, not printed. Atomics from one op apply in thread order.
+// decimals); lines are collected, not printed. Atomics from one op apply in thread order. gpu.inline_asm (inline
+// PTX) runs thread by thread through simt-asm.ts, which reads the subset of PTX the tests use; its global loads and
+// stores are checked like gpu.load's and gpu.store's.
 //
 // Speed: values are typed arrays, elementwise ops are compiled once per (op, types, attributes) into a loop over
 // the threads: an op costs about 1 to 3 microseconds for a program of 32 to 256 threads, so a program running a
@@ -43,6 +45,8 @@ import type { KernelArgValue } from '../../src/interp/interpreter.ts';
 import { LaunchMemory, type Cursor, type OpSite } from '../../src/interp/memory.ts';
 import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundToFloat, truncateTf32, type FloatFormatName } from '../../src/numerics.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
+import { parseConstraints, type AsmConstraint } from '../../src/compiler/ir/inline-asm.ts';
+import { AsmError, parseAsm, runAsm, type AsmMemory, type AsmProgram } from './simt-asm.ts';
 import { CommitGroups, canonicalAddress, decodeDescriptor, elementBits, f32FromBits, f32ToBits, kOf, ldmatrix as ldmatrixModel, mmaSync, packRegister, wgmmaMmaAsync, type InputType, type WgmmaSpec } from './tensor-core-model.ts';
 
 export interface SimulateOptions {
@@ -164,6 +168,19 @@ function elementwiseFn(op: Operation): ElementwiseFn {
   }
   compiledByOp.set(op, fn);
   return fn;
+}
+
+/** The bits of a gpu.inline_asm operand (i16, i32, i64, f32 or f64) as its register holds them. */
+function registerBitsOf(t: Type, v: number | bigint): bigint {
+  if (t instanceof FloatType) return t.width === 32 ? BigInt(f32ToBits(v as number)) : new BigUint64Array(new Float64Array([v as number]).buffer)[0]!;
+  return BigInt.asUintN((t as IntType).width, BigInt(v));
+}
+
+/** The simulator's value of a gpu.inline_asm result of type t from its register's bits. */
+function registerValueOf(t: Type, bits: bigint): number | bigint {
+  if (t instanceof FloatType) return t.width === 32 ? f32FromBits(Number(BigInt.asUintN(32, bits))) : new Float64Array(new BigUint64Array([BigInt.asUintN(64, bits)]).buffer)[0]!;
+  const w = (t as IntType).width;
+  return w === 64 ? BigInt.asIntN(64, bits) : Number(BigInt.asIntN(w, bits));
 }
 
 function unsupported(op: Operation): SimulationError {
@@ -591,6 +608,7 @@ class Simulation {
     fn.walk((op) => {
       this.opIds.set(op, this.ops.length);
       this.ops.push(op);
+      if (op.name === 'gpu.inline_asm') this.addAsmSites(op);
       const kind = op.name === 'gpu.load' || op.name === 'gpu.cp_async' ? 'load' : op.name === 'gpu.store' ? 'store' : op.name === 'gpu.atomic_rmw' || op.name === 'gpu.atomic_cas' ? 'atomic' : undefined;
       if (!kind) return;
       const el = op.name === 'gpu.store' ? op.operands[2]!.type : op.name === 'gpu.cp_async' ? (op.operands[1]!.type as PointerType).pointee : op.results[0]!.type;
@@ -787,6 +805,7 @@ class Simulation {
     'gpu.wgmma_wait': (s, op, mask) => s.tensorCores.wait(op, mask),
     'gpu.fence_proxy_async': (s, _op, mask) => s.tensorCores.proxyFence(mask),
     'gpu.printf': (s, op, mask) => s.printf(op, mask),
+    'gpu.inline_asm': (s, op, mask) => s.inlineAsm(op, mask),
     'gpu.assert': (s, op, mask) => s.assert(op, mask),
     'scf.if': (s, op, mask) => s.ifOp(op, mask),
     'scf.for': (s, op, mask) => s.forOp(op, mask),
@@ -799,6 +818,54 @@ class Simulation {
     const [a0, a1, a2] = op.operands.map((v) => s.get(v));
     s.env.set(op.result, s.pointerCast(op, a0!) ?? elementwiseFn(op)(s.n, a0, a1, a2));
   };
+
+  // ---- inline PTX (test/support/simt-asm.ts reads it) ----
+
+  private readonly asmPrograms = new Map<Operation, { program: AsmProgram; firstSite: number }>();
+
+  /** Parses an asm once; each of its global loads and stores becomes a LaunchMemory site (integers of its width). */
+  private addAsmSites(op: Operation): void {
+    let program: AsmProgram;
+    try {
+      program = parseAsm(op.attrs['asm_string'] as string, parseConstraints(op.attrs['constraints'] as string) as AsmConstraint[]);
+    } catch (e) {
+      throw new SimulationError(`${(e as Error).message}:\n  ${describeOp(op)}`);
+    }
+    this.asmPrograms.set(op, { program, firstSite: this.sites.length });
+    for (const site of program.sites) this.sites.push({ kind: site.kind, loc: op.loc, element: `i${site.bytes * 8}`, bytes: site.bytes, shape: [] });
+  }
+
+  /** gpu.inline_asm: each thread of the mask runs the asm on its registers' bits. */
+  private inlineAsm(op: Operation, mask: Mask): void {
+    this.current = op;
+    const { program, firstSite } = this.asmPrograms.get(op)!;
+    const ins = op.operands.map((v) => ({ lanes: this.get(v), type: v.type }));
+    const outs = op.results.map((r) => alloc(r.type, this.n));
+    for (let t = 0; t < this.n; t++) {
+      if (!mask.bits[t]) continue;
+      this.currentThread = t;
+      const memory: AsmMemory = {
+        load: (site, address, bytes) => {
+          const { arr, j } = this.resolve(firstSite + site, this.mem.intToPtr(address), t);
+          return BigInt.asUintN(bytes * 8, BigInt(arr[j]!));
+        },
+        store: (site, address, bytes, bits) => {
+          const { arr, j } = this.resolve(firstSite + site, this.mem.intToPtr(address), t);
+          arr[j] = bytes === 8 ? BigInt.asIntN(64, bits) : Number(BigInt.asIntN(bytes * 8, bits));
+        },
+      };
+      let results: bigint[];
+      try {
+        results = runAsm(program, ins.map(({ lanes, type }) => registerBitsOf(type, lanes[t]!)), memory);
+      } catch (e) {
+        if (e instanceof AsmError) this.fail(e.message);
+        throw e;
+      }
+      results.forEach((bits, k) => (outs[k]![t] = registerValueOf(op.results[k]!.type, bits) as never));
+    }
+    this.currentThread = undefined;
+    op.results.forEach((r, k) => this.env.set(r, outs[k]!));
+  }
 
   /**
    * tt.int_to_ptr and tt.ptr_to_int between int64 and pointers, as the interpreter converts them (through the

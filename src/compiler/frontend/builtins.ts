@@ -11,6 +11,7 @@ import { assume, debugBarrier, devicePrint, deviceAssert } from '../semantic/deb
 import { DEFAULT_ROUNDS, normalPair, randint4x, uniformFromBits } from '../semantic/random.ts';
 import { cumulative, minMax, minMaxWithIndices, reduce, scan, sum, xorSum, type Combine } from '../semantic/reduce.ts';
 import { cat, flip, histogram, interleave, sort, swizzle2d } from '../semantic/standard.ts';
+import { inlineAsmElementwise } from '../semantic/inline-asm.ts';
 import { Constexpr, TValue, type Operand } from '../semantic/values.ts';
 import type { Codegen } from './codegen.ts';
 import { isTruthy } from './constexpr.ts';
@@ -288,6 +289,24 @@ const hintBuiltin = (attr: string, what: string): BuiltinDef => ({
   },
 });
 
+/** tl.inlineAsmElementwise: one tile for one dtype, a tuple for a list of dtypes (Triton's tuple dtype). */
+function inlineAsmBuiltin(c: Call): KValue {
+  const asm = c.string('asm', '');
+  const constraints = c.string('constraints', '');
+  const argsValue = c.raw('args');
+  const items: KValue[] = argsValue === undefined ? [] : argsValue instanceof Tuple ? [...argsValue.items] : argsValue instanceof Constexpr && Array.isArray(argsValue.value) ? argsValue.value.map((v) => new Constexpr(v)) : [argsValue];
+  const args = items.map((v) => {
+    if (v instanceof TValue) return v;
+    if (v instanceof Constexpr && v.isNumber) return c.sem('args', () => c.cg.s.toValue(v));
+    return c.error('args', `the arguments must be tiles or numbers, got ${describeValue(v)}`);
+  });
+  const dtypeValue = c.constexpr('dtype').value;
+  const list = Array.isArray(dtypeValue) ? dtypeValue : [dtypeValue];
+  const resultDTypes = list.map((d) => (d instanceof DType ? d : typeof d === 'string' && tlDTypes.get(d) ? tlDTypes.get(d)! : c.error('dtype', `'dtype' must be a dtype or a list of dtypes, got ${c.constexpr('dtype')}`)));
+  const results = c.sem(undefined, () => inlineAsmElementwise(c.cg.s, { asm, constraints, args, dtypes: resultDTypes, isPure: c.bool('isPure', false), pack: c.int('pack', 1) }));
+  return Array.isArray(dtypeValue) ? new Tuple(results) : results[0]!;
+}
+
 function formatStatic(v: KValue): string {
   if (v instanceof Constexpr) return typeof v.value === 'string' ? v.value : v.toString();
   return describeValue(v);
@@ -332,12 +351,18 @@ const builtins: Record<string, BuiltinDef> = {
     impl: (c) => {
       const to = c.elementType('dtype');
       const x = c.raw('input');
-      if (x instanceof Constexpr && !c.bool('bitcast', false) && x.isNumber && to instanceof DType) {
-        // A compile-time number converted to a dtype becomes a constant of that dtype.
+      let rounding: 'rtne' | 'rtz' | undefined;
+      if (c.has('fpDowncastRounding')) {
+        const r = c.string('fpDowncastRounding', 'rtne');
+        if (r !== 'rtne' && r !== 'rtz') c.error('fpDowncastRounding', `unknown rounding mode "${r}"`, 'use "rtne" (round to nearest even, the default) or "rtz" (round toward zero)');
+        rounding = r as 'rtne' | 'rtz';
+      }
+      // A compile-time number converted to a dtype becomes a constant of that dtype. With a rounding mode it is
+      // converted as Triton converts it: a literal of its own dtype (f32 for a float) narrowed by the cast.
+      if (x instanceof Constexpr && !c.bool('bitcast', false) && x.isNumber && to instanceof DType && rounding === undefined) {
         return c.sem('input', () => c.cg.s.constant(x.value as number, to));
       }
-      if (c.has('fpDowncastRounding') && c.string('fpDowncastRounding', 'rtne') !== 'rtne') c.error('fpDowncastRounding', 'only "rtne" (round to nearest even) is supported');
-      return c.sem(undefined, () => c.cg.s.cast(c.value('input'), to, c.bool('bitcast', false)));
+      return c.sem(undefined, () => c.cg.s.cast(c.value('input'), to, c.bool('bitcast', false), rounding));
     },
   },
   pointerType: { params: ['dtype'], impl: (c) => new Constexpr(pointerTo(c.dtype('dtype'))) },
@@ -494,6 +519,7 @@ const builtins: Record<string, BuiltinDef> = {
   fdiv: { params: ['x', 'y', 'ieeeRounding?'], impl: (c) => floatDivision(c) },
   divRn: { params: ['x', 'y'], impl: (c) => floatDivision(c) },
   umulhi: { params: ['x', 'y'], impl: (c) => c.sem(undefined, () => c.cg.s.umulhi(c.operand('x'), c.operand('y'))) },
+  inlineAsmElementwise: { params: ['asm', 'constraints', 'args', 'dtype', 'isPure?', 'pack?'], impl: (c) => inlineAsmBuiltin(c) },
 
   sum: {
     params: ['input', 'axis?', 'keepDims?', 'dtype?'],

@@ -66,6 +66,7 @@ function constant(p: PtxPrinter, op: Operation, t: FloatType): void {
 }
 
 function convert(p: PtxPrinter, op: Operation): void {
+  if (op.attrs['rounding'] === 'rtz') throw new Error(`${op.name} to ${op.result.type.text} rounding toward zero reaches the PTX printer: the lowering writes it out (fp8-rtz.ts)`);
   requireSm89(p, op);
   const x = op.operands[0]!;
   const to = op.result.type;
@@ -132,7 +133,7 @@ function toF32(p: PtxPrinter, x: Value, unsigned: boolean): string {
  * (x just above a tie of fp8 values rounding down onto the tie). Overflow truncates to the largest f32, which fp8
  * saturates like x; infinities and NaN pass through.
  */
-function f64ToF32Odd(p: PtxPrinter, x: string): string {
+export function f64ToF32Odd(p: PtxPrinter, x: string): string {
   const [f, back, bits, inexact, out] = [p.tmp(f32), p.tmp(f64), p.tmp(i32), p.tmp(i1), p.tmp(f32)];
   p.emit(`cvt.rz.f32.f64 ${f}, ${x};`);
   p.emit(`cvt.f64.f32 ${back}, ${f};`);

@@ -8,7 +8,8 @@ import type { Block, Operation, Value } from '../ir/core.ts';
 import { pointeeBytes } from '../ir/elementwise.ts';
 import { FloatType, IntType, PointerType, i32, type ScalarType, type Type } from '../ir/types.ts';
 import { bf16ToBits, f16ToBits } from '../../numerics.ts';
-import { fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
+import { f64ToF32Odd, fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
+import { parseConstraints, registerPtxType, substituteOperands, type AsmConstraint } from '../ir/inline-asm.ts';
 
 export interface PtxOptions {
   /** sm_XY: the target architecture (default sm_90). */
@@ -567,10 +568,27 @@ const handlers: Record<string, Handler> = {
   },
   'arith.truncf': (p, op) => {
     const [x, t] = [op.operands[0]!, op.result.type];
-    // Before sm_90, bf16 narrows only from f32 (an f64 or f16 goes through f32 first).
+    if (op.attrs['rounding'] === 'rtz') {
+      // cvt.rz, from f64 or f32 to f32, f16 or bf16 (bf16 from f64 needs sm_90: before it, through an f32 truncated
+      // first, which truncating again leaves exact). To fp8 the lowering writes the conversion out (fp8-rtz.ts).
+      if (p.bf16ViaF32(t) && x.type.text === 'f64') {
+        const f = p.tmp(new FloatType('f32'));
+        p.emit(`cvt.rz.f32.f64 ${f}, ${p.r(x)};`);
+        return p.emit(`cvt.rz.bf16.f32 ${p.r(op.result)}, ${f};`);
+      }
+      return p.emit(`cvt.rz.${fty(t)}.${fty(x.type)} ${p.r(op.result)}, ${p.r(x)};`);
+    }
+    // Before sm_90, bf16 narrows only from f32 (an f64 or f16 goes through f32 first). An f64 goes rounded to odd
+    // (f64ToF32Odd), so that rounding to bf16 after it is the one correct rounding the interpreter makes; through
+    // cvt.rn.f32.f64 an f64 just off a bf16 tie could land on the tie and round the wrong way.
     if (p.bf16ViaF32(t, x.type) && x.type.text !== 'f32') {
-      const f = p.bf16ViaF32(x.type) ? p.widenBf16(x) : p.tmp(new FloatType('f32'));
-      if (!p.bf16ViaF32(x.type)) p.emit(`cvt.rn.f32.${fty(x.type)} ${f}, ${p.r(x)};`);
+      let f: string;
+      if (p.bf16ViaF32(x.type)) f = p.widenBf16(x);
+      else if (x.type.text === 'f64') f = f64ToF32Odd(p, p.r(x));
+      else {
+        f = p.tmp(new FloatType('f32'));
+        p.emit(`cvt.f32.${fty(x.type)} ${f}, ${p.r(x)};`); // f16: exact
+      }
       return p.emit(`cvt.rn.${fty(t)}.f32 ${p.r(op.result)}, ${f};`);
     }
     p.emit(`cvt.rn.${fty(t)}.${fty(x.type)} ${p.r(op.result)}, ${p.r(x)};`);
@@ -654,6 +672,7 @@ const handlers: Record<string, Handler> = {
     p.emit(`shfl.sync.${mode}.b32 ${p.r(op.result)}, ${p.r(v)}, ${p.r(arg)}, ${mode === 'up' ? 0 : 31}, -1;`);
   },
   'gpu.printf': (p, op) => printf(p, op),
+  'gpu.inline_asm': (p, op) => inlineAsm(p, op),
   'gpu.assert': (p, op) => assertFail(p, op),
 
   'scf.if': (p, op) => {
@@ -1052,6 +1071,30 @@ function log1p(p: PtxPrinter, d: string, a: string): void {
   p.emit(`selp.f32 ${d}, ${a}, ${d}, ${keep};`);
   p.emit(`selp.f32 ${d}, 0fFF800000, ${d}, ${zero};`);
   p.emit(`selp.f32 ${d}, 0f7FC00000, ${d}, ${negative};`);
+}
+
+/**
+ * One invocation of inline PTX, in a { } scope of its own (so that registers the asm declares belong to this
+ * invocation: a thread runs several): a local register of the constraint's type per operand ($i becomes %asm<i>),
+ * the inputs copied in, the asm, the outputs copied out. The copies keep kt's registers out of the asm's reach (an asm may write its inputs) and bridge
+ * kt's register classes (16-bit integers live in .b32 registers) and the constraints'; ptxas removes them.
+ */
+function inlineAsm(p: PtxPrinter, op: Operation): void {
+  const constraints = parseConstraints(op.attrs['constraints'] as string) as AsmConstraint[];
+  const locals = constraints.map((_, i) => `%asm${i}`);
+  const nOut = op.results.length;
+  p.emit('{');
+  constraints.forEach((c, i) => p.emit(`.reg ${registerPtxType(c.letter)} ${locals[i]};`));
+  op.operands.forEach((v, j) => {
+    const c = constraints[nOut + j]!;
+    p.emit(c.letter === 'h' ? `cvt.u16.u32 ${locals[nOut + j]}, ${p.r(v)};` : `mov${registerPtxType(c.letter)} ${locals[nOut + j]}, ${p.r(v)};`);
+  });
+  for (const line of substituteOperands(op.attrs['asm_string'] as string, locals).split('\n')) if (line.trim()) p.emit(line.trim());
+  op.results.forEach((r, i) => {
+    const c = constraints[i]!;
+    p.emit(c.letter === 'h' ? `cvt.s32.s16 ${p.r(r)}, ${locals[i]};` : `mov${registerPtxType(c.letter)} ${p.r(r)}, ${locals[i]};`);
+  });
+  p.emit('}');
 }
 
 function printf(p: PtxPrinter, op: Operation): void {

@@ -6,12 +6,13 @@
 //   i8, i16, i32  number, the signed reading of the bits (signless ops choose signed or unsigned)
 //   i64           bigint, the signed reading of the bits
 //   f8E4M3FN f8E5M2 f16 bf16 f32
-//                 number, exactly a value of the type (every result is rounded to nearest even; fp8 saturates to its
-//                 largest finite value, as PTX's cvt.rn.satfinite does: see src/numerics.ts)
+//                 number, exactly a value of the type (every result is rounded to nearest even, but an arith.truncf
+//                 with rounding = "rtz", which rounds toward zero; fp8 saturates to its largest finite value, as PTX's
+//                 cvt.rn.satfinite does: see src/numerics.ts)
 //   f64           number
 //   pointer       number, an address (the interpreter's flat address space)
 // Expressions refer to helpers as `$.name` (see elementwiseHelpers below).
-import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundBF16, roundE4M3, roundE5M2, roundF16 } from '../../numerics.ts';
+import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundBF16, roundE4M3, roundE5M2, roundF16, roundTowardZero } from '../../numerics.ts';
 import type { Operation } from './core.ts';
 import { FloatType, IntType, PointerType, elementType, type ScalarType } from './types.ts';
 
@@ -193,7 +194,8 @@ const unaryMath: Record<string, (a: Expr) => Expr> = {
   'math.log1p': (a) => `Math.log1p(${a})`,
 };
 
-function cast(name: string, from: ScalarType, to: ScalarType, a: Expr): Expr | undefined {
+/** `rounding` is arith.truncf's rounding mode ('rtz' rounds toward zero; absent, to nearest even). */
+function cast(name: string, from: ScalarType, to: ScalarType, a: Expr, rounding?: string): Expr | undefined {
   switch (name) {
     case 'arith.extsi': {
       const tw = intWidth(to);
@@ -211,7 +213,7 @@ function cast(name: string, from: ScalarType, to: ScalarType, a: Expr): Expr | u
     case 'arith.extf':
       return a;
     case 'arith.truncf':
-      return roundTo(to, a);
+      return rounding === 'rtz' ? `$.rtz(${a}, '${to.text}')` : roundTo(to, a);
     case 'arith.sitofp':
       return roundTo(to, intWidth(from) === 64 ? `Number(${a})` : a);
     case 'arith.uitofp':
@@ -269,7 +271,7 @@ export function elementExpr(op: Operation, args: readonly Expr[]): Expr | undefi
     const off = elementType(op.operands[1]!.type) instanceof IntType && (elementType(op.operands[1]!.type) as IntType).width === 64 ? `Number(${b})` : b;
     return bytes === 1 ? `(${a} + ${off})` : `(${a} + ${off} * ${bytes})`;
   }
-  if (op.operands.length === 1) return cast(name, t0, rt, a);
+  if (op.operands.length === 1) return cast(name, t0, rt, a, op.attrs['rounding'] as string | undefined);
   if (rt instanceof IntType) return intBinary(name, rt.width, a, b);
   if (rt instanceof FloatType) return floatBinary(name, rt, a, b);
   return undefined;
@@ -337,6 +339,7 @@ export const elementwiseHelpers = {
   bf16: roundBF16,
   e4m3: roundE4M3,
   e5m2: roundE5M2,
+  rtz: roundTowardZero,
   erf,
   maxnum: (a: number, b: number): number => (a !== a ? b : b !== b ? a : Math.max(a, b)),
   minnum: (a: number, b: number): number => (a !== a ? b : b !== b ? a : Math.min(a, b)),

@@ -3,6 +3,7 @@
 // so an op's contract is written once, here.
 import { DenseAttr, FloatAttr, IntegerAttr, SymbolRefAttr, TypeAttr, type Attribute } from './attributes.ts';
 import type { Operation, Value } from './core.ts';
+import { checkInlineAsm, checkRegisterOperands } from './inline-asm.ts';
 import { NvidiaMmaLayout, SharedEncoding } from './layouts.ts';
 import {
   FloatType,
@@ -231,7 +232,29 @@ const casts: [string, string, (from: Type, to: Type) => string | undefined][] = 
   ['tt.int_to_ptr', 'An i64 address, as a pointer.', (a, b) => (a instanceof IntType && a.width === 64 && b instanceof PointerType ? undefined : 'expects i64 to pointer')],
 ];
 for (const [name, summary, check] of casts) {
+  if (name === 'arith.truncf') continue; // below, with its rounding mode
   def({ name, summary, traits: ['pure', 'elementwise'], operands: 1, results: 1, verify: castOp(check) });
+}
+
+/** The rounding modes of arith.truncf (tl.cast's fpDowncastRounding): to nearest even (the default), toward zero. */
+export const floatRoundingModes = ['rtne', 'rtz'] as const;
+{
+  const [name, summary, check] = casts.find(([n]) => n === 'arith.truncf')!;
+  const verifyTypes = castOp(check);
+  def({
+    name,
+    summary: `${summary} With rounding = "rtz", rounds toward zero instead (to a narrower type only).`,
+    traits: ['pure', 'elementwise'],
+    operands: 1,
+    results: 1,
+    attrs: { 'rounding?': floatRoundingModes },
+    verify: (op) => {
+      const problem = verifyTypes(op);
+      if (problem || op.attrs['rounding'] !== 'rtz') return problem;
+      const [from, to] = [elementType(t(op.operands[0]!)), elementType(op.result.type)] as [FloatType, FloatType];
+      return to.width < from.width ? undefined : `rounding "rtz" needs a narrower result (${from.text} to ${to.text} keeps the width)`;
+    },
+  });
 }
 
 def({
@@ -651,6 +674,33 @@ def({
   results: 0,
 });
 
+// ---- tt: inline assembly -----------------------------------------------------------------------------
+
+def({
+  name: 'tt.elementwise_inline_asm',
+  summary:
+    'PTX applied elementwise (tl.inlineAsmElementwise): each invocation of `asm_string` takes `packed_element` elements of every operand and gives as many of every result, in registers as `constraints` says (src/compiler/ir/inline-asm.ts). `pure` asm may be removed when unused (dce.ts); the GPU backend alone runs it.',
+  // Not 'pure' as a trait: an asm with side effects (pure = false) must stay; dce.ts reads the attribute.
+  traits: ['elementwise', 'readsMemory', 'writesMemory'],
+  operands: [0, 32],
+  results: [1, 16],
+  attrs: { asm_string: 'string', constraints: 'string', pure: 'bool', packed_element: 'int' },
+  verify: (op) => {
+    const shape = shapeOf(op.results[0]!.type);
+    const isTile = op.results[0]!.type instanceof TensorType;
+    for (const v of [...op.operands, ...op.results]) {
+      if (v.type instanceof TensorType !== isTile || !sameShape(v.type, op.results[0]!.type)) return `operands and results must share one shape (${shape.length ? shape.join('x') : 'scalar'}), got ${v.type.text}`;
+    }
+    return checkInlineAsm(
+      op.attrs['asm_string'] as string,
+      op.attrs['constraints'] as string,
+      op.attrs['packed_element'] as number,
+      op.results.map((r) => elementType(r.type)),
+      op.operands.map((v) => elementType(v.type)),
+    );
+  },
+});
+
 // ---- tt: debugging ----------------------------------------------------------------------------------
 
 def({
@@ -1047,6 +1097,22 @@ def({
   results: 0,
   attrs: { message: 'string', file: 'string', line: 'int', function: 'string' },
   verify: (op) => (op.operands[0]!.type === i1 ? undefined : 'the condition must be i1'),
+});
+
+def({
+  name: 'gpu.inline_asm',
+  summary: "One invocation of inline PTX by this thread: operands and results are its registers (one per constraint, of the constraint's type), printed in a { } scope of its own with $i replaced by them.",
+  traits: ['readsMemory', 'writesMemory'],
+  operands: [0, 64],
+  results: [1, 64],
+  attrs: { asm_string: 'string', constraints: 'string', pure: 'bool' },
+  verify: (op) =>
+    checkRegisterOperands(
+      op.attrs['asm_string'] as string,
+      op.attrs['constraints'] as string,
+      op.results.map((r) => r.type),
+      op.operands.map((v) => v.type),
+    ),
 });
 
 export const wgmmaTypes = ['f16', 'bf16', 'tf32', 'e4m3', 'e5m2', 's8', 'u8'] as const;

@@ -10,6 +10,8 @@ export function isRemovable(op: Operation): boolean {
   if (hasTrait(op, 'terminator')) return false;
   if (hasTrait(op, 'pure')) return true;
   if (op.name === 'tt.load') return op.attrs['isVolatile'] !== true;
+  // Inline asm declared pure (isPure) computes only its results; other asm may touch memory.
+  if (op.name === 'tt.elementwise_inline_asm') return op.attrs['pure'] === true;
   if (op.name === 'scf.if' || op.name === 'scf.for' || op.name === 'scf.while') {
     let ok = true;
     for (const r of op.regions) for (const b of r.blocks) for (const inner of b.ops) if (!hasTrait(inner, 'terminator') && !isRemovable(inner)) ok = false;

@@ -152,7 +152,8 @@ class Rewriter {
       this.changed = true;
       return;
     }
-    if ((hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || op.name === 'tt.broadcast' || op.name === 'tt.reduce') this.hoist(op, root);
+    // Inline asm, even with effects, may move: hoisting re-lays the op out, it does not run it twice.
+    if ((hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || op.name === 'tt.elementwise_inline_asm' || op.name === 'tt.broadcast' || op.name === 'tt.reduce') this.hoist(op, root);
     if (op.name === 'scf.for') this.retypeLoopCarried(op, root);
   }
 

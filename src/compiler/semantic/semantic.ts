@@ -93,10 +93,28 @@ export class Semantic {
 
   // ---- casts --------------------------------------------------------------------------------------
 
-  /** Converts `x` to `to`; `bitcast` reinterprets bits instead (both sides of one width). */
-  cast(x: TValue, to: ElementType, bitcast = false): TValue {
+  /**
+   * Converts `x` to `to`; `bitcast` reinterprets bits instead (both sides of one width). `fpDowncastRounding` is
+   * Triton's fp_downcast_rounding: given, the conversion must narrow a float to a float of fewer bits ('rtne', the
+   * default, rounds to nearest even; 'rtz' toward zero), as Triton requires of it.
+   */
+  cast(x: TValue, to: ElementType, bitcast = false, fpDowncastRounding?: 'rtne' | 'rtz'): TValue {
     const from = x.type.element;
     if (from === to) return x;
+    if (fpDowncastRounding !== undefined) {
+      if (bitcast) throw new SemanticError(`fpDowncastRounding does not apply to a bitcast, which keeps the bits`, 'leave out one of the two');
+      const downcast = from instanceof DType && to instanceof DType && from.isFloat && to.isFloat && to.bits < from.bits;
+      if (!downcast) {
+        throw new SemanticError(
+          `fpDowncastRounding applies only to conversions from a float to a narrower float, and ${from} to ${to} is not one`,
+          'leave fpDowncastRounding out of this conversion',
+        );
+      }
+      if (fpDowncastRounding === 'rtz') {
+        const rt = x.type.withElement(to);
+        return new TValue(this.b.value('arith.truncf', [x.ir], rt.ir, { rounding: 'rtz' }), rt);
+      }
+    }
     const rt = x.type.withElement(to);
     const bitsOf = (e: ElementType): number => (e instanceof PointerDType ? 64 : e.bits);
     const op = (name: string): TValue => new TValue(this.b.value(name, [x.ir], rt.ir), rt);

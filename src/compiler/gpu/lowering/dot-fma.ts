@@ -1,6 +1,7 @@
 // Lowering of tt.dot on the FMA units: operands from shared memory, a rectangle of the accumulator per thread.
 import { Block, type Operation, Region, type Value } from '../../ir/core.ts';
-import { FloatType, type MemDescType, type TensorType, i32 } from '../../ir/types.ts';
+import { FloatType, type MemDescType, type TensorType, f32, i32 } from '../../ir/types.ts';
+import { F16_DOT_K_STEP } from '../../../numerics.ts';
 import { elementBytes } from '../shared-memory.ts';
 import type { Lowering } from './lowering.ts';
 
@@ -32,10 +33,16 @@ export function dot(lw: Lowering, op: Operation): void {
   const rowCoord = (lm: number): Value => lw.coord(map, regOf(lm, 0), 0);
   const colCoord = (ln: number): Value => lw.coord(map, regOf(0, ln), 1);
   const tf32 = op.attrs['inputPrecision'] === 'tf32' && inEl instanceof FloatType && inEl.width === 32;
+  // An f16 accumulator sums each step of F16_DOT_K_STEP products in f32 and rounds to f16 once per step, as the
+  // tensor cores' f16 dots do and the interpreter computes (src/interp/codegen.ts): the products and sums are in
+  // `sumType`, and `steps` carries the accumulators across a step.
+  const f16Acc = accType instanceof FloatType && accType.text === 'f16';
+  const sumType = f16Acc ? f32 : accType;
+  const stepK = f16Acc ? Math.min(F16_DOT_K_STEP, K) : 1;
   const toAcc = (v: Value): Value => {
     let x = v;
     if (tf32) x = lw.op1('gpu.truncate_tf32', [x], x.type);
-    if (inEl !== accType) x = lw.op1(accType instanceof FloatType ? 'arith.extf' : 'arith.extsi', [x], accType);
+    if (inEl !== sumType) x = lw.op1(sumType instanceof FloatType ? 'arith.extf' : 'arith.extsi', [x], sumType);
     return x;
   };
   const inBytes = elementBytes(inEl);
@@ -58,19 +65,26 @@ export function dot(lw: Lowering, op: Operation): void {
       const local = map.local(r);
       const x = aVals[local[dm]!]!;
       const y = bVals[local[dn]!]!;
-      if (accType instanceof FloatType) return lw.op1('math.fma', [x, y, c], accType);
-      return lw.op1('arith.addi', [c, lw.op1('arith.muli', [x, y], accType)], accType);
+      if (sumType instanceof FloatType) return lw.op1('math.fma', [x, y, c], sumType);
+      return lw.op1('arith.addi', [c, lw.op1('arith.muli', [x, y], sumType)], sumType);
     });
+  };
+  /** stepK steps along k, the j-th at kAt(j), on accumulators of accType (widened for the steps' sums, rounded back once). */
+  const steps = (kAt: (j: number) => Value, accs: readonly Value[]): Value[] => {
+    let sums = f16Acc ? accs.map((c) => lw.op1('arith.extf', [c], f32)) : [...accs];
+    for (let j = 0; j < stepK; j++) sums = step(kAt(j), sums);
+    return f16Acc ? sums.map((c) => lw.op1('arith.truncf', [c], accType)) : sums;
   };
   const init = Array.from({ length: map.numRegs }, (_, r) => acc.regs[r]!);
   if (K <= MAX_UNROLLED_K) {
     // Unrolled: shared-memory addresses become constant offsets, and ptxas schedules loads across steps.
     let accs: Value[] = init;
-    for (let kk = 0; kk < K; kk++) accs = step(lw.c32(kk), accs);
+    for (let kk = 0; kk < K; kk += stepK) accs = steps((j) => lw.c32(kk + j), accs);
     return lw.setTile(op.result, map, accs);
   }
   const body = new Block([i32, ...init.map((v) => v.type)]);
-  lw.b.inBlock(body, () => lw.b.create('scf.yield', step(body.args[0]!, body.args.slice(1)), []));
-  const loop = lw.b.create('scf.for', [lw.c32(0), lw.c32(K), lw.c32(1), ...init], init.map((v) => v.type), {}, [new Region([body])]);
+  const k0 = body.args[0]!;
+  lw.b.inBlock(body, () => lw.b.create('scf.yield', steps((j) => (j ? lw.add(k0, lw.c32(j)) : k0), body.args.slice(1)), []));
+  const loop = lw.b.create('scf.for', [lw.c32(0), lw.c32(K), lw.c32(stepK), ...init], init.map((v) => v.type), {}, [new Region([body])]);
   lw.setTile(op.result, map, [...loop.results]);
 }

@@ -1,8 +1,9 @@
 // Lowering of constants, index ranges, splats, broadcasts and elementwise ops: one scalar op per register.
 import { DenseAttr, type FloatAttr, IntegerAttr } from '../../ir/attributes.ts';
 import type { Operation, Value } from '../../ir/core.ts';
-import { TensorType, f64, i32, type Type } from '../../ir/types.ts';
+import { FloatType, TensorType, f64, i32, type Type } from '../../ir/types.ts';
 import { expandF64Math, f64MathOps } from '../f64-math.ts';
+import { truncToFp8TowardZero } from '../fp8-rtz.ts';
 import { LinearTileMap, TileMap } from '../tile-map.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
 
@@ -39,6 +40,8 @@ export function elementwise(lw: Lowering, op: Operation): void {
 /** One element of an elementwise op (f64 transcendentals, which PTX lacks, expanded into arithmetic). */
 export function scalarOp(lw: Lowering, op: Operation, args: Value[], t: Type): Value {
   if (t === f64 && f64MathOps.has(op.name)) return expandF64Math(lw.b, (v, ty) => lw.constant(v, ty), op.name, args[0]!);
+  // PTX converts to fp8 only to nearest: toward zero is written out.
+  if (op.name === 'arith.truncf' && op.attrs['rounding'] === 'rtz' && t instanceof FloatType && t.width === 8) return truncToFp8TowardZero(lw, args[0]!, t);
   return lw.op1(op.name, args, t, { ...op.attrs });
 }
 export function programIndex(lw: Lowering, op: Operation): void {

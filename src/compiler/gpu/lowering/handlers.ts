@@ -5,6 +5,7 @@ import { hasTrait } from '../../ir/ops.ts';
 import { forLoop, ifOp, returnOp, whileLoop } from './control-flow.ts';
 import { assert, print } from './debug.ts';
 import { dot as fmaDot } from './dot-fma.ts';
+import { inlineAsm } from './inline-asm.ts';
 import { isMmaSyncDot, mmaSyncDot } from './mma-sync.ts';
 import { broadcast, constantOp, elementwise, makeRange, programIndex, splat } from './elementwise.ts';
 import type { Lowering } from './lowering.ts';
@@ -49,6 +50,7 @@ export const handlers: Readonly<Record<string, Handler>> = {
   'tt.reduce': reduce,
   'tt.scan': scan,
   'tt.print': print,
+  'tt.elementwise_inline_asm': inlineAsm,
   'tt.assert': assert,
   // A promise for the optimiser, which draws no conclusions from it yet: nothing to emit.
   'tt.assume': () => {},
