@@ -3,8 +3,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** kt's own code (src/, or dist/ when installed): its frames are left out of the stacks users see. */
-const ktCode = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * kt's own code, src/ and dist/: its frames are left out of the stacks users see. Both, whichever this module runs
+ * from: an installed kt runs dist/, but under a loader that applies source maps (tsx, kt/register) its frames
+ * point at src/.
+ */
+const ktRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const ktCode = ['src', 'dist'].map((d) => path.join(ktRoot, d) + path.sep);
 
 /**
  * Makes an error kt raises for the user read as a report, not a crash, when it goes uncaught: its `stack` is its
@@ -21,7 +26,7 @@ export function presentToUser(err: Error, fields: readonly string[]): void {
   Error.captureStackTrace(deep, presentToUser);
   Error.stackTraceLimit = saved;
   // The user's frames: not kt's, not Node's, not built-ins without a file (`at Array.forEach (<anonymous>)`).
-  const frames = (deep.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l) && !l.includes(ktCode) && !/\(?node:/.test(l.trim().slice(3)) && !l.endsWith('(<anonymous>)'));
+  const frames = (deep.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l) && !ktCode.some((dir) => l.includes(dir)) && !/\(?node:/.test(l.trim().slice(3)) && !l.endsWith('(<anonymous>)'));
   // A getter: the message may still grow (notes added while the error travels up).
   Object.defineProperty(err, 'stack', { get: () => [`${err.name}: ${err.message}`, ...frames].join('\n'), set: undefined, configurable: true, enumerable: false });
 }

@@ -424,6 +424,9 @@ console.log('autotuned matmul: ok');
         // The report as printed, without the error's class name.
         const report = out.slice(out.indexOf(key));
         ex.startsLike(report, ex.block(key).replace(/\n$/, '').split('\n'));
+        // Uncaught, the report shows the user's frames only: none of kt's, though tsx maps kt's dist/ frames to src/.
+        const ktFrame = out.split('\n').find((l) => /^\s+at .*node_modules\/kt\/(src|dist)\//.test(l));
+        if (ktFrame) ex.fail(`the uncaught report shows kt's own frame ${ktFrame.trim()}`);
       }
     },
   },
