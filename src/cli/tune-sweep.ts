@@ -125,6 +125,9 @@ export async function sweepCommand(args: TuneArgs, statusFile: string): Promise<
   checkMemory(spec, sizes, dtype, { command: 'kt tune', backend });
   const where = backend === 'gpu' ? `GPU (${gpu().info.name})` : 'interpreter';
   console.log(chalk.bold(`tuning ${spec.name}  ${fmtSizes(sizes)}  ${dtype}  on the ${where}`));
+  // The space's numWarps and numStages collapse to the launch defaults there (spec-tuning.ts): say so, or a space of
+  // numWarps 8 only would print a best with numWarps=4 unexplained.
+  if (backend === 'interpreter') console.log(chalk.dim('numWarps and numStages change nothing on the interpreter: held at 4 and 3'));
 
   const bar = process.stdout.isTTY && process.stderr.isTTY ? progressBar() : undefined;
   const onProgress = (p: TuneProgress): void => {
