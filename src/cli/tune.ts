@@ -29,7 +29,7 @@ export interface TuneArgs {
 const MAX_RESTARTS = 16;
 /** The exit code of a sweep stopped by a GPU fault, which its supervisor answers by starting it again. */
 export const RESTART_EXIT = 75;
-/** Set in the sweep's process: the file where it keeps how far it got, for its supervisor. */
+/** Set in the sweep's process: the file where it keeps how far it got, for its supervisor (bin/kt.js reads it too). */
 const STATUS_ENV = 'KT_TUNE_STATUS';
 
 export interface SweepStatus {
@@ -45,12 +45,18 @@ export interface SweepStatus {
  * kept. A sweep that a GPU fault stopped (its context is lost) is started again, and goes on from the cache.
  */
 export async function tuneCommand(args: TuneArgs): Promise<number> {
-  if (!process.env[STATUS_ENV]) return superviseSweep(args);
+  if (!process.env[STATUS_ENV]) return superviseTune(process.argv.slice(2));
   const { sweepCommand } = await import('./tune-sweep.ts');
   return sweepCommand(args, process.env[STATUS_ENV]);
 }
 
-async function superviseSweep(args: TuneArgs): Promise<number> {
+/**
+ * Runs `kt <argv>` (a `kt tune` command line) as a sweep in a child process and watches it. bin/kt.js calls this
+ * before it loads the rest of kt: the child parses and checks the command line itself, so the supervisor's own
+ * start-up does not delay the sweep's.
+ */
+export async function superviseTune(argv: readonly string[]): Promise<number> {
+  const force = argv.includes('--force');
   const status = path.join(os.tmpdir(), `kt-tune-${process.pid}-${Date.now()}.json`);
   let child: ReturnType<typeof spawn> | undefined;
   let interrupted: NodeJS.Signals | undefined;
@@ -63,9 +69,9 @@ async function superviseSweep(args: TuneArgs): Promise<number> {
   process.on('SIGTERM', onSignal.SIGTERM);
   try {
     // A restarted sweep goes on from the cache: --force would measure everything again.
-    let argv = process.argv.slice(1);
+    let args = [process.argv[1]!, ...argv];
     for (let restarts = 0; ; restarts++) {
-      const sweep = spawn(process.execPath, [...process.execArgv, ...argv], { stdio: 'inherit', env: { ...process.env, [STATUS_ENV]: status } });
+      const sweep = spawn(process.execPath, [...process.execArgv, ...args], { stdio: 'inherit', env: { ...process.env, [STATUS_ENV]: status } });
       child = sweep;
       const code = await new Promise<number>((resolve) => {
         sweep.on('error', () => resolve(1));
@@ -75,7 +81,7 @@ async function superviseSweep(args: TuneArgs): Promise<number> {
         if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
         const got = readStatus(status);
         const kept = got ? `${got.done} of ${got.total} configs settled before it stopped are kept in the tuning cache` : 'no config had been settled';
-        console.log(chalk.yellow(`kt tune: interrupted; ${kept}. Run the same command again to go on from there${args.force ? ' (without --force, which would measure them again)' : ''}.`));
+        console.log(chalk.yellow(`kt tune: interrupted; ${kept}. Run the same command again to go on from there${force ? ' (without --force, which would measure them again)' : ''}.`));
         return 128 + (os.constants.signals[interrupted] ?? 0);
       }
       if (code !== RESTART_EXIT) return code;
@@ -84,7 +90,7 @@ async function superviseSweep(args: TuneArgs): Promise<number> {
         return 1;
       }
       console.log(chalk.yellow(`restarting the sweep in a new process (${restarts + 1} of at most ${MAX_RESTARTS})`));
-      argv = argv.filter((a) => a !== '--force');
+      args = args.filter((a) => a !== '--force');
     }
   } finally {
     process.off('SIGINT', onSignal.SIGINT);
