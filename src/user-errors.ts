@@ -1,7 +1,8 @@
 // How the errors kt raises for users read when they go uncaught in a user's program. Free of kt's other modules,
 // so that every part of kt (the bundle runtime included) can use it.
+import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * kt's own code, src/ and dist/: its frames are left out of the stacks users see. Both, whichever this module runs
@@ -9,7 +10,20 @@ import { fileURLToPath } from 'node:url';
  * point at src/.
  */
 const ktRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const ktCode = ['src', 'dist'].map((d) => path.join(ktRoot, d) + path.sep);
+/**
+ * How kt's frames start: the directories as paths and as file URLs (ES modules' frames are URLs, percent-encoded).
+ * None where this module was bundled into an application (kt's package.json is not beside it): the directories
+ * would then be the application's own.
+ */
+const ktCode = isKtPackage(ktRoot) ? ['src', 'dist'].flatMap((d) => [path.join(ktRoot, d) + path.sep, pathToFileURL(path.join(ktRoot, d)).href + '/']) : [];
+
+function isKtPackage(dir: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'kt';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Makes an error kt raises for the user read as a report, not a crash, when it goes uncaught: its `stack` is its

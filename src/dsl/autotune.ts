@@ -141,6 +141,7 @@ export function autotune(options: AutotuneOptions, k: Kernel): TunedKernel {
         const originals = names.map((n) => meta[n] as Tensor);
         for (const t of (options.resetToZero ?? []).map(tensorArg)) t.fill(0);
         let expected: Map<string, ArrayLike<number>> | undefined;
+        let refused: CompileError | undefined;
         for (const config of space.configs) {
           const { hostValues } = copiesOnHost(originals, true);
           const host = new Map(originals.map((t, i) => [t, hostValues[i] as Tensor]));
@@ -149,13 +150,18 @@ export function autotune(options: AutotuneOptions, k: Kernel): TunedKernel {
           try {
             definition.launch(grid, [...positional.map(onHost), { ...hostNamed, ...config }]);
           } catch (e) {
+            if (e instanceof CompileError) refused ??= e;
             if (e instanceof CompileError || e instanceof KernelRuntimeError) continue;
             throw e;
           }
           expected = new Map(names.map((n, i) => [n, host.get(originals[i]!)!.toArray() as ArrayLike<number>]));
           break;
         }
-        if (!expected) return {};
+        if (!expected) {
+          // No config runs on the interpreter (inline PTX, say): the candidates go unchecked, which is said.
+          if (refused) console.warn(`kt: autotune of '${definition.name}': no config runs on the interpreter (${refused.message.split('\n')[0]}), so the candidates are not checked; pass check: 'none' to tune without checking`);
+          return {};
+        }
         return Object.fromEntries(names.map((n, i) => [n, { tensor: originals[i]!, expected: expected!.get(n)! }]));
       },
       tolerance: (d) => (options.tolerance ?? checkTolerance)(d as DTypeName),

@@ -238,10 +238,15 @@ export const tl = {
    * Elements narrower than 32 bits share a register, min(32 / bits, pack) of them, the first in the low bits (pack 4
    * puts 4 x i8 in one 'r'); wider ones take a register each, so an i32 argument with pack 4 is 4 registers. Unused
    * high bits of a register are zero. `dtype` is the result's dtype, or a list of dtypes for several results
-   * (returned as a tuple). `isPure` (default false) lets the compiler drop an invocation whose results are unused;
-   * `pack` defaults to 1. Each invocation is printed in a `{ }` scope of its own, so `.reg` declarations in `asm`
-   * do not clash. Only the GPU backend runs it: the interpreter refuses the kernel at compile time (so autotune,
-   * which checks its candidates against the interpreter, needs `check: 'none'` for such a kernel).
+   * (returned as a tuple). `isPure` (default false) lets the compiler drop an invocation whose results are unused
+   * and move it to another layout; `pack` defaults to 1. Each thread runs `asm` once per `pack` elements it holds,
+   * and a tile's elements can be held by several threads (a 1-D tile of 32 on 4 warps, a reduction's result), as
+   * in Triton: asm with effects (stores, atomics) runs once per copy, so make its effects idempotent or guard them.
+   * A thread's last invocation, when it holds fewer than `pack` elements, is filled with copies of its first
+   * element, whose results are dropped. Each invocation is printed in a `{ }` scope of its own, so `.reg`
+   * declarations in `asm` do not clash. Only the GPU backend runs it: the interpreter refuses the kernel at compile
+   * time, so autotune cannot check such a kernel's candidates against it (it says so; `check: 'none'` says you
+   * know).
    *
    * ```ts
    * // x (u32) rotated left by 8 bits: a funnel shift of x:x.

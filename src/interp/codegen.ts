@@ -630,6 +630,8 @@ class ProgramGen {
     // before rounding once): f32 sums within a step, which the GPU's FMA path computes the same way (dot-fma.ts).
     const update = (row: string, e: string) => `${D}[${row} + n] += ${e};`;
     const f16Step = acc.text === 'f16' ? Math.min(F16_DOT_K_STEP, K) : 0;
+    // Tiles are powers of two, so K is a whole number of steps; the rounding below lands at each step's end.
+    if (f16Step && K % f16Step !== 0) throw new Error(`interpreter: an f16-accumulated dot's K (${K}) is not a multiple of its step (${f16Step})`);
     const aAt = (row: string): string => (is64(a.elem) ? `BigInt(${A}[${row} + k])` : `${A}[${row} + k]`);
     // Rows go four at a time so that each element of B is loaded once per four products. Every product is
     // still added to its accumulator in k order, one rounding each, as in the plain triple loop.

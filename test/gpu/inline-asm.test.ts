@@ -67,7 +67,35 @@ const minMaxPredicate = kernel(function minMaxPredicate(A: Ptr, B: Ptr, LO: Ptr,
   tl.store(HI + offs, hi);
 });
 
+/**
+ * Asm with an effect (adds its second argument to the word its first points to) on a reduction's result: it runs
+ * once per element in the layout the tile had, not once per copy in the reduction's slice layout (8 copies here).
+ */
+const addTo = kernel(function addTo(C: Ptr, X: Ptr, N: constexpr) {
+  const rows = tl.arange(0, N);
+  const s = tl.sum(tl.load(X + tl.expandDims(rows, 1) * N + tl.expandDims(rows, 0)), 1);
+  tl.inlineAsmElementwise({ asm: 'ld.global.u32 $0, [$1];\nadd.u32 $0, $0, $2;\nst.global.u32 [$1], $0;', constraints: '=r,l,r', args: [C + rows, s], dtype: tl.uint32 });
+});
+
+/** Loads through pointers, two per invocation: a thread's padded invocation must not load through address 0. */
+const loadPairs = kernel(function loadPairs(X: Ptr, Y: Ptr, BLOCK: constexpr) {
+  const offs = tl.arange(0, BLOCK);
+  const v = tl.inlineAsmElementwise({ asm: 'ld.global.u32 $0, [$2];\nld.global.u32 $1, [$3];', constraints: '=r,=r,l,l', args: [X + offs], dtype: tl.int32, isPure: true, pack: 2 });
+  tl.store(Y + offs, v);
+});
+
 describe.skipIf(!gpuPresent)('inline asm on the GPU', () => {
+  test('asm with effects runs once per element of its own layout, also on a reduction\'s result', () => {
+    const [c] = gpuOnly(addTo, [1], [tensor(new Array(32).fill(0), { dtype: 'u32' }), tensor(new Array(32 * 32).fill(1), { dtype: 'i32' }), { N: 32, numWarps: 1 }]);
+    expect(values(c!)).toEqual(new Array(32).fill(32));
+  });
+
+  test('a padded invocation repeats its first element: pointers it loads through stay valid', () => {
+    const x = ints(128, -1000, 1000);
+    const [, y] = gpuOnly(loadPairs, [1], [tensor(x, { dtype: 'i32' }), empty([128], 'i32'), { BLOCK: 128, numWarps: 4 }]);
+    expect(values(y!)).toEqual(x);
+  });
+
   test.each([
     [64, 1],
     [8, 1],

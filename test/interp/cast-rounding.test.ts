@@ -24,7 +24,26 @@ const spellings = kernel(function spellings(y: Ptr, v: number) {
   tl.store(y + tl.arange(0, 4), tl.where(tl.arange(0, 4) === 0, rz, tl.where(tl.arange(0, 4) === 1, rn, folded)));
 });
 
+/** Literals converted with and without a rounding mode: each rounded once, from the exact number. */
+const literals = kernel(function literals(y: Ptr) {
+  const o = tl.arange(0, 4);
+  const plain = tl.cast(1.00048828218, tl.float16);
+  const nearest = tl.cast(1.00048828218, tl.float16, { fpDowncastRounding: 'rtne' });
+  const towardZero = tl.cast(1.0009765624999, tl.float16, { fpDowncastRounding: 'rtz' });
+  const negative = tl.cast(-1.0009765624999, tl.float16, { fpDowncastRounding: 'rtz' });
+  tl.store(y + o, tl.where(o === 0, plain, tl.where(o === 1, nearest, tl.where(o === 2, towardZero, negative))));
+});
+
 describe('rounding toward zero on the interpreter', () => {
+  test('a literal is rounded once from its exact value, with or without a rounding mode', () => {
+    const y = empty([4], 'f16');
+    literals([1], y);
+    // 1.00048828218 lies just above the halfway point 1 + 2^-11 between 1 and the next f16, 1 + 2^-10; in f32 it
+    // would first round to that halfway point and then to even (1). 1.0009765624999 lies just below 1 + 2^-10,
+    // to which f32 would round it up before the truncation.
+    expect(Array.from(y.toArray() as ArrayLike<number>)).toEqual([1.0009765625, 1.0009765625, 1, -1]);
+  });
+
   for (const [from, to] of rtzPairs) {
     test(`${from} to ${to}`, () => {
       const values = rtzInputs(from, to);

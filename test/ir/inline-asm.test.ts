@@ -57,6 +57,8 @@ describe('the verifier', () => {
     ['an f32 in a 64-bit float register', 'asm_string = "", constraints = "=r,r,d", pure = true, packed_element = 1', undefined, /carries 32 bits per register, which do not fill constraint 'd'/],
     ['operands of another shape', 'asm_string = "", constraints = "=r,r", pure = true, packed_element = 1', 'tensor<8xi32>', /share one shape/, '%s'],
     ['a zero pack', 'asm_string = "", constraints = "=r,r,r", pure = true, packed_element = 0', undefined, /pack must be a positive integer/],
+    // pack 128: 128 output registers for the i32 result, more than an invocation can have (gpu.inline_asm's 64).
+    ['a pack of more registers than an invocation takes', 'asm_string = "", constraints = "=r,r,r", pure = true, packed_element = 128', undefined, /pack 128 needs 160 input and 128 output registers per invocation, and an invocation takes at most 64 of each: use a smaller pack/],
   ])('rejects %s', (_, attrs, types, message, args?: string) => {
     expect(() => verify(parseModule(tt(attrs, types, args)))).toThrow(message);
   });

@@ -17,6 +17,7 @@ import type { Codegen } from './codegen.ts';
 import { isTruthy } from './constexpr.ts';
 import { Tuple, describeValue, isCallable, type KValue } from './scope.ts';
 import { unwrap, type ResolvedFunction } from './source.ts';
+import { roundTowardZero, type FloatFormatName } from '../../numerics.ts';
 
 /** tl.float16, tl.f16, ...: every dtype under its Triton name and its kt name. */
 export const tlDTypes: ReadonlyMap<string, DType> = new Map(allDTypes.flatMap((d) => [[d.tritonName, d] as const, [d.name, d] as const]));
@@ -357,10 +358,15 @@ const builtins: Record<string, BuiltinDef> = {
         if (r !== 'rtne' && r !== 'rtz') c.error('fpDowncastRounding', `unknown rounding mode "${r}"`, 'use "rtne" (round to nearest even, the default) or "rtz" (round toward zero)');
         rounding = r as 'rtne' | 'rtz';
       }
-      // A compile-time number converted to a dtype becomes a constant of that dtype. With a rounding mode it is
-      // converted as Triton converts it: a literal of its own dtype (f32 for a float) narrowed by the cast.
-      if (x instanceof Constexpr && !c.bool('bitcast', false) && x.isNumber && to instanceof DType && rounding === undefined) {
-        return c.sem('input', () => c.cg.s.constant(x.value as number, to));
+      // A compile-time number converted to a dtype becomes a constant of that dtype, rounded once from the exact
+      // number (to nearest, or toward zero with 'rtz'), whether or not a rounding mode is given. A mode gets
+      // Triton's checks first, as for the literal's own dtype (f32 for a float, i32 for an integer): the
+      // conversion this builds for them is never used, and goes with dead code.
+      if (x instanceof Constexpr && !c.bool('bitcast', false) && x.isNumber && to instanceof DType) {
+        if (rounding !== undefined) c.sem(undefined, () => c.cg.s.cast(c.value('input'), to, false, rounding));
+        const exact = x.value as number;
+        const value = rounding === 'rtz' && to.isFloat ? roundTowardZero(exact, to.ir.text as FloatFormatName) : exact;
+        return c.sem('input', () => c.cg.s.constant(value, to));
       }
       return c.sem(undefined, () => c.cg.s.cast(c.value('input'), to, c.bool('bitcast', false), rounding));
     },

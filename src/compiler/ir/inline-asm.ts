@@ -79,9 +79,16 @@ export function substituteOperands(asm: string, names: readonly string[]): strin
  * Checks a tt.elementwise_inline_asm's asm, constraints and pack against the element types of its results and
  * operands; returns what is wrong, or undefined.
  */
+/** tt.elementwise_inline_asm's operand and result counts, and gpu.inline_asm's registers of each kind (ops.ts). */
+export const MAX_ARGUMENTS = 32;
+export const MAX_RESULTS = 16;
+export const MAX_REGISTERS = 64;
+
 export function checkInlineAsm(asm: string, constraintText: string, pack: number, results: readonly ScalarType[], operands: readonly ScalarType[]): string | undefined {
   if (!Number.isInteger(pack) || pack < 1) return `pack must be a positive integer, got ${pack}`;
   if (results.length === 0) return 'the asm must produce at least one result (a dtype)';
+  // The ops' operand and result counts (ops.ts): tt.elementwise_inline_asm's, and gpu.inline_asm's registers below.
+  if (operands.length > MAX_ARGUMENTS || results.length > MAX_RESULTS) return `the asm takes at most ${MAX_ARGUMENTS} arguments and gives at most ${MAX_RESULTS} results, and this one has ${operands.length} and ${results.length}`;
   const parsed = parseConstraints(constraintText);
   if ('error' in parsed) return parsed.error;
   const slots = (types: readonly ScalarType[], what: string): { regs: { t: ScalarType; bits: number; index: number }[] } | { error: string } => {
@@ -99,6 +106,9 @@ export function checkInlineAsm(asm: string, constraintText: string, pack: number
   if ('error' in outs) return outs.error;
   const ins = slots(operands, 'argument');
   if ('error' in ins) return ins.error;
+  if (outs.regs.length > MAX_REGISTERS || ins.regs.length > MAX_REGISTERS) {
+    return `pack ${pack} needs ${ins.regs.length} input and ${outs.regs.length} output registers per invocation, and an invocation takes at most ${MAX_REGISTERS} of each: use a smaller pack`;
+  }
   const nOut = parsed.filter((c) => c.output).length;
   const nIn = parsed.length - nOut;
   const describe = (regs: readonly unknown[], n: number, what: string): string => `${regs.length} ${what} register${regs.length === 1 ? '' : 's'} per invocation (pack ${pack}), but the constraints have ${n}`;

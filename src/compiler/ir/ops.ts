@@ -3,7 +3,7 @@
 // so an op's contract is written once, here.
 import { DenseAttr, FloatAttr, IntegerAttr, SymbolRefAttr, TypeAttr, type Attribute } from './attributes.ts';
 import type { Operation, Value } from './core.ts';
-import { checkInlineAsm, checkRegisterOperands } from './inline-asm.ts';
+import { MAX_ARGUMENTS, MAX_REGISTERS, MAX_RESULTS, checkInlineAsm, checkRegisterOperands } from './inline-asm.ts';
 import { NvidiaMmaLayout, SharedEncoding } from './layouts.ts';
 import {
   FloatType,
@@ -682,8 +682,8 @@ def({
     'PTX applied elementwise (tl.inlineAsmElementwise): each invocation of `asm_string` takes `packed_element` elements of every operand and gives as many of every result, in registers as `constraints` says (src/compiler/ir/inline-asm.ts). `pure` asm may be removed when unused (dce.ts); the GPU backend alone runs it.',
   // Not 'pure' as a trait: an asm with side effects (pure = false) must stay; dce.ts reads the attribute.
   traits: ['elementwise', 'readsMemory', 'writesMemory'],
-  operands: [0, 32],
-  results: [1, 16],
+  operands: [0, MAX_ARGUMENTS],
+  results: [1, MAX_RESULTS],
   attrs: { asm_string: 'string', constraints: 'string', pure: 'bool', packed_element: 'int' },
   verify: (op) => {
     const shape = shapeOf(op.results[0]!.type);
@@ -1103,8 +1103,8 @@ def({
   name: 'gpu.inline_asm',
   summary: "One invocation of inline PTX by this thread: operands and results are its registers (one per constraint, of the constraint's type), printed in a { } scope of its own with $i replaced by them.",
   traits: ['readsMemory', 'writesMemory'],
-  operands: [0, 64],
-  results: [1, 64],
+  operands: [0, MAX_REGISTERS],
+  results: [1, MAX_REGISTERS],
   attrs: { asm_string: 'string', constraints: 'string', pure: 'bool' },
   verify: (op) =>
     checkRegisterOperands(

@@ -152,8 +152,11 @@ class Rewriter {
       this.changed = true;
       return;
     }
-    // Inline asm, even with effects, may move: hoisting re-lays the op out, it does not run it twice.
-    if ((hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || op.name === 'tt.elementwise_inline_asm' || op.name === 'tt.broadcast' || op.name === 'tt.reduce') this.hoist(op, root);
+    // Pure inline asm may move like any elementwise op. Asm with effects stays: each thread runs it once per element
+    // it holds, copies included, so another layout (a reduction's slice, replicated across threads) would run its
+    // effects more times.
+    const pureAsm = op.name === 'tt.elementwise_inline_asm' && op.attrs['pure'] === true;
+    if ((hasTrait(op, 'elementwise') && hasTrait(op, 'pure')) || pureAsm || op.name === 'tt.broadcast' || op.name === 'tt.reduce') this.hoist(op, root);
     if (op.name === 'scf.for') this.retypeLoopCarried(op, root);
   }
 

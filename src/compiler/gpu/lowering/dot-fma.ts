@@ -39,6 +39,8 @@ export function dot(lw: Lowering, op: Operation): void {
   const f16Acc = accType instanceof FloatType && accType.text === 'f16';
   const sumType = f16Acc ? f32 : accType;
   const stepK = f16Acc ? Math.min(F16_DOT_K_STEP, K) : 1;
+  // Tiles are powers of two, so K is a whole number of steps (a partial last step would read past K).
+  if (K % stepK !== 0) throw new Error(`lowering: an f16-accumulated dot's K (${K}) is not a multiple of its step (${stepK})`);
   const toAcc = (v: Value): Value => {
     let x = v;
     if (tf32) x = lw.op1('gpu.truncate_tf32', [x], x.type);

@@ -1,8 +1,9 @@
 // Lowering of tt.elementwise_inline_asm: the thread's registers of the tile, `pack` at a time, packed into the
 // asm's registers as src/compiler/ir/inline-asm.ts lays them out (narrow elements side by side, the first in the
 // low bits), one gpu.inline_asm per invocation, and its output registers unpacked into the result tiles. A thread
-// whose register count is not a multiple of `pack` fills its last invocation with zeros and drops what comes back
-// for them (as Triton pads with undefined values).
+// whose register count is not a multiple of `pack` fills its last invocation with copies of that invocation's
+// first element and drops what comes back for them (Triton pads with undefined values, which asm that loads
+// through a pointer or divides cannot take).
 import type { Operation, Value } from '../../ir/core.ts';
 import { elementBits, elementsPerRegister, isFloatRegister, parseConstraints, registerBits, registerIrType, type AsmConstraint, type ConstraintLetter } from '../../ir/inline-asm.ts';
 import { FloatType, IntType, PointerType, TensorType, elementType, intType, type ScalarType } from '../../ir/types.ts';
@@ -27,7 +28,9 @@ export function inlineAsm(lw: Lowering, op: Operation): void {
       const per = elementsPerRegister(bits, pack);
       const regs: Value[] = [];
       for (let k = 0; k < pack; k += per) {
-        const elements = Array.from({ length: per }, (_, j) => (base + k + j < numRegs ? toBits(lw, elementAt(args[i]!, base + k + j), el) : lw.constant(0, intType(bits))));
+        // Past the thread's last element, the invocation's first element again: a value the asm can take (a
+        // pointer that loads, a divisor that is not 0), whose results are dropped.
+        const elements = Array.from({ length: per }, (_, j) => toBits(lw, elementAt(args[i]!, base + k + j < numRegs ? base + k + j : base), el));
         regs.push(packRegister(lw, elements, bits, inputs[slot++]!));
       }
       return regs;
