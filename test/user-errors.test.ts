@@ -2,19 +2,12 @@
 // not kt's internal frames or the error's fields (KT_STACK=1 keeps the full stack); a wrong argument is named
 // briefly, whatever its size.
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-
-const root = path.resolve(import.meta.dirname, '..');
+import { userProject } from './support/user-project.ts';
 
 function runApp(source: string, env: Record<string, string> = {}): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-user-errors-'));
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(root, path.join(dir, 'node_modules', 'kt'));
-  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }');
-  fs.writeFileSync(path.join(dir, 'app.ts'), source);
+  const dir = userProject('kt-user-errors-', { 'app.ts': source });
   const r = spawnSync(process.execPath, ['--import', 'kt/register', 'app.ts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, KT_CACHE_DIR: path.join(dir, 'cache'), ...env } });
   expect(r.status).not.toBe(0);
   return r.stderr;

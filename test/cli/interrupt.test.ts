@@ -4,13 +4,9 @@
 // 130. The signal is sent only once the child has printed that it is where the test wants it (a devicePrint in the
 // loop that never ends, a line printed by the spec's reference), never after a fixed wait.
 import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { ktRoot as root, userProject } from '../support/user-project.ts';
 
 const kernels = `import { defineSpec, empty, full, kernel, tl, type Ptr, type i32 } from 'kt';
 
@@ -72,19 +68,14 @@ const gutter = ' '.repeat(String(loopLine).length);
 let project: string;
 
 beforeAll(() => {
-  project = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-interrupt-'));
-  fs.mkdirSync(path.join(project, 'node_modules'));
-  fs.symlinkSync(root, path.join(project, 'node_modules', 'kt'));
-  fs.writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }');
-  fs.writeFileSync(path.join(project, 'spin.ts'), kernels);
-  fs.writeFileSync(
-    path.join(project, 'script.ts'),
-    `import { empty } from 'kt';
+  project = userProject('kt-interrupt-', {
+    'spin.ts': kernels,
+    'script.ts': `import { empty } from 'kt';
 import { spin } from './spin.ts';
 spin([4], empty([4], 'i32'), 5);
 console.log('the launch ended');
 `,
-  );
+  });
 });
 
 interface Ended {

@@ -1,14 +1,13 @@
 // Control-flow forms of Triton code (issue 10) on the interpreter, against expectations computed in TypeScript:
 // early returns under compile-time ifs and in nested branches, conditional expressions that run only their chosen
 // side, and hints on values no plain op computes. Errors for the forms that stay refused point at the source.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { CompileError, empty, kernel, tensor, tl, type Ptr, type i32 } from 'kt';
+import { empty, kernel, tensor, tl, type Ptr, type i32 } from 'kt';
 import { AxisAnalysis } from '../../src/compiler/gpu/axis-info.ts';
 import type { Operation } from '../../src/compiler/ir/core.ts';
 import { parseModule } from '../../src/compiler/ir/parser.ts';
 import { shapeOf } from '../../src/compiler/ir/types.ts';
+import { locatedErrors } from '../support/located-errors.ts';
 import { functionsOf } from '../../src/compiler/passes/pass-manager.ts';
 import {
   classify,
@@ -26,14 +25,7 @@ import {
 } from './control-flow-kernels.ts';
 
 const nums = (t: { toArray(): ArrayLike<number | bigint> }): number[] => Array.from(t.toArray(), Number);
-const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-
-/** Expects a CompileError whose message matches and whose location is the line with `// @marker`. */
-function expectErrorAt(run: () => void, marker: string, message: RegExp): void {
-  const line = lines.findIndex((l) => l.includes(`// @${marker}`)) + 1;
-  expect(run).toThrow(CompileError);
-  expect(run).toThrow(expect.objectContaining({ reason: expect.stringMatching(message), span: expect.objectContaining({ line }) }));
-}
+const expectErrorAt = locatedErrors(import.meta.url);
 
 describe('early returns', () => {
   test('a return in a run-time if nested in a compile-time if', () => {
@@ -71,7 +63,7 @@ describe('early returns', () => {
     const k = kernel(function partial(out: Ptr, n: i32) {
       tl.store(out, halfReturns(n)!);
     });
-    expectErrorAt(() => k([1], empty([1], 'i32'), 3), 'halfreturns', /not every path through this if returns a value/);
+    expectErrorAt(() => k([1], empty([1], 'i32'), 3), 'halfreturns', 'if (n > 2)', /not every path through this if returns a value/);
   });
 });
 
@@ -111,7 +103,7 @@ describe('conditional expressions on run-time and compile-time conditions', () =
       const v = n > 0 ? tl.store(out, 1) : 2; // @mixedsides
       tl.store(out + 1, v as number);
     });
-    expectErrorAt(() => k([1], empty([2], 'i32'), 1), 'mixedsides', /gives nothing, and the other a value/);
+    expectErrorAt(() => k([1], empty([2], 'i32'), 1), 'mixedsides', 'tl.store(out, 1)', /gives nothing, and the other a value/);
   });
 
   test('stores chosen by a tile condition', () => {
@@ -119,7 +111,7 @@ describe('conditional expressions on run-time and compile-time conditions', () =
       const offs = tl.arange(0, 4);
       offs < 2 ? tl.store(out + offs, 1) : tl.store(out + offs, 2); // @tilesides
     });
-    expectErrorAt(() => k([1], empty([4], 'i32')), 'tilesides', /chooses per element between two values/);
+    expectErrorAt(() => k([1], empty([4], 'i32')), 'tilesides', 'tl.store(out + offs, 1)', /chooses per element between two values/);
   });
 });
 

@@ -1,39 +1,10 @@
 // Every class of compile error points at the user's file, line and column, with the source line and a caret.
 // Each offending line below carries a marker comment; the expected column is where the given snippet starts.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { CompileError, empty, kernel, tl, type Ptr, type constexpr, type i32 } from 'kt';
+import { empty, kernel, tl, type Ptr, type constexpr, type i32 } from 'kt';
+import { locatedErrors } from '../support/located-errors.ts';
 
-const thisFile = fileURLToPath(import.meta.url);
-const lines = fs.readFileSync(thisFile, 'utf8').split('\n');
-
-function locate(marker: string, snippet: string): { line: number; col: number } {
-  const i = lines.findIndex((l) => l.includes(`// @${marker}`));
-  if (i < 0) throw new Error(`no marker ${marker}`);
-  const col = lines[i]!.indexOf(snippet);
-  if (col < 0) throw new Error(`no snippet ${snippet} on the line of ${marker}`);
-  return { line: i + 1, col: col + 1 };
-}
-
-function expectError(run: () => void, marker: string, snippet: string, message: RegExp): CompileError {
-  let err: unknown;
-  try {
-    run();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a CompileError').toBeInstanceOf(CompileError);
-  const e = err as CompileError;
-  const where = locate(marker, snippet);
-  expect(e.reason).toMatch(message);
-  expect({ file: e.span?.file, line: e.span?.line, col: e.span?.col }).toEqual({ file: thisFile, ...where });
-  // The rendered message shows file:line:col, the source line and a caret under the snippet.
-  expect(e.message).toContain(`:${where.line}:${where.col}: error:`);
-  expect(e.message).toContain(lines[where.line - 1]!.trim());
-  expect(e.message).toMatch(new RegExp(`\\| {${where.col}}\\^`));
-  return e;
-}
+const expectError = locatedErrors(import.meta.url);
 
 const x8 = () => empty([8]);
 

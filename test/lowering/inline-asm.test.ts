@@ -3,18 +3,14 @@
 // the registers as src/compiler/ir/inline-asm.ts lays them out; pure asm whose results are unused is dropped and
 // other asm kept. Every PTX here is assembled by ptxas when it is installed. The interpreter and the semantic checks
 // refuse at compile time, at the call, with the source line.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { CompileError, empty, kernel, tl, type Kernel, type Ptr, type constexpr } from 'kt';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
 import { assemble, findPtxas } from '../../src/compiler/gpu/ptxas.ts';
 import { argumentFacts, captureLaunches } from '../../src/dsl/kernel.ts';
 import { fileCheck } from '../support/filecheck.ts';
+import { locatedErrors } from '../support/located-errors.ts';
 import { funnelShift, packedShift, packedTwoOutputs, pointerAsm, twoOutputs } from '../conformance/inline-asm.ts';
-
-const thisFile = fileURLToPath(import.meta.url);
-const sourceLines = fs.readFileSync(thisFile, 'utf8').split('\n');
 
 /** The PTX of the launch `launch` makes (assembled by ptxas for the target when it is installed). */
 function ptxOf(launch: () => void, target = 'sm_90a', numWarps = 4): string {
@@ -144,24 +140,9 @@ describe('PTX of inline asm', () => {
 
 // ---- compile errors: located at the call ------------------------------------------------------------------------
 
-function expectErrorAt(run: () => void, marker: string, message: RegExp): CompileError {
-  let err: unknown;
-  try {
-    run();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a CompileError').toBeInstanceOf(CompileError);
-  const e = err as CompileError;
-  const line = sourceLines.findIndex((l) => l.includes(`// @${marker}`)) + 1;
-  const col = sourceLines[line - 1]!.indexOf('tl.inlineAsmElementwise') + 1;
-  expect(e.reason).toMatch(message);
-  expect({ file: e.span?.file, line: e.span?.line, col: e.span?.col }).toEqual({ file: thisFile, line, col });
-  expect(e.message).toContain(`:${line}:${col}: error:`);
-  expect(e.message).toContain(sourceLines[line - 1]!.trim());
-  expect(e.message).toMatch(new RegExp(`\\| {${col}}\\^`));
-  return e;
-}
+const expectLocated = locatedErrors(import.meta.url);
+/** Each error below is located at the call of tl.inlineAsmElementwise on the marked line. */
+const expectErrorAt = (run: () => void, marker: string, message: RegExp): CompileError => expectLocated(run, marker, 'tl.inlineAsmElementwise', message);
 
 const onInterpreter = kernel(function onInterpreter(X: Ptr, Y: Ptr, BLOCK: constexpr) {
   const x = tl.load(X + tl.arange(0, BLOCK));

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ktRoot, userProject } from './user-project.ts';
+import { ktRoot, userProject } from '../support/user-project.ts';
 
 const bin = path.join(ktRoot, 'bin/kt.js');
 let project: string;

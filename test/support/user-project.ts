@@ -1,6 +1,6 @@
-// A user's project outside kt, with kt installed as a link to this checkout, for running the kt command the way
-// users run it. (test/cli.test.ts, test/interp/sanitizer.test.ts and test/package/jsdoc.test.ts make the same by
-// hand and could use this.)
+// A user's project outside kt, with kt installed as a link to this checkout, for running the kt command and
+// users' scripts the way users run them. (test/cli.test.ts, test/interp/sanitizer.test.ts and
+// test/package/jsdoc.test.ts make the same by hand and could use this.)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
