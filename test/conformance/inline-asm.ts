@@ -123,29 +123,21 @@ const inlineAsmCase: Case = {
   },
 };
 
-const inlineAsmPackedCase: Case = {
-  test: 'test_inline_asm_packed',
+/** test_inline_asm_packed and test_inline_asm_with_pointers: 512 bytes shifted left by 3, by `k`. */
+const shiftByThreeCase = (test: string, k: typeof packedShift): Case => ({
+  test,
   id: '1',
   simulate: true,
   run: (launch) => {
     const rs = new Random(17);
     const x = np.numpyRandom(512, 'uint8', rs);
-    const [, y] = launch(packedShift, [1], [np.toKt(x), np.toKt(np.numpyRandom(512, 'uint8', rs)), { BLOCK: 512 }]);
+    const [, y] = launch(k, [1], [np.toKt(x), np.toKt(np.numpyRandom(512, 'uint8', rs)), { BLOCK: 512 }]);
     np.assertEqual(np.fromKt(y!), np.leftShift(x, np.pyInt(3)));
   },
-};
+});
 
-const inlineAsmWithPointersCase: Case = {
-  test: 'test_inline_asm_with_pointers',
-  id: '1',
-  simulate: true,
-  run: (launch) => {
-    const rs = new Random(17);
-    const x = np.numpyRandom(512, 'uint8', rs);
-    const [, y] = launch(pointerAsm, [1], [np.toKt(x), np.toKt(np.numpyRandom(512, 'uint8', rs)), { BLOCK: 512 }]);
-    np.assertEqual(np.fromKt(y!), np.leftShift(x, np.pyInt(3)));
-  },
-};
+const inlineAsmPackedCase = shiftByThreeCase('test_inline_asm_packed', packedShift);
+const inlineAsmWithPointersCase = shiftByThreeCase('test_inline_asm_with_pointers', pointerAsm);
 
 const inlineAsmMultipleOutputsCase: Case = {
   test: 'test_inline_asm_multiple_outputs',

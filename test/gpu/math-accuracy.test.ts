@@ -5,32 +5,12 @@
 // GPU; the error of every element must lie within ulps * ulp(exact) + abs, and within the f32 tolerance that
 // `kt run --check` and the GPU suite allow (atol 1e-5, rtol 1e-4). The measured maxima are printed for the README.
 import { describe, expect, test } from 'vitest';
-import { defaultTolerance, empty, kernel, tensor, tl, type Ptr, type constexpr, type i32 } from 'kt';
+import { defaultTolerance, empty, tensor } from 'kt';
 import { elementwiseHelpers } from '../../src/compiler/ir/elementwise.ts';
 import { roundToFloat } from '../../src/numerics.ts';
 import { synchronize } from '../../src/runtime/gpu.ts';
 import { realGpu } from './harness.ts';
-
-const unary = kernel(function unary(X: Ptr, Y: Ptr, n: i32, OP: constexpr<string>, BLOCK: constexpr) {
-  const offs = tl.programId(0) * BLOCK + tl.arange(0, BLOCK);
-  const mask = offs < n;
-  const x = tl.load(X + offs, { mask, other: 1 });
-  let y = x;
-  if (OP === 'exp') y = tl.exp(x);
-  else if (OP === 'exp2') y = tl.exp2(x);
-  else if (OP === 'log') y = tl.log(x);
-  else if (OP === 'log2') y = tl.log2(x);
-  else if (OP === 'log1p') y = tl.log1p(x);
-  else if (OP === 'sin') y = tl.sin(x);
-  else if (OP === 'cos') y = tl.cos(x);
-  else if (OP === 'tanh') y = tl.tanh(x);
-  else if (OP === 'erf') y = tl.erf(x);
-  else if (OP === 'sigmoid') y = tl.sigmoid(x);
-  else if (OP === 'rsqrt') y = tl.rsqrt(x);
-  else if (OP === 'sqrt') y = tl.sqrt(x);
-  else y = 1 / x;
-  tl.store(Y + offs, y, { mask });
-});
+import { unary } from './op-kernels.ts';
 
 /** A bound: |gpu - exact| <= ulps(x) * ulp(exact) + abs. */
 interface Bound {

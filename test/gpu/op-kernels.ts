@@ -2,7 +2,7 @@
 // interpreter and compared). Most take the operation as a constexpr string, so one kernel covers a family.
 import { kernel, tl, type DType, type Ptr, type constexpr, type i32 } from 'kt';
 
-/** y = OP(x) elementwise. */
+/** y = OP(x) elementwise (the caller gives inputs in the op's domain: positive ones for log, sqrt, rsqrt). */
 export const unary = kernel(function unary(x: Ptr, y: Ptr, n: i32, OP: constexpr<string>, BLOCK: constexpr) {
   const offs = tl.programId(0) * BLOCK + tl.arange(0, BLOCK);
   const mask = offs < n;
@@ -10,10 +10,10 @@ export const unary = kernel(function unary(x: Ptr, y: Ptr, n: i32, OP: constexpr
   let r = v;
   if (OP === 'exp') r = tl.exp(v);
   else if (OP === 'exp2') r = tl.exp2(v);
-  else if (OP === 'log') r = tl.log(tl.abs(v) + 0.5);
-  else if (OP === 'log2') r = tl.log2(tl.abs(v) + 0.5);
-  else if (OP === 'sqrt') r = tl.sqrt(tl.abs(v));
-  else if (OP === 'rsqrt') r = tl.rsqrt(tl.abs(v) + 0.25);
+  else if (OP === 'log') r = tl.log(v);
+  else if (OP === 'log2') r = tl.log2(v);
+  else if (OP === 'sqrt') r = tl.sqrt(v);
+  else if (OP === 'rsqrt') r = tl.rsqrt(v);
   else if (OP === 'abs') r = tl.abs(v);
   else if (OP === 'sin') r = tl.sin(v);
   else if (OP === 'cos') r = tl.cos(v);
@@ -27,6 +27,7 @@ export const unary = kernel(function unary(x: Ptr, y: Ptr, n: i32, OP: constexpr
   else if (OP === 'neg') r = -v;
   else if (OP === 'not') r = ~v;
   else if (OP === 'square') r = v * v;
+  else if (OP === 'recip') r = 1 / v;
   else tl.staticAssert(false, `unknown OP ${OP}`);
   tl.store(y + offs, r, { mask });
 });
