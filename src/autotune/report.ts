@@ -60,6 +60,11 @@ export function tiesWithBest(r: MeasuredResult, best: MeasuredResult): boolean {
   return r.medianMs * (1 - r.spread) <= best.medianMs * (1 + best.spread);
 }
 
+/** Whether `r` is the run's best: the fastest, or the final round's winner where one was held. */
+function isBestOf(o: TuneOutcome, r: MeasuredResult): boolean {
+  return o.best !== undefined && configKey(r.config) === configKey(o.best.config);
+}
+
 /**
  * The result table: measured configs sorted by their first-pass times (ties with the fastest marked; the final
  * round's contenders with their sustained times, its winner as the best), then the excluded configs with their
@@ -77,12 +82,11 @@ export function resultTable(o: TuneOutcome, work: Work): string {
     const tu = throughputUnit(work, fastest);
     const unit = tu?.unit;
     const decided = ok.some((r) => r.sustained);
-    const isBest = (r: MeasuredResult): boolean => o.best !== undefined && configKey(r.config) === configKey(o.best.config);
     const rows = [['#', 'config', 'median ms', 'spread', ...(unit ? [unit] : []), '% of fastest', 'runs', '']];
     ok.forEach((r, i) => {
       const tp = tu && { value: tu.perMs(r.medianMs) };
       const notes = [
-        decided && isBest(r) ? 'BEST' : '',
+        decided && isBestOf(o, r) ? 'BEST' : '',
         i > 0 && tiesWithBest(r, ok[0]!) ? 'tie with #1' : '',
         r.sustained ? `final round ${r.sustained.medianMs.toFixed(4)} ms ±${(r.sustained.spread * 100).toFixed(1)}%` : '',
         (r as MeasuredResult & { cached?: boolean }).cached ? 'cached' : '',
@@ -140,8 +144,6 @@ function reportSvg(o: TuneOutcome, work: Work, title: string): string {
   const unit = tu?.unit ?? '% of best';
   const at = (ms: number): number => tu?.perMs(ms) ?? (ok[0]!.medianMs / ms) * 100;
   const value = (r: MeasuredResult): number => at(r.medianMs);
-  // The best is the first bar, or the final round's winner where one was held.
-  const isBest = (r: MeasuredResult): boolean => (o.best ? configKey(r.config) === configKey(o.best.config) : r === ok[0]);
   // Whiskers: the throughput at the interquartile range's ends (a slower time gives the lower end).
   const whisker = (r: MeasuredResult): [number, number] => [at(r.medianMs * (1 + r.spread)), at(r.medianMs * Math.max(1e-9, 1 - r.spread))];
   const ticks = niceTicks(0, ok.length ? Math.max(...ok.map((r) => whisker(r)[1])) : 1);
@@ -175,7 +177,7 @@ function reportSvg(o: TuneOutcome, work: Work, title: string): string {
     const y = top + i * rowHeight;
     const v = value(r);
     const w = Math.max(1, x(v) - labelWidth);
-    const fill = isBest(r) ? '#2a9d3a' : tiesWithBest(r, ok[0]!) ? '#8fd19a' : '#4a78c2';
+    const fill = isBestOf(o, r) ? '#2a9d3a' : tiesWithBest(r, ok[0]!) ? '#8fd19a' : '#4a78c2';
     const [lo, hi] = whisker(r);
     parts.push(`<text x="${labelWidth - 8}" y="${y + 13}" text-anchor="end">${escapeXml(labels[i]!)}</text>`);
     parts.push(`<rect x="${labelWidth}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowHeight - 4}" fill="${fill}"><title>${escapeXml(`${r.medianMs.toFixed(4)} ms ±${(r.spread * 100).toFixed(1)}% over ${r.runs} runs`)}</title></rect>`);

@@ -333,7 +333,7 @@ export class Tensor {
     const w = partlyWritten.get(this.storage);
     if (!w) return;
     const size = this.dtype.bytes;
-    if (this.isContiguous && this.offset === 0 && this.numel * size === w.size) return markWritten(this.storage);
+    if (this.ownsWholeStorage) return markWritten(this.storage);
     const bits = (w.bits ??= new Uint8Array(w.size));
     for (const j of this.indices()) {
       for (let b = j * size; b < (j + 1) * size; b++) {
