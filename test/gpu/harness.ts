@@ -15,6 +15,13 @@ export const simulated = process.env['KT_TEST_GPU'] === 'simulate';
 export const realGpu = gpuAvailable();
 /** A GPU, real or simulated, runs the suite's launches. */
 export const gpuPresent = simulated || realGpu;
+/**
+ * KT_TEST_GPU_ALONE=1: launches run on the real GPU only, without the interpreter's cross-check; tests that check a
+ * reference of their own still do. For runs under compute-sanitizer (test/gpu/scripts/compute-sanitizer.sh), which
+ * look for memory and synchronisation hazards on the GPU: the interpreter's share of the time (most of the dot
+ * cases') would only slow them down, and the plain `npm run test:gpu` does the cross-check.
+ */
+export const gpuAlone = process.env['KT_TEST_GPU_ALONE'] === '1' && realGpu && !simulated;
 
 const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
 
@@ -58,6 +65,7 @@ export function gpuOnly(k: Kernel, grid: Grid, args: readonly unknown[], target?
  * Returns the tensors after the GPU launch (on the host), for further checks.
  */
 export function gpuMatchesInterpreter(k: Kernel, grid: Grid, args: readonly unknown[], options: CheckOptions = {}): Tensor[] {
+  if (gpuAlone) return gpuOnly(k, grid, args, options.target);
   const onGpu = copies(args, true);
   const onCpu = copies(args, false);
   try {

@@ -1,12 +1,12 @@
 // Every library kernel on the GPU, at every dtype, at awkward sizes and its default sizes, with 1, 4 and 8
-// warps: against its reference and against the interpreter. The tests are registered by kernels.test.ts and
+// warps: against its reference and against the interpreter (not with KT_TEST_GPU_ALONE=1: see harness.ts). The tests are registered by kernels.test.ts and
 // kernels-2.test.ts, half of the library each, so that vitest runs the halves side by side.
 import { describe, expect, test } from 'vitest';
 import { defaultTolerance, type KernelSpec } from 'kt';
 import { runSpec, type RunResult } from '../../src/cli/run.ts';
 import { libraryNames, loadTarget } from '../../src/cli/target.ts';
 import { compare } from '../../src/runtime/compare.ts';
-import { realGpu } from './harness.ts';
+import { gpuAlone, realGpu } from './harness.ts';
 
 /**
  * The spec's config for a warp count, its tile halved (the larger side first) until each thread holds at most
@@ -37,6 +37,7 @@ export async function registerLibraryKernelTests(half: 0 | 1): Promise<void> {
             test(`${label} numWarps=${numWarps}`, () => {
               const r = runSpec(spec, sizes, dtype, forWarps(spec.config, numWarps), { backend: 'gpu', seed: 7 });
               for (const o of r.outputs) expect(o.comparison.first, `${o.name} against the reference: ${o.comparison.mismatches} mismatches`).toEqual([]);
+              if (gpuAlone) return;
               interp ??= runSpec(spec, sizes, dtype, spec.config, { backend: 'interpreter', seed: 7 });
               for (const [name, got] of Object.entries(r.results)) {
                 const tol = spec.tolerance?.(got.dtype.name) ?? defaultTolerance(got.dtype.name);
