@@ -116,6 +116,11 @@ describe('GPU memory that nothing has written', () => {
     const { hostValues } = copiesOnHost([fresh, 3], false);
     expect(Array.from((hostValues[0] as Tensor).toArray() as Float32Array)).toEqual([0, 0, 0, 0]);
     expect(hostValues[1]).toBe(3);
+    // Asking for its alignment (as compiling a launch on it does: the tuner compiles before it snapshots the
+    // outputs) writes nothing.
+    expect(fresh.aligned16).toBe(true);
+    expect(fakeGpuTensor(4, 1048580n).aligned16).toBe(false);
+    expect(storage.untouched).toBe(true);
     // Any use of the address (a copy, a fill, a launch, dataPtr()) may write it: from then on it is read.
     fresh.deviceAddress();
     expect(storage.untouched).toBe(false);

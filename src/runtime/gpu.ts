@@ -193,6 +193,16 @@ export class DeviceAllocation {
     return this.ptr;
   }
 
+  /**
+   * Whether the address plus `offsetBytes` is a multiple of `alignment`. Asking hands the address to no one: the
+   * compiler specialises on alignment before anything writes the memory (the tuner compiles its configs, then
+   * snapshots the outputs), and that must leave the memory untouched.
+   */
+  isAligned(offsetBytes: number, alignment: number, what: string): boolean {
+    this.checkLive(what);
+    return (this.ptr + BigInt(offsetBytes)) % BigInt(alignment) === 0n;
+  }
+
   /** Whether nothing can have written the memory yet: its address was never handed out. */
   get untouched(): boolean {
     return !this.addressTaken && !this.freed;

@@ -238,7 +238,7 @@ export class Tensor {
 
   /** Whether element [0, ..., 0] sits at a multiple of 16 bytes (allocations do; views at an offset may not). */
   get aligned16(): boolean {
-    this.isAligned16 ??= this.storage instanceof DeviceAllocation ? (this.deviceAddress() & 15n) === 0n : (this.offset * this.dtype.bytes) % 16 === 0;
+    this.isAligned16 ??= this.storage instanceof DeviceAllocation ? this.storage.isAligned(this.offset * this.dtype.bytes, 16, 'tensor') : (this.offset * this.dtype.bytes) % 16 === 0;
     return this.isAligned16;
   }
 
