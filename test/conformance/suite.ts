@@ -29,6 +29,11 @@ export interface Case {
   readonly simulate: boolean;
   /** The case checks that the kernel is refused at compile time, as Triton refuses it (it computes nothing). */
   readonly refusal?: boolean;
+  /**
+   * The case's time limit in ms, where vitest's default (60 s) is too short: kernels whose compilation alone takes
+   * half a minute (ptxas on a dot of 8192 FMAs per thread).
+   */
+  readonly timeoutMs?: number;
   /** Builds the inputs, launches through `launch`, and checks the results against the reference. */
   readonly run: (launch: Launch) => void;
 }
@@ -98,7 +103,7 @@ export function registerCases(group: string, tier: Tier, cases: readonly Case[],
         continue;
       }
       counts.run++;
-      test(name, () => c.run(launch));
+      test(name, () => c.run(launch), c.timeoutMs);
     }
     afterAll(() => {
       const skipped = counts.byDesign + counts.notYetSupported;

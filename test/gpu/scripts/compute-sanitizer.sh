@@ -57,7 +57,7 @@ done
 wait "${pids[@]}"
 
 status=0
-printf '%-10s %8s %9s %8s %8s\n' tool errors processes vitest seconds
+printf '%-10s %8s %9s %8s %8s %6s\n' tool errors processes vitest seconds files
 for tool in $tools; do
   cat "$out/$tool".process-*.log >"$out/$tool.log" 2>/dev/null && rm -f "$out/$tool".process-*.log
   # racecheck sums up as "RACECHECK SUMMARY: N hazards displayed (E errors, W warnings)", the others as "ERROR SUMMARY: E errors".
@@ -65,10 +65,13 @@ for tool in $tools; do
   processes=$(grep -cE 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/$tool.log" 2>/dev/null)
   rc=$(cat "$out/$tool.rc")
   tests=$(grep -o 'Tests .*' "$out/$tool.vitest.log" | tail -1 | sed 's/\x1b\[[0-9;]*m//g')
+  # The files vitest finished (all of them unless the run was stopped): a process's reports are logged as they are
+  # found, its summary line only when it exits, so a stopped run's 0 errors covers what ran before the stop.
+  finished=$(sed 's/\x1b\[[0-9;]*m//g' "$out/$tool.vitest.log" | grep -cE '^ *(✓|❯|×|↓) test/')
   verdict="rc=$rc"
   [ "$rc" = 0 ] && verdict=pass
   [ "$rc" = 124 ] || [ "$rc" = 137 ] && verdict=stopped
-  printf '%-10s %8s %9s %8s %8s  %s\n' "$tool" "$errors" "$processes" "$verdict" "$(cat "$out/$tool.seconds")" "$tests"
+  printf '%-10s %8s %9s %8s %8s %6s  %s\n' "$tool" "$errors" "$processes" "$verdict" "$(cat "$out/$tool.seconds")" "$finished/${#files[@]}" "$tests"
   [ "$errors" = 0 ] && [ "$rc" = 0 ] || status=1
 done
 exit $status
