@@ -209,6 +209,23 @@ export function roundToFloat(x: number, format: FloatFormatName): number {
 }
 
 /**
+ * A 64-bit integer as a double rounded to odd: truncated toward zero to 53 significant bits, with the last bit set
+ * where that dropped anything. Rounding that once more to a narrower float (f32, f16, bf16, fp8: at most 24 bits)
+ * gives what rounding the integer directly would (Boldo and Melquiond, "When double rounding is odd"), which
+ * Number() then Math.fround does not: 2^60 + 2^36 + 1 is 2^60 + 2^36 as a double, a tie of f32 values that then
+ * rounds to even, down to 2^60, where the integer itself rounds up to 2^60 + 2^37 (as the GPU's cvt.rn.f32.s64).
+ */
+export function bigIntToDoubleOdd(v: bigint): number {
+  const magnitude = v < 0n ? -v : v;
+  const extra = magnitude.toString(2).length - 53;
+  if (extra <= 0) return Number(v);
+  let kept = magnitude >> BigInt(extra);
+  if (kept << BigInt(extra) !== magnitude) kept |= 1n;
+  const odd = Number(kept) * 2 ** extra;
+  return v < 0n ? -odd : odd;
+}
+
+/**
  * The k extent of one tensor-core instruction on f16 operands (mma.sync m16n8k16, wgmma k16): a dot with an f16
  * accumulator adds the products of each such step along k to the accumulator and rounds once to f16 per step. Every
  * tier computes f16-accumulated dots so: the step's sum in f32 (exact products, added in k order), then the rounding

@@ -4,13 +4,16 @@
 // conversion out in integer arithmetic (src/compiler/gpu/fp8-rtz.ts), which the simulator runs op by op. Without a
 // GPU, the PTX of every kernel is assembled by ptxas for sm_80, sm_89 and sm_90 (the fp8 expansion needs no fp8
 // instruction, so sm_80 takes it too). And f64 to bf16 to nearest on sm_80, which has no cvt.bf16.f64, goes through an
-// f32 rounded to odd (checked in the PTX: the simulator runs the IR, not the PTX).
+// f32 rounded to odd (checked in the PTX: the simulator runs the IR, not the PTX), and so do integers (before sm_90,
+// bf16 comes only from f32); integer to float conversions at the ties of f32 and bf16 agree with the interpreter.
 import { describe, expect, test } from 'vitest';
 import { dtypes, empty, kernel, tensor, tl, type DType, type Kernel, type Ptr, type constexpr, type i32 } from 'kt';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
 import { assemble, findPtxas } from '../../src/compiler/gpu/ptxas.ts';
 import { argumentFacts } from '../../src/dsl/kernel.ts';
 import { rtzInputs, rtzPairs, sameResult, towardZeroReference } from '../support/cast-rounding.ts';
+import { fileCheck } from '../support/filecheck.ts';
+import { nearTieIntegers } from '../support/int-to-float.ts';
 import { gpuMatchesInterpreter, gpuPresent } from './harness.ts';
 
 const truncate = kernel(function truncate(x: Ptr, y: Ptr, n: i32, TO: constexpr<DType>, BLOCK: constexpr) {
@@ -40,6 +43,30 @@ describe.skipIf(!gpuPresent)('rounding toward zero on the GPU against the interp
   }
 });
 
+const convert = kernel(function convert(x: Ptr, y: Ptr, TO: constexpr<DType>, BLOCK: constexpr) {
+  const offs = tl.arange(0, BLOCK);
+  tl.store(y + offs, tl.load(x + offs).to(TO));
+});
+
+/** Integer to float conversions of values at and around f32 and bf16 ties (test/support/int-to-float.ts). */
+function intToFloatLaunches(): [string, number[], unknown[]][] {
+  const out: [string, number[], unknown[]][] = [];
+  for (const from of ['i32', 'u32', 'i64', 'u64'] as const) {
+    const wide = from.endsWith('64');
+    const some = nearTieIntegers(wide ? 64 : 32, from.startsWith('i'));
+    const values = [...some, ...Array<bigint>(2 ** Math.ceil(Math.log2(some.length)) - some.length).fill(0n)];
+    for (const to of ['f64', 'f32', 'f16', 'bf16'] as const) {
+      const x = tensor(wide ? values : values.map(Number), { dtype: from });
+      out.push([`${from} to ${to}`, [1], [x, empty([values.length], to), { TO: dtypes[to], BLOCK: values.length, numWarps: 4 }]]);
+    }
+  }
+  return out;
+}
+
+describe.skipIf(!gpuPresent)('integer to float on the GPU against the interpreter, at the ties', () => {
+  for (const [name, grid, args] of intToFloatLaunches()) test(name, () => void gpuMatchesInterpreter(convert, grid, args, { tol: { atol: 0, rtol: 0 } }));
+});
+
 const ptxas = findPtxas();
 
 const nearest = kernel(function nearest(x: Ptr, y: Ptr, BLOCK: constexpr) {
@@ -55,6 +82,30 @@ describe.skipIf(!ptxas)('rtz PTX', () => {
     expect(ptx).toMatch(/cvt\.rz\.f32\.f64/);
     expect(ptx).not.toMatch(/cvt\.rn\.f32\.f64/);
     expect(assemble(ptx, 'sm_80', kernelName, ptxas!).cubin.length).toBeGreaterThan(0);
+  });
+
+  test('integers to bf16 on sm_80 go through an f32 rounded to odd, not rounded to nearest twice', () => {
+    for (const [name, , args] of intToFloatLaunches().filter(([n]) => n.endsWith('bf16'))) {
+      const bound = convert.definition.bind(args);
+      const module = convert.definition.specialize(bound.bindings).ir.module;
+      const { ptx, kernelName } = compileToPtx(module, { numWarps: 4, target: 'sm_80', argFacts: argumentFacts(bound.runtime) });
+      const it = { 'i32 to bf16': 's32', 'u32 to bf16': 'u32', 'i64 to bf16': 's64', 'u64 to bf16': 'u64' }[name]!;
+      fileCheck(
+        ptx,
+        `
+        CHECK-NOT: cvt.rn.f32.${it}
+        CHECK: cvt.rz.f32.${it} %[[F:f[0-9]+]], %[[X:r[d]?[0-9]+]];
+        CHECK-NEXT: cvt.rzi.${it}.f32 %[[BACK:r[d]?[0-9]+]], %[[F]];
+        CHECK-NEXT: setp.ne.${it} %[[INEXACT:p[0-9]+]], %[[BACK]], %[[X]];
+        CHECK-NEXT: mov.b32 %[[BITS:r[0-9]+]], %[[F]];
+        CHECK-NEXT: @%[[INEXACT]] or.b32 %[[BITS]], %[[BITS]], 1;
+        CHECK-NEXT: mov.b32 %[[ODD:f[0-9]+]], %[[BITS]];
+        CHECK-NEXT: cvt.rn.bf16.f32 %{{h[0-9]+}}, %[[ODD]];
+        CHECK-NOT: cvt.rn.f32.${it}
+        `,
+      );
+      expect(assemble(ptx, 'sm_80', kernelName, ptxas!).cubin.length, name).toBeGreaterThan(0);
+    }
   });
 
   for (const target of ['sm_80', 'sm_89', 'sm_90']) {

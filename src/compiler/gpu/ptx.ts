@@ -885,13 +885,28 @@ function intToFloat(p: PtxPrinter, op: Operation, signed: boolean): void {
     return t;
   })() : signed ? p.r(op.operands[0]!) : p.unsignedOperand(op.operands[0]!);
   const it = src.width === 64 ? (signed ? 's64' : 'u64') : src.width === 1 || !signed ? 'u32' : 's32';
-  if (p.bf16ViaF32(dst)) {
-    // Before sm_90: through f32 (rounding twice for integers beyond 2^24).
-    const f = p.tmp(new FloatType('f32'));
-    p.emit(`cvt.rn.f32.${it} ${f}, ${s};`);
-    return p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${f};`);
-  }
+  // Before sm_90, bf16 comes only from f32: through an f32 rounded to odd, which rounds to bf16 as the integer
+  // would directly (the interpreter's one rounding).
+  if (p.bf16ViaF32(dst)) return p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${intToF32Odd(p, s, it)};`);
   p.emit(`cvt.rn.${fty(dst)}.${it} ${p.r(op.result)}, ${s};`);
+}
+
+/**
+ * An integer (in register `s`, of PTX type `it`) to f32 rounded to odd: truncated toward zero, with the last bit set
+ * where that dropped anything (the truncation converted back differs). Rounding that to bf16's 8 significant bits
+ * gives what rounding the integer directly would (as f64ToF32Odd for f64), where cvt.rn.f32 then cvt.rn.bf16 rounds
+ * twice beyond 2^24: 2^25 + 2^17 + 1, just above a tie of bf16 values, rounds onto the tie in f32 and then to even,
+ * down. The truncation never overflows (the largest u64 truncates to 2^64 - 2^40), so converting back is exact.
+ */
+function intToF32Odd(p: PtxPrinter, s: string, it: string): string {
+  const [f, back, inexact, bits, out] = [p.tmp(new FloatType('f32')), p.tmp(new IntType(it.endsWith('64') ? 64 : 32)), p.tmp(new IntType(1)), p.tmp(new IntType(32)), p.tmp(new FloatType('f32'))];
+  p.emit(`cvt.rz.f32.${it} ${f}, ${s};`);
+  p.emit(`cvt.rzi.${it}.f32 ${back}, ${f};`);
+  p.emit(`setp.ne.${it} ${inexact}, ${back}, ${s};`);
+  p.emit(`mov.b32 ${bits}, ${f};`);
+  p.emit(`@${inexact} or.b32 ${bits}, ${bits}, 1;`);
+  p.emit(`mov.b32 ${out}, ${bits};`);
+  return out;
 }
 
 function floatToInt(p: PtxPrinter, op: Operation, signed: boolean): void {

@@ -12,7 +12,7 @@
 //   f64           number
 //   pointer       number, an address (the interpreter's flat address space)
 // Expressions refer to helpers as `$.name` (see elementwiseHelpers below).
-import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundBF16, roundE4M3, roundE5M2, roundF16, roundTowardZero } from '../../numerics.ts';
+import { bigIntToDoubleOdd, bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, roundBF16, roundE4M3, roundE5M2, roundF16, roundTowardZero } from '../../numerics.ts';
 import type { Operation } from './core.ts';
 import { FloatType, IntType, PointerType, elementType, type ScalarType } from './types.ts';
 
@@ -215,9 +215,9 @@ function cast(name: string, from: ScalarType, to: ScalarType, a: Expr, rounding?
     case 'arith.truncf':
       return rounding === 'rtz' ? `$.rtz(${a}, '${to.text}')` : roundTo(to, a);
     case 'arith.sitofp':
-      return roundTo(to, intWidth(from) === 64 ? `Number(${a})` : a);
+      return roundTo(to, intWidth(from) === 64 ? int64AsDouble(to, a) : a);
     case 'arith.uitofp':
-      return roundTo(to, intWidth(from) === 64 ? `Number(${unsigned(64, a)})` : unsigned(intWidth(from), a));
+      return roundTo(to, intWidth(from) === 64 ? int64AsDouble(to, unsigned(64, a)) : unsigned(intWidth(from), a));
     case 'arith.fptosi':
       return `$.fptoi(${a}, ${intWidth(to)}, true)`;
     case 'arith.fptoui':
@@ -230,6 +230,14 @@ function cast(name: string, from: ScalarType, to: ScalarType, a: Expr, rounding?
       return `Number(${a})`;
   }
   return undefined;
+}
+
+/**
+ * A 64-bit integer (a bigint) as a double that rounds to `to` as the integer would: to nearest for f64 itself; for a
+ * narrower float, rounded to odd (a double to nearest, then the narrower float, would round twice).
+ */
+function int64AsDouble(to: ScalarType, a: Expr): Expr {
+  return to.text === 'f64' ? `Number(${a})` : `$.doubleOdd(${a})`;
 }
 
 function bitcast(from: ScalarType, to: ScalarType, a: Expr): Expr {
@@ -340,6 +348,7 @@ export const elementwiseHelpers = {
   e4m3: roundE4M3,
   e5m2: roundE5M2,
   rtz: roundTowardZero,
+  doubleOdd: bigIntToDoubleOdd,
   erf,
   maxnum: (a: number, b: number): number => (a !== a ? b : b !== b ? a : Math.max(a, b)),
   minnum: (a: number, b: number): number => (a !== a ? b : b !== b ? a : Math.min(a, b)),

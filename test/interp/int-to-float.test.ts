@@ -1,0 +1,44 @@
+// Integer to float conversions round once, to nearest even, on the interpreter (and on the simulator, which shares
+// its element expressions): a 64-bit integer goes to a double rounded to odd before a narrower float, where
+// Number() then Math.fround rounded twice (2^60 + 2^36 + 1 became 2^60 instead of 2^60 + 2^37, which the GPU's
+// cvt.rn.f32.s64 gives). Checked against an exact reference on bigints, at and around the ties of f32 and bf16.
+import { describe, expect, test } from 'vitest';
+import { dtypes, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr } from 'kt';
+import { bigIntToDoubleOdd, roundToFloat } from '../../src/numerics.ts';
+import { nearTieIntegers, roundIntToBits } from '../support/int-to-float.ts';
+
+const convert = kernel(function convert(x: Ptr, y: Ptr, TO: constexpr<DType>, BLOCK: constexpr) {
+  const offs = tl.programId(0) * BLOCK + tl.arange(0, BLOCK);
+  tl.store(y + offs, tl.load(x + offs).to(TO));
+});
+
+const significantBits = { f32: 24, bf16: 8 } as const;
+
+describe('integer to float rounds once', () => {
+  test('a 64-bit integer as a double rounded to odd rounds to f32 and bf16 as the integer does', () => {
+    for (const v of [...nearTieIntegers(64, true), ...nearTieIntegers(64, false)]) {
+      for (const [to, bits] of Object.entries(significantBits)) {
+        expect(roundToFloat(bigIntToDoubleOdd(v), to as 'f32' | 'bf16'), `${v} to ${to}`).toBe(Number(roundIntToBits(v, bits)));
+      }
+    }
+    expect(bigIntToDoubleOdd((1n << 60n) + (1n << 36n) + 1n)).toBe(2 ** 60 + 2 ** 36 + 256);
+    expect(bigIntToDoubleOdd(-(2n ** 63n))).toBe(-(2 ** 63));
+  });
+
+  for (const from of ['i32', 'u32', 'i64', 'u64'] as const) {
+    for (const [to, bits] of Object.entries(significantBits)) {
+      test(`${from} to ${to} in a kernel`, () => {
+        const wide = from.endsWith('64');
+        const some = nearTieIntegers(wide ? 64 : 32, from.startsWith('i'));
+        // Padded with zeros to a power of two (the block).
+        const values = [...some, ...Array<bigint>(2 ** Math.ceil(Math.log2(some.length)) - some.length).fill(0n)];
+        const x = tensor(wide ? values : values.map(Number), { dtype: from });
+        const y = empty([values.length], to as 'f32' | 'bf16');
+        convert([1], x, y, { TO: dtypes[to as 'f32' | 'bf16'], BLOCK: values.length });
+        const got = Array.from(y.toArray() as ArrayLike<number>);
+        const wrong = values.flatMap((v, i) => (got[i] === Number(roundIntToBits(v, bits)) ? [] : [`${v} gave ${got[i]}`]));
+        expect(wrong.slice(0, 5), `${wrong.length} of ${values.length} wrong`).toEqual([]);
+      });
+    }
+  }
+});

@@ -1,0 +1,37 @@
+// Integers that a conversion to float can round wrongly by rounding twice, and the exact reference: each value
+// rounded once, to nearest even, to p significant bits (f32: 24, bf16: 8), computed on bigints.
+import { Random } from 'kt';
+
+/** The integer rounded to nearest (ties to even) at `bits` significant bits, exactly. */
+export function roundIntToBits(v: bigint, bits: number): bigint {
+  const magnitude = v < 0n ? -v : v;
+  const extra = BigInt(Math.max(0, magnitude.toString(2).length - bits));
+  if (extra === 0n) return v;
+  const unit = 1n << extra;
+  let kept = magnitude >> extra;
+  const rest = magnitude - (kept << extra);
+  if (rest * 2n > unit || (rest * 2n === unit && (kept & 1n) === 1n)) kept += 1n;
+  const rounded = kept << extra;
+  return v < 0n ? -rounded : rounded;
+}
+
+/**
+ * Values at and around the ties of a p-bit float (p = 24 and p = 8) at magnitudes from 2^24 to 2^63 (one above a
+ * tie is what rounding through a wider float gets wrong), with their negations for signed types, and random ones,
+ * all within the integer type of `width` bits.
+ */
+export function nearTieIntegers(width: 32 | 64, signed: boolean): bigint[] {
+  const top = width === 64 ? (signed ? 62 : 63) : signed ? 30 : 31;
+  const values: bigint[] = [0n, 1n, (1n << 24n) + 1n];
+  for (let e = 24; e <= top; e++) {
+    for (const p of [8, 24]) {
+      if (e - p < 1) continue;
+      const tie = (1n << BigInt(e)) + (1n << BigInt(e - p));
+      for (const d of [-1n, 0n, 1n]) values.push(tie + d, tie + (1n << BigInt(e - p + 1)) + d);
+    }
+  }
+  const rs = new Random(11);
+  for (let i = 0; i < 64; i++) values.push(BigInt(Math.floor(rs.next() * 2 ** 30)) << BigInt(Math.floor(rs.next() * (top - 29))));
+  const all = signed ? [...values, ...values.map((v) => -v)] : values;
+  return all.map((v) => (signed ? BigInt.asIntN(width, v) : BigInt.asUintN(width, v)));
+}
