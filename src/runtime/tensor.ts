@@ -3,7 +3,7 @@
 // nearest even on the way in; fp8 saturates to its largest finite value, as kernels' conversions do). Kernels
 // receive tensors as pointers.
 import { DType, dtypeByName, dtypeNames, dtypes, type DTypeName } from '../compiler/semantic/dtype.ts';
-import { bf16FromBits, bf16ToBits, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, normalQuantile } from '../numerics.ts';
+import { bf16FromBits, bf16ToBits, bigIntToDoubleOdd, e4m3FromBits, e4m3ToBits, e5m2FromBits, e5m2ToBits, f16FromBits, f16ToBits, normalQuantile } from '../numerics.ts';
 import { DeviceAllocation, allocate, copyOnDevice, copyToDevice, copyToHost, fillDevice } from './gpu.ts';
 import { sanitizeAll } from '../interp/sanitize-settings.ts';
 
@@ -538,8 +538,10 @@ function bitsEncoder(dtype: DType): ((x: number) => number) | undefined {
 /** A number as it is stored for `dtype` (bits for 16- and 8-bit floats, bigint for 64-bit integers). */
 export function encodeValue(dtype: DType, value: number | bigint | boolean): number | bigint {
   const v = typeof value === 'boolean' ? Number(value) : value;
+  // A bigint for a float narrower than f64 goes through a double rounded to odd, so that it is rounded once.
+  const asFloat = (x: number | bigint): number => (typeof x === 'bigint' && dtype.name !== 'f64' ? bigIntToDoubleOdd(x) : Number(x));
   const bits = bitsEncoder(dtype);
-  if (bits) return bits(Number(v));
+  if (bits) return bits(asFloat(v));
   switch (dtype.name) {
     case 'i64':
       return BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)));
@@ -548,7 +550,7 @@ export function encodeValue(dtype: DType, value: number | bigint | boolean): num
     case 'i1':
       return v ? 1 : 0;
     default:
-      return dtype.isFloat ? Number(v) : Number(typeof v === 'bigint' ? BigInt.asIntN(64, v) : Math.trunc(v));
+      return dtype.isFloat ? asFloat(v) : Number(typeof v === 'bigint' ? BigInt.asIntN(64, v) : Math.trunc(v));
   }
 }
 

@@ -25,6 +25,14 @@ describe('integer to float rounds once', () => {
     expect(bigIntToDoubleOdd(-(2n ** 63n))).toBe(-(2 ** 63));
   });
 
+  test('a tensor of floats made from bigints, and a fill with one, round each once', () => {
+    const v = (1n << 60n) + (1n << 36n) + 1n;
+    expect(Array.from(tensor([v, -v], { dtype: 'f32' }).toArray() as Float32Array)).toEqual([2 ** 60 + 2 ** 37, -(2 ** 60 + 2 ** 37)]);
+    const b = (1n << 60n) + (1n << 52n) + 1n;
+    expect(empty([2], 'bf16').fill(b).toNumbers()).toEqual([2 ** 60 + 2 ** 53, 2 ** 60 + 2 ** 53]);
+    expect(Array.from(tensor([v], { dtype: 'f64' }).toArray() as Float64Array)).toEqual([Number(v)]);
+  });
+
   for (const from of ['i32', 'u32', 'i64', 'u64'] as const) {
     for (const [to, bits] of Object.entries(significantBits)) {
       test(`${from} to ${to} in a kernel`, () => {
