@@ -41,17 +41,48 @@ export async function loadKernel(p: Program): Promise<{ k: Kernel; file: string 
   return { k: mod.k, file };
 }
 
+/** Significand bits of the floats whose ties the 'ties' inputs sit at. */
+const TIE_PRECISIONS = [8, 11, 24];
+const INT_BITS: Record<string, [bits: number, signed: boolean]> = { i8: [8, true], u8: [8, false], i16: [16, true], i32: [32, true], u32: [32, false], i64: [64, true] };
+
+/**
+ * An integer at or one beside a tie of p-bit floats (p from TIE_PRECISIONS): 2^e + 2^(e-p) (+ a random multiple of
+ * 2^(e-p+1)) + {-1, 0, 1}, with e below the type's width; a small random one where the type has no such e.
+ */
+function integerNearTie(rng: Random, dtype: string): bigint {
+  const [bits, signed] = INT_BITS[dtype]!;
+  const top = bits - (signed ? 2 : 1);
+  const p = TIE_PRECISIONS[rng.nextUint32() % TIE_PRECISIONS.length]!;
+  if (top < p + 1) return BigInt((rng.nextUint32() % 101) - (signed ? 50 : 0));
+  const e = p + 1 + (rng.nextUint32() % (top - p));
+  const step = BigInt(rng.nextUint32() % 2 ** Math.min(p - 1, 30)) << BigInt(e - p + 1);
+  const v = (1n << BigInt(e)) + (1n << BigInt(e - p)) + step + BigInt((rng.nextUint32() % 3) - 1);
+  return signed && rng.nextUint32() % 2 ? -v : v;
+}
+
+/** An f32 in [-8, 8] at or one f32 unit beside a tie of p-bit floats (f16 or bf16). */
+function floatNearTie(rng: Random): number {
+  const p = TIE_PRECISIONS[rng.nextUint32() % 2]!;
+  const scale = 2 ** ((rng.nextUint32() % 6) - 3);
+  const tie = (1 + (rng.nextUint32() % 2 ** (p - 1)) / 2 ** (p - 1) + 2 ** -p) * scale;
+  const v = tie + ((rng.nextUint32() % 3) - 1) * scale * 2 ** -23;
+  return rng.nextUint32() % 2 ? -v : v;
+}
+
 function inputData(p: Program): Tensor[] {
   const rng = new Random(p.seed);
   return p.inputs.map(({ dtype, dist }) => {
     const n = p.M * p.N;
     if (dtype === 'i64') {
-      const data = Array.from({ length: n }, () => (dist === 'full' ? BigInt.asIntN(64, (BigInt(rng.nextUint32()) << 32n) | BigInt(rng.nextUint32())) : BigInt((rng.nextUint32() % 201) - 100)));
+      const data = Array.from({ length: n }, () =>
+        dist === 'full' ? BigInt.asIntN(64, (BigInt(rng.nextUint32()) << 32n) | BigInt(rng.nextUint32())) : dist === 'ties' ? integerNearTie(rng, dtype) : BigInt((rng.nextUint32() % 201) - 100),
+      );
       return tensor(data, { dtype, shape: [p.M, p.N] });
     }
     const data = Array.from({ length: n }, () => {
       if (dist === 'dyadic') return ((rng.nextUint32() % 33) - 16) / 4;
       if (dist === 'normal') return Math.max(-6, Math.min(6, rng.normal()));
+      if (dist === 'ties') return isFloat(dtype) ? floatNearTie(rng) : Number(integerNearTie(rng, dtype));
       if (dist === 'small') return dtype.startsWith('u') ? rng.nextUint32() % 101 : (rng.nextUint32() % 201) - 100;
       const u = rng.nextUint32();
       return { i8: (u << 24) >> 24, u8: u & 255, i16: (u << 16) >> 16, i32: u | 0, u32: u }[dtype as 'i8']!;

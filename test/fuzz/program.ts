@@ -61,8 +61,12 @@ export type Stmt =
 
 export interface InputSpec {
   dtype: DT;
-  /** Floats: 'dyadic' draws k/4 for |k| <= 16 (exact sums), 'normal' draws normals clamped to [-6, 6]. Ints: 'full' range or 'small'. */
-  dist: 'dyadic' | 'normal' | 'full' | 'small';
+  /**
+   * Floats: 'dyadic' draws k/4 for |k| <= 16 (exact sums), 'normal' draws normals clamped to [-6, 6]. Ints: 'full'
+   * range or 'small'. 'ties' (f32 and integers): values at and one unit beside the rounding ties of f16, bf16 and f32,
+   * where a conversion that rounds twice, or the wrong way, gives another answer.
+   */
+  dist: 'dyadic' | 'normal' | 'full' | 'small' | 'ties';
 }
 
 export interface OutputSpec {
@@ -166,9 +170,10 @@ export function generate(rng: Random, options: GenerateOptions = {}): Program {
   const nInputs = 1 + Math.floor(rng.next() * 3);
   for (let i = 0; i < nInputs; i++) {
     const dtype = pick<DT>(rng, [...INT_DTYPES, ...FLOAT_DTYPES, 'f32', 'i32']);
-    const dist = isFloat(dtype) ? (chance(rng, 0.7) ? 'dyadic' : 'normal') : chance(rng, 0.5) ? 'full' : 'small';
+    const draw = rng.next();
+    const dist = isFloat(dtype) ? (draw < 0.6 ? 'dyadic' : dtype === 'f32' && draw < 0.75 ? 'ties' : 'normal') : draw < 0.4 ? 'full' : draw < 0.7 ? 'small' : 'ties';
     p.inputs.push({ dtype, dist });
-    const val = isFloat(dtype) ? (dist === 'dyadic' ? floatVal(dtype, '2d', 4, 2, true, false, 0) : floatVal(dtype, '2d', 6, 24, false, false, 0)) : intVal(dtype, '2d');
+    const val = isFloat(dtype) ? (dist === 'dyadic' ? floatVal(dtype, '2d', 4, 2, true, false, 0) : floatVal(dtype, '2d', 8, 24, false, false, 0)) : intVal(dtype, '2d');
     add(val, { f: 'load', input: i });
   }
   const names = (filter: (v: Val) => boolean): string[] => [...vals].filter(([, v]) => filter(v)).map(([n]) => n);
