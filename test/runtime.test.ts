@@ -10,6 +10,7 @@ import { buildGpuBinary } from '../src/compiler/gpu/binary.ts';
 import { factsKey } from '../src/compiler/passes/specialize-arguments.ts';
 import { argumentFacts, copiesOnHost } from '../src/dsl/kernel.ts';
 import { DeviceAllocation, gpuAvailable } from '../src/runtime/gpu.ts';
+import { cubinRunsOn } from '../src/runtime/launcher.ts';
 import { Tensor } from '../src/runtime/tensor.ts';
 
 const hasGpu = gpuAvailable();
@@ -104,6 +105,19 @@ describe('the compiled-kernel cache', () => {
       }
     });
     expect(readable).toHaveLength(1);
+  });
+});
+
+describe('which cubin a GPU loads', () => {
+  test("a cubin for the GPU's own architecture or an older minor one; PTX for another major one (the driver compiles it)", () => {
+    const ptx = (target: string): string => `.version 8.0\n.target ${target}\n.address_size 64\n`;
+    expect(cubinRunsOn(ptx('sm_90'), [9, 0])).toBe(true);
+    expect(cubinRunsOn(ptx('sm_90a'), [9, 0])).toBe(true);
+    expect(cubinRunsOn(ptx('sm_80'), [8, 6])).toBe(true);
+    expect(cubinRunsOn(ptx('sm_86'), [8, 0])).toBe(false);
+    expect(cubinRunsOn(ptx('sm_80'), [9, 0])).toBe(false);
+    expect(cubinRunsOn(ptx('sm_90a'), [10, 0])).toBe(false);
+    expect(cubinRunsOn(ptx('sm_100'), [10, 0])).toBe(true);
   });
 });
 

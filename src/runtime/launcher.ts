@@ -113,11 +113,13 @@ export class LoadedKernel {
 
   /**
    * Loads the module with log buffers, so a rejected module comes back with the driver's reasons: the cubin
-   * when there is one (a driver older than the ptxas that made it refuses it: then the PTX), else the PTX.
+   * when there is one for this GPU's architecture (a driver older than the ptxas that made it refuses it: then the
+   * PTX), else the PTX, which the driver compiles for this GPU (PTX for sm_80 runs on a Hopper; its cubin does not,
+   * and trying it would be a failed driver call that compute-sanitizer reports).
    */
   private load(): unknown {
     const b = this.binary;
-    if (b.cubin) {
+    if (b.cubin && cubinRunsOn(b.ptx, gpu().info.computeCapability)) {
       try {
         return loadModule(b.name, b.cubin, 'cubin');
       } catch (e) {
@@ -146,6 +148,17 @@ export class LoadedKernel {
   describeLaunch(grid: readonly [number, number, number]): string {
     return `kernel '${this.binary.name}' on grid [${grid.join(', ')}] with ${this.binary.numThreads} threads per program`;
   }
+}
+
+/**
+ * Whether a cubin assembled from this PTX runs on a GPU of compute capability [major, minor]: one for the same major
+ * architecture and a minor one no newer (sm_80 code runs on an sm_86), or exactly that one for architecture-specific
+ * targets (sm_90a).
+ */
+export function cubinRunsOn(ptx: string, [major, minor]: readonly [number, number]): boolean {
+  const m = /^\s*\.target\s+sm_(\d+)(\d)(a?)\b/m.exec(ptx);
+  if (!m) return true;
+  return Number(m[1]) === major && (m[3] ? Number(m[2]) === minor : Number(m[2]) <= minor);
 }
 
 function loadModule(kernelName: string, image: Uint8Array, kind: 'cubin' | 'PTX'): unknown {

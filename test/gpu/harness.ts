@@ -5,7 +5,9 @@
 import { expect } from 'vitest';
 import { defaultTolerance, type Grid, type Kernel, type Tolerance } from 'kt';
 import { compare } from '../../src/runtime/compare.ts';
-import { gpuAvailable, synchronize } from '../../src/runtime/gpu.ts';
+import { argumentFacts } from '../../src/dsl/kernel.ts';
+import { resolveGrid } from '../../src/dsl/launch-args.ts';
+import { gpu, gpuAvailable, synchronize } from '../../src/runtime/gpu.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
 import { simulateLaunch } from '../support/simulate-launch.ts';
 
@@ -25,6 +27,37 @@ export const gpuAlone = process.env['KT_TEST_GPU_ALONE'] === '1' && realGpu && !
 
 const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
 
+const archOf = (target: string): number => Number(/^sm_(\d+)a?$/.exec(target)?.[1] ?? NaN);
+
+/**
+ * Whether launches compiled for `target` run here: in the simulator, any; on a real GPU, its own target and older
+ * ones without architecture-specific features (sm_80 on a Hopper), whose PTX the driver compiles for this GPU.
+ */
+export function targetRuns(target: string): boolean {
+  if (simulated) return true;
+  if (!realGpu) return false;
+  const own = gpu().info.target;
+  return target === own || (!target.endsWith('a') && archOf(target) <= archOf(own));
+}
+
+/**
+ * A launch on the real GPU compiled for `target` (the GPU's own when undefined). For an older target (sm_80 on a
+ * Hopper) the GPU cannot load the cubin ptxas made: the loader falls back to the PTX, which the driver compiles for
+ * this GPU, so the mma.sync-era code paths (mma.sync, bf16 through f32, ...) run on the hardware.
+ */
+function launchOnGpu(k: Kernel, grid: Grid, args: readonly unknown[], target: string | undefined): void {
+  if (target === undefined || target === gpu().info.target) k(grid, ...args);
+  else {
+    if (!targetRuns(target)) throw new Error(`a launch compiled for ${target} cannot run on this ${gpu().info.target} GPU`);
+    const def = k.definition;
+    const bound = def.bind(args);
+    const spec = def.specialize(bound.bindings);
+    const options = { numWarps: bound.options.numWarps ?? 4, numStages: bound.options.numStages ?? 3, target };
+    spec.gpu(argumentFacts(bound.runtime), options).launch(resolveGrid(grid, bound.meta, def.name), bound.runtime);
+  }
+  synchronize();
+}
+
 /** Copies of the launch arguments: tensors cloned (to the GPU, or on the host), everything else as it is. */
 function copies(args: readonly unknown[], onGpu: boolean): unknown[] {
   return args.map((a) => (isTensor(a) ? (onGpu && !simulated ? a.cuda() : a.clone()) : a));
@@ -36,8 +69,8 @@ export interface CheckOptions {
   /** Indices (among the tensor arguments) not to compare, e.g. outputs whose order is unspecified. */
   skip?: readonly number[];
   /**
-   * The architecture to compile for in the simulator (sm_80: mma.sync instead of wgmma); a real GPU compiles
-   * for itself, so tests that need another target run only simulated.
+   * The architecture to compile for (sm_80: mma.sync instead of wgmma): in the simulator, or on a real GPU of that
+   * architecture or a newer one (see launchOnGpu; targetRuns says where).
    */
   target?: string;
 }
@@ -50,10 +83,7 @@ export function gpuOnly(k: Kernel, grid: Grid, args: readonly unknown[], target?
   const onGpu = copies(args, true);
   try {
     if (simulated) simulateLaunch(k, grid, onGpu, target);
-    else {
-      k(grid, ...onGpu);
-      synchronize();
-    }
+    else launchOnGpu(k, grid, onGpu, target);
     return onGpu.filter(isTensor).map((t) => t.cpu());
   } finally {
     for (const t of onGpu) if (isTensor(t)) t.dispose();
@@ -70,10 +100,7 @@ export function gpuMatchesInterpreter(k: Kernel, grid: Grid, args: readonly unkn
   const onCpu = copies(args, false);
   try {
     if (simulated) simulateLaunch(k, grid, onGpu, options.target);
-    else {
-      k(grid, ...onGpu);
-      synchronize();
-    }
+    else launchOnGpu(k, grid, onGpu, options.target);
     k(grid, ...onCpu);
     const gpuTensors = onGpu.filter(isTensor).map((t) => t.cpu());
     const cpuTensors = onCpu.filter(isTensor);

@@ -5,14 +5,14 @@
 // Then the types wgmma reads only K-major: tf32 (f32 inputs, low mantissa bits dropped on every tier), i8 (exact)
 // and fp8 e4m3/e5m2, with B stored N x K (K contiguous, as Triton's fp8 tutorial) and stored K x N (placed
 // K-major in shared memory by the kernel, without the async copy); those stored K x N go to mma.sync on sm_90.
-// Then mma.sync itself: on sm_90 for tiles wgmma cannot take (32 rows, 2 warps), and, in the simulator only,
-// every case again compiled for sm_80.
+// Then mma.sync itself: on sm_90 for tiles wgmma cannot take (32 rows, 2 warps), and every case again compiled for
+// sm_80 (in the simulator, or on a Hopper, whose driver compiles the sm_80 PTX).
 import { describe, test } from 'vitest';
 import { Random, cdiv, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr, type i32 } from 'kt';
 import { randomTensor } from '../../kernels/common.ts';
 import { linear } from '../../kernels/linear.ts';
 import { matmul } from '../../kernels/matmul.ts';
-import { gpuMatchesInterpreter, gpuPresent, simulated } from './harness.ts';
+import { gpuMatchesInterpreter, gpuPresent, targetRuns } from './harness.ts';
 
 const rng = new Random(5);
 
@@ -29,7 +29,7 @@ const cases: [number, number, number, number, number, number, number, number][] 
   [256, 256, 128, 128, 256, 64, 8, 3],
 ];
 
-/** A test of the library matmul on the GPU tier against the interpreter, for one dtype and case (and target, simulated). */
+/** A test of the library matmul on the GPU tier against the interpreter, for one dtype and case (and target). */
 function matmulCase(dtype: 'f16' | 'bf16', [M, N, K, bm, bn, bk, numWarps, numStages]: readonly [number, number, number, number, number, number, number, number], target?: string): void {
   test(`${dtype} ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps, ${numStages} stages`, () => {
     const a = randomTensor([M, K], dtype, rng);
@@ -61,7 +61,7 @@ describe.skipIf(!gpuPresent)('matmul on mma.sync', () => {
   }
 });
 
-describe.skipIf(!simulated)('matmul on mma.sync for sm_80 (simulated)', () => {
+describe.skipIf(!targetRuns('sm_80'))('matmul on mma.sync for sm_80', () => {
   for (const dtype of ['f16', 'bf16'] as const) {
     for (const shape of [...cases.slice(0, 6), ...mmaSyncCases]) matmulCase(dtype, shape, 'sm_80');
   }
@@ -111,8 +111,8 @@ describe.skipIf(!gpuPresent)('dots of K-major types on tensor cores', () => {
           const config = { PRECISION: t.precision, ACC: t.acc, BM, BN, BK, numWarps, numStages };
           gpuMatchesInterpreter(stridedMatmul, [cdiv(M, BM), cdiv(N, BN)], [a, b, c, M, N, K, strideBk, strideBn, config], { tol: { atol: 1e-3, rtol: 1e-5 } });
         });
-        // The same on sm_80 (mma.sync; fp8 needs sm_89), simulated.
-        test.skipIf(!simulated || t.dtype.startsWith('f8'))(`sm_80: ${t.dtype}${t.precision === 'tf32x3' ? ' tf32x3' : ''} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
+        // The same on sm_80 (mma.sync; fp8 needs sm_89).
+        test.skipIf(!targetRuns('sm_80') || t.dtype.startsWith('f8'))(`sm_80: ${t.dtype}${t.precision === 'tf32x3' ? ' tf32x3' : ''} ${M}x${N}x${K}, B ${kMajorB ? 'K-major' : 'N-major'}, blocks ${BM}x${BN}x${BK}, ${numWarps} warps, ${numStages} stages`, () => {
           const a = tensor(Array.from({ length: M * K }, t.draw), { dtype: t.dtype });
           const b = tensor(Array.from({ length: K * N }, t.draw), { dtype: t.dtype });
           const [strideBk, strideBn] = kMajorB ? [1, K] : [N, 1];
@@ -135,7 +135,7 @@ describe.skipIf(!gpuPresent)('the fused epilogue of linear on tensor cores', () 
   ];
   for (const target of [undefined, 'sm_80'] as const) {
     for (const [M, N, K, bm, bn, bk, numWarps] of shapes) {
-      test.skipIf(target !== undefined && !simulated)(`${target ? `${target}: ` : ''}f16 ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps`, () => {
+      test.skipIf(target !== undefined && !targetRuns(target))(`${target ? `${target}: ` : ''}f16 ${M}x${N}x${K}, blocks ${bm}x${bn}x${bk}, ${numWarps} warps`, () => {
         const a = randomTensor([M, K], 'f16', rng);
         const b = randomTensor([K, N], 'f16', rng);
         const bias = randomTensor([N], 'f32', rng);
