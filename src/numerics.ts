@@ -216,6 +216,7 @@ export function roundToFloat(x: number, format: FloatFormatName): number {
  * rounds to even, down to 2^60, where the integer itself rounds up to 2^60 + 2^37 (as the GPU's cvt.rn.f32.s64).
  */
 export function bigIntToDoubleOdd(v: bigint): number {
+  if (v >= -(2n ** 53n) && v <= 2n ** 53n) return Number(v); // exact
   const magnitude = v < 0n ? -v : v;
   const extra = magnitude.toString(2).length - 53;
   if (extra <= 0) return Number(v);

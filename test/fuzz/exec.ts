@@ -43,14 +43,13 @@ export async function loadKernel(p: Program): Promise<{ k: Kernel; file: string 
 
 /** Significand bits of the floats whose ties the 'ties' inputs sit at. */
 const TIE_PRECISIONS = [8, 11, 24];
-const INT_BITS: Record<string, [bits: number, signed: boolean]> = { i8: [8, true], u8: [8, false], i16: [16, true], i32: [32, true], u32: [32, false], i64: [64, true] };
 
 /**
  * An integer at or one beside a tie of p-bit floats (p from TIE_PRECISIONS): 2^e + 2^(e-p) (+ a random multiple of
  * 2^(e-p+1)) + {-1, 0, 1}, with e below the type's width; a small random one where the type has no such e.
  */
 function integerNearTie(rng: Random, dtype: string): bigint {
-  const [bits, signed] = INT_BITS[dtype]!;
+  const [bits, signed] = [Number(dtype.slice(1)), dtype.startsWith('i')];
   const top = bits - (signed ? 2 : 1);
   const p = TIE_PRECISIONS[rng.nextUint32() % TIE_PRECISIONS.length]!;
   if (top < p + 1) return BigInt((rng.nextUint32() % 101) - (signed ? 50 : 0));

@@ -43,7 +43,8 @@ export function targetRuns(target: string): boolean {
 /**
  * A launch on the real GPU compiled for `target` (the GPU's own when undefined). For an older target (sm_80 on a
  * Hopper) the GPU cannot load the cubin ptxas made: the loader falls back to the PTX, which the driver compiles for
- * this GPU, so the mma.sync-era code paths (mma.sync, bf16 through f32, ...) run on the hardware.
+ * this GPU, so the mma.sync-era code paths (mma.sync, bf16 through f32, ...) run on the hardware. Such a launch skips what
+ * Kernel.launch adds around a launch (KT_SANITIZE's interpreter, streams, launch observers): it always runs on the GPU.
  */
 function launchOnGpu(k: Kernel, grid: Grid, args: readonly unknown[], target: string | undefined): void {
   if (target === undefined || target === gpu().info.target) k(grid, ...args);

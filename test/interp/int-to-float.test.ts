@@ -33,6 +33,15 @@ describe('integer to float rounds once', () => {
     expect(Array.from(tensor([v], { dtype: 'f64' }).toArray() as Float64Array)).toEqual([Number(v)]);
   });
 
+  test('a bigint constant of a float dtype is rounded once', () => {
+    const full = kernel(function full(y: Ptr, C: constexpr) {
+      tl.store(y + tl.arange(0, 2), tl.full([2], C, tl.float32));
+    });
+    const y = empty([2], 'f32');
+    full([1], y, { C: (1n << 60n) + (1n << 36n) + 1n });
+    expect(Array.from(y.toArray() as Float32Array)).toEqual([2 ** 60 + 2 ** 37, 2 ** 60 + 2 ** 37]);
+  });
+
   for (const from of ['i32', 'u32', 'i64', 'u64'] as const) {
     for (const [to, bits] of Object.entries(significantBits)) {
       test(`${from} to ${to} in a kernel`, () => {

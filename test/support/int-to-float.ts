@@ -33,5 +33,7 @@ export function nearTieIntegers(width: 32 | 64, signed: boolean): bigint[] {
   const rs = new Random(11);
   for (let i = 0; i < 64; i++) values.push(BigInt(Math.floor(rs.next() * 2 ** 30)) << BigInt(Math.floor(rs.next() * (top - 29))));
   const all = signed ? [...values, ...values.map((v) => -v)] : values;
-  return all.map((v) => (signed ? BigInt.asIntN(width, v) : BigInt.asUintN(width, v)));
+  // The extremes: the type's largest and (signed) smallest values.
+  const extremes = signed ? [(1n << BigInt(width - 1)) - 1n, -(1n << BigInt(width - 1))] : [(1n << BigInt(width)) - 1n];
+  return [...all, ...extremes].map((v) => (signed ? BigInt.asIntN(width, v) : BigInt.asUintN(width, v)));
 }

@@ -885,9 +885,13 @@ function intToFloat(p: PtxPrinter, op: Operation, signed: boolean): void {
     return t;
   })() : signed ? p.r(op.operands[0]!) : p.unsignedOperand(op.operands[0]!);
   const it = src.width === 64 ? (signed ? 's64' : 'u64') : src.width === 1 || !signed ? 'u32' : 's32';
-  // Before sm_90, bf16 comes only from f32: through an f32 rounded to odd, which rounds to bf16 as the integer
-  // would directly (the interpreter's one rounding).
-  if (p.bf16ViaF32(dst)) return p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${intToF32Odd(p, s, it)};`);
+  // Before sm_90, bf16 comes only from f32: integers of 16 bits or fewer exactly, wider ones through an f32 rounded
+  // to odd, which rounds to bf16 as the integer would directly (the interpreter's one rounding).
+  if (p.bf16ViaF32(dst)) {
+    const exact = src.width <= 16 ? p.tmp(new FloatType('f32')) : undefined;
+    if (exact) p.emit(`cvt.rn.f32.${it} ${exact}, ${s};`);
+    return p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${exact ?? intToF32Odd(p, s, it)};`);
+  }
   p.emit(`cvt.rn.${fty(dst)}.${it} ${p.r(op.result)}, ${s};`);
 }
 

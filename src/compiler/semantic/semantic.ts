@@ -4,7 +4,7 @@
 import { DenseAttr, FloatAttr, IntegerAttr } from '../ir/attributes.ts';
 import type { Builder } from '../ir/builder.ts';
 import type { FloatType } from '../ir/types.ts';
-import { roundToFloat } from '../../numerics.ts';
+import { bigIntToDoubleOdd, roundToFloat } from '../../numerics.ts';
 import { DType, PointerDType, dtypes, pointerTo, type ElementType } from './dtype.ts';
 import { SemanticError } from './errors.ts';
 import { computationType, integerPromote, literalDType } from './promotion.ts';
@@ -65,7 +65,9 @@ export class Semantic {
       }
       v = big;
     } else {
-      v = roundToFloat(Number(v), (dtype.ir as FloatType).text);
+      // A bigint goes through a double rounded to odd, so that it is rounded once (Number() would round it first).
+      const format = (dtype.ir as FloatType).text;
+      v = roundToFloat(typeof v === 'bigint' && format !== 'f64' ? bigIntToDoubleOdd(v) : Number(v), format);
     }
     const type = new KType(dtype, shape);
     return new TValue(this.b.constant(v, type.ir), type);

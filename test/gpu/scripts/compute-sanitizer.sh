@@ -61,12 +61,17 @@ printf '%-10s %8s %9s %8s %8s %6s\n' tool errors processes vitest seconds files
 for tool in $tools; do
   cat "$out/$tool".process-*.log >"$out/$tool.log" 2>/dev/null && rm -f "$out/$tool".process-*.log
   # racecheck sums up as "RACECHECK SUMMARY: N hazards displayed (E errors, W warnings)", the others as "ERROR SUMMARY: E errors".
-  errors=$(grep -hoE 'ERROR SUMMARY: [0-9]+|\([0-9]+ errors' "$out/$tool.log" 2>/dev/null | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+  summed=$(grep -hoE 'ERROR SUMMARY: [0-9]+|\([0-9]+ errors' "$out/$tool.log" 2>/dev/null | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}')
+  # A process writes its summary line only when it exits, but each report when it is found: a stopped run's
+  # processes have no summary, so the reports themselves are counted too (their first lines), and the larger
+  # count is shown.
+  reports=$(grep -E '^========= [^ ]' "$out/$tool.log" 2>/dev/null | grep -cvE '^========= (COMPUTE-SANITIZER|ERROR SUMMARY|RACECHECK SUMMARY)')
+  errors=$((summed > reports ? summed : reports))
   processes=$(grep -cE 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/$tool.log" 2>/dev/null)
   rc=$(cat "$out/$tool.rc")
   tests=$(grep -o 'Tests .*' "$out/$tool.vitest.log" | tail -1 | sed 's/\x1b\[[0-9;]*m//g')
-  # The files vitest finished (all of them unless the run was stopped): a process's reports are logged as they are
-  # found, its summary line only when it exits, so a stopped run's 0 errors covers what ran before the stop.
+  # The files vitest finished (all of them unless the run was stopped; a stopped run's errors cover what ran
+  # before the stop).
   finished=$(sed 's/\x1b\[[0-9;]*m//g' "$out/$tool.vitest.log" | grep -cE '^ *(✓|❯|×|↓) test/')
   verdict="rc=$rc"
   [ "$rc" = 0 ] && verdict=pass
