@@ -6,6 +6,7 @@
 // skipped on the tiers they name, and only those.
 import { afterAll, describe, expect, test } from 'vitest';
 import { CompileError, Tensor, type Grid, type Kernel } from 'kt';
+import { timeLimit } from '../support/time-limit.ts';
 import { deviationFor, type Tier } from './deviations.ts';
 
 export type { Tier };
@@ -103,7 +104,7 @@ export function registerCases(group: string, tier: Tier, cases: readonly Case[],
         continue;
       }
       counts.run++;
-      test(name, () => c.run(launch), c.timeoutMs);
+      test(name, () => c.run(launch), c.timeoutMs === undefined ? undefined : timeLimit(c.timeoutMs));
     }
     afterAll(() => {
       const skipped = counts.byDesign + counts.notYetSupported;

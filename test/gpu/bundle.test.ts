@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { Random, rand, synchronize, zeros } from 'kt';
 import { loadBundle } from '../../src/runtime/bundle.ts';
 import { rowSum, scale } from '../fixtures/bundle-build.ts';
+import { timeLimit } from '../support/time-limit.ts';
 import { realGpu } from './harness.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -34,7 +35,7 @@ describe.skipIf(!realGpu)('bundled kernels on the GPU', () => {
     synchronize();
     expect(Array.from(got.cpu().toArray() as Float32Array)).toEqual(Array.from(want.cpu().toArray() as Float32Array));
     expect(Array.from(gotRows.cpu().toArray() as Float32Array)).toEqual(Array.from(wantRows.cpu().toArray() as Float32Array));
-  }, 120_000);
+  }, timeLimit(120_000));
 
   test('a fresh process that imports only kt/runtime launches it', () => {
     const script = path.join(dir, 'serve.mjs');
@@ -52,5 +53,5 @@ describe.skipIf(!realGpu)('bundled kernels on the GPU', () => {
     const r = spawnSync(process.execPath, ['--conditions=kt-source', '--import', path.join(root, 'bin/register.js'), script], { cwd: dir, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ok');
-  }, 60_000);
+  }, timeLimit(60_000));
 });

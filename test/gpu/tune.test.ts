@@ -7,6 +7,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { autotune, cdiv, empty, tensor } from 'kt';
 import { double } from '../fixtures/tune-kernels.ts';
+import { timeLimit } from '../support/time-limit.ts';
 import { realGpu } from './harness.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -44,5 +45,5 @@ describe.skipIf(!realGpu)('tuning on the GPU', () => {
     const run = spawnSync(process.execPath, [path.join(root, 'bin/kt.js'), 'run', 'matmul', '--size', 'M=N=K=256', '--dtype', 'f16'], { cwd: root, env, encoding: 'utf8' });
     expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain(`using the config tuned by kt tune: ${best}`);
-  }, 120_000);
+  }, timeLimit(120_000));
 });

@@ -15,6 +15,8 @@
 # which the plain `npm run test:gpu` does, would take most of the time; --crosscheck keeps it. --limit stops a
 # tool's run after SECONDS and still reports what its processes logged (vitest "stopped"; the files vitest
 # finished are listed in DIR/<tool>.vitest.log). test/gpu/errors.test.ts faults on purpose: leave it out.
+# test/gpu/bundle.test.ts and tune.test.ts start Node processes that use the GPU, each followed by the sanitizer
+# (minutes each with four tools side by side): give them a run of their own.
 set -u
 out=sanitizer-logs
 tools="memcheck racecheck initcheck synccheck"
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     --workers) workers="$2"; shift 2 ;;
     --limit) limit="$2"; shift 2 ;;
     --crosscheck) alone=0; shift ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) files+=("$1"); shift ;;
   esac
 done
@@ -47,8 +49,10 @@ for tool in $tools; do
     [ "$workers" -gt 1 ] && parallel=()
     stop=()
     [ "$limit" -gt 0 ] && stop=(timeout -k 15 "$limit")
-    KT_TEST_GPU_ALONE=$alone "${stop[@]}" compute-sanitizer --tool "$tool" --target-processes all --log-file "$out/$tool.process-%p.log" \
-      npx vitest run --pool=forks --maxWorkers="$workers" "${parallel[@]}" "${files[@]}" >"$out/$tool.vitest.log" 2>&1
+    # Time limits ten times vitest's (and the tests' own, through KT_TEST_TIMEOUT_SCALE): launches under the
+    # sanitizer take many times as long, and a test stopped by its limit says nothing about the GPU code.
+    KT_TEST_TIMEOUT_SCALE=10 KT_TEST_GPU_ALONE=$alone "${stop[@]}" compute-sanitizer --tool "$tool" --target-processes all --log-file "$out/$tool.process-%p.log" \
+      npx vitest run --testTimeout=600000 --hookTimeout=600000 --pool=forks --maxWorkers="$workers" "${parallel[@]}" "${files[@]}" >"$out/$tool.vitest.log" 2>&1
     echo $? >"$out/$tool.rc"
     echo $(($(date +%s) - start)) >"$out/$tool.seconds"
   ) &
