@@ -13,20 +13,18 @@
 // against kt's kernel (the same measurement as `npm run bench`).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { empty } from 'kt';
 import { add } from '../kernels/add.ts';
 import { loadBundle, type BundledKernel } from '../src/runtime/bundle.ts';
 import { gpu, synchronize } from '../src/runtime/gpu.ts';
+import { userProject } from '../test/support/user-project.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 5;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-bench-bundle-'));
-fs.mkdirSync(path.join(dir, 'node_modules'));
-fs.symlinkSync(root, path.join(dir, 'node_modules', 'kt'));
+const dir = userProject('kt-bench-bundle-', {}, null);
 const N = 1 << 20;
 const BLOCK = 1024;
 

@@ -3,17 +3,14 @@
 // refuse it ("Cannot require() ES Module ... in a cycle").
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
+import { userProject } from './support/user-project.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
 test.each([['"type": "commonjs"', '{ "name": "app", "type": "commonjs" }'], ['no package.json', undefined]])('kt run loads a kernel file in a CommonJS project (%s)', (_, packageJson) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-cjs-project-'));
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(root, path.join(dir, 'node_modules', 'kt'));
-  if (packageJson) fs.writeFileSync(path.join(dir, 'package.json'), packageJson);
+  const dir = userProject('kt-cjs-project-', {}, packageJson ?? null);
   fs.writeFileSync(
     path.join(dir, 'double.ts'),
     `import { defineSpec, kernel, tl, empty, tensor, type Ptr, type i32, type constexpr } from 'kt';\n` +

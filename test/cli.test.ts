@@ -1,10 +1,10 @@
 // The kt command, run as a subprocess the way users run it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { userProject } from './support/user-project.ts';
 import { findPtxas } from '../src/compiler/gpu/ptxas.ts';
 import { gpuAvailable } from '../src/runtime/gpu.ts';
 
@@ -80,12 +80,7 @@ export const specs = [make(bad, 'bad'), make(oob, 'oob')];
 
 beforeAll(() => {
   // A user's project outside kt, with kt installed (as a link to this checkout).
-  project = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-user-'));
-  fs.mkdirSync(path.join(project, 'node_modules'));
-  fs.symlinkSync(root, path.join(project, 'node_modules', 'kt'));
-  fs.writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }');
-  fs.writeFileSync(path.join(project, 'my-kernels.ts'), userKernels);
-  fs.writeFileSync(path.join(project, 'bad-kernels.ts'), badKernel);
+  project = userProject('kt-user-', { 'my-kernels.ts': userKernels, 'bad-kernels.ts': badKernel });
 });
 
 describe('kt run', () => {

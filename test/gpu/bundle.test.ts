@@ -3,19 +3,20 @@
 // process and in a fresh Node process that imports only kt/runtime.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Random, rand, synchronize, zeros } from 'kt';
 import { loadBundle } from '../../src/runtime/bundle.ts';
 import { rowSum, scale } from '../fixtures/bundle-build.ts';
 import { timeLimit } from '../support/time-limit.ts';
+import { userProject } from '../support/user-project.ts';
 import { realGpu } from './harness.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
 describe.skipIf(!realGpu)('bundled kernels on the GPU', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-bundle-gpu-'));
+  // A project with kt installed, for the fresh process (its script is an .mjs: no package.json needed).
+  const dir = userProject('kt-bundle-gpu-', {}, null);
   const file = path.join(dir, 'kernels.ktb.json');
 
   test('a bundled launch computes what the kernel computes', () => {
@@ -48,8 +49,6 @@ describe.skipIf(!realGpu)('bundled kernels on the GPU', () => {
         `const [a, b] = [x.cpu().toArray(), y.cpu().toArray()];\n` +
         `console.log(a.every((v, i) => Math.abs(b[i] - 2.5 * v) <= 1e-6 * Math.abs(b[i])) ? 'ok' : 'wrong');\n`,
     );
-    fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
-    if (!fs.existsSync(path.join(dir, 'node_modules', 'kt'))) fs.symlinkSync(root, path.join(dir, 'node_modules', 'kt'));
     const r = spawnSync(process.execPath, ['--conditions=kt-source', '--import', path.join(root, 'bin/register.js'), script], { cwd: dir, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ok');

@@ -4,10 +4,10 @@
 // whole library); and that a plain launch runs a program without any of its checks.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { userProject } from '../support/user-project.ts';
 import { KernelRuntimeError, defineSpec, empty, full, kernel, randn, tensor, tl, zeros, type KernelSpec, type Ptr, type Tensor, type constexpr, type i32, type i64 } from 'kt';
 import { runSpec } from '../../src/cli/run.ts';
 import { libraryNames, loadTarget } from '../../src/cli/target.ts';
@@ -359,11 +359,8 @@ describe('hangs', () => {
 
   test('Ctrl-C stops a sanitized launch the same way', () => {
     // A worker sends SIGINT every 50 ms; the script ignores it until the launch is under way.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-sigint-'));
+    const dir = userProject('kt-sigint-', {});
     const script = path.join(dir, 'sigint.ts');
-    fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }');
-    fs.mkdirSync(path.join(dir, 'node_modules'));
-    fs.symlinkSync(root, path.join(dir, 'node_modules', 'kt'));
     fs.writeFileSync(
       script,
       `import { Worker } from 'node:worker_threads';
@@ -515,11 +512,7 @@ const racyLine = (text: string): number => racySpecs.split('\n').findIndex((l) =
 describe('kt run --sanitize', () => {
   let project: string;
   beforeAll(() => {
-    project = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-sanitize-'));
-    fs.mkdirSync(path.join(project, 'node_modules'));
-    fs.symlinkSync(root, path.join(project, 'node_modules', 'kt'));
-    fs.writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }');
-    fs.writeFileSync(path.join(project, 'racy.ts'), racySpecs);
+    project = userProject('kt-sanitize-', { 'racy.ts': racySpecs });
   });
 
   const kt = (args: string[], env: Record<string, string> = {}, cwd = project): { code: number; stdout: string; stderr: string } => {

@@ -3,13 +3,12 @@
 // `@import` or written `import('kt').constexpr`. In a .ts file only the annotations count.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { userProject } from '../support/user-project.ts';
 import { loadSource } from '../../src/compiler/frontend/source.ts';
 import { readSignature } from '../../src/compiler/frontend/signature.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 let base: string;
 
 const jsKernels = `import { kernel, tl } from 'kt';
@@ -52,12 +51,7 @@ function signatureIn(file: string, name: string): Record<string, string> {
 }
 
 beforeAll(() => {
-  base = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-jsdoc-'));
-  fs.mkdirSync(path.join(base, 'node_modules'));
-  fs.symlinkSync(root, path.join(base, 'node_modules', 'kt'));
-  fs.writeFileSync(path.join(base, 'package.json'), '{ "type": "module" }');
-  fs.writeFileSync(path.join(base, 'kernels.js'), jsKernels);
-  fs.writeFileSync(path.join(base, 'kernels.mjs'), jsKernels);
+  base = userProject('kt-jsdoc-', { 'kernels.js': jsKernels, 'kernels.mjs': jsKernels });
 });
 
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
