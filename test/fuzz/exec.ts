@@ -72,9 +72,11 @@ function inputData(p: Program): Tensor[] {
   const rng = new Random(p.seed);
   return p.inputs.map(({ dtype, dist }) => {
     const n = p.M * p.N;
-    if (dtype === 'i64') {
+    if (dtype === 'i64' || dtype === 'u64') {
+      const wrap = (v: bigint): bigint => (dtype === 'i64' ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v));
+      const small = (): bigint => BigInt(dtype === 'u64' ? rng.nextUint32() % 101 : (rng.nextUint32() % 201) - 100);
       const data = Array.from({ length: n }, () =>
-        dist === 'full' ? BigInt.asIntN(64, (BigInt(rng.nextUint32()) << 32n) | BigInt(rng.nextUint32())) : dist === 'ties' ? integerNearTie(rng, dtype) : BigInt((rng.nextUint32() % 201) - 100),
+        dist === 'full' ? wrap((BigInt(rng.nextUint32()) << 32n) | BigInt(rng.nextUint32())) : dist === 'ties' ? integerNearTie(rng, dtype) : small(),
       );
       return tensor(data, { dtype, shape: [p.M, p.N] });
     }
@@ -84,7 +86,7 @@ function inputData(p: Program): Tensor[] {
       if (dist === 'ties') return isFloat(dtype) ? floatNearTie(rng) : Number(integerNearTie(rng, dtype));
       if (dist === 'small') return dtype.startsWith('u') ? rng.nextUint32() % 101 : (rng.nextUint32() % 201) - 100;
       const u = rng.nextUint32();
-      return { i8: (u << 24) >> 24, u8: u & 255, i16: (u << 16) >> 16, i32: u | 0, u32: u }[dtype as 'i8']!;
+      return { i8: (u << 24) >> 24, u8: u & 255, i16: (u << 16) >> 16, u16: u & 0xffff, i32: u | 0, u32: u }[dtype as 'i8']!;
     });
     return tensor(data, { dtype, shape: [p.M, p.N] });
   });

@@ -36,7 +36,7 @@ describe('the generator', () => {
       seen.add(`warps:${p.numWarps}`);
     }
     const wanted = ['load', 'cast', 'unary', 'binary', 'where', 'dot', 'store', 'atomic', 'scan2', 'reduce2', 'rand', 'reduce:sum', 'reduce:max', 'reduce:xor', 'reduce:argmax', 'scan:cumsum', 'scan:cumprod', 'scan:first', 'scan:last', 'if:pid', 'if:data', 'if:constexpr'];
-    wanted.push(...['i8', 'u8', 'i16', 'i32', 'u32', 'i64', 'f16', 'bf16', 'f32'].map((d) => `input:${d}`), ...[1, 2, 4, 8].map((w) => `warps:${w}`));
+    wanted.push(...['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'f16', 'bf16', 'f32'].map((d) => `input:${d}`), ...[1, 2, 4, 8].map((w) => `warps:${w}`));
     expect(wanted.filter((w) => !seen.has(w))).toEqual([]);
   });
 

@@ -15,13 +15,13 @@
 //   float-to-int cast, so that a documented rounding difference can never become a false mismatch.
 import type { Random } from 'kt';
 
-export type DT = 'i8' | 'u8' | 'i16' | 'i32' | 'u32' | 'i64' | 'f16' | 'bf16' | 'f32';
-export const INT_DTYPES: readonly DT[] = ['i8', 'u8', 'i16', 'i32', 'u32', 'i64'];
+export type DT = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f16' | 'bf16' | 'f32';
+export const INT_DTYPES: readonly DT[] = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64'];
 export const FLOAT_DTYPES: readonly DT[] = ['f16', 'bf16', 'f32'];
 export const isFloat = (d: DT): boolean => d === 'f16' || d === 'bf16' || d === 'f32';
 /** Significand bits (with the implicit one). */
 const PRECISION: Record<string, number> = { f16: 11, bf16: 8, f32: 24 };
-const INT_MAGNITUDE: Record<string, number> = { i8: 128, u8: 255, i16: 32768, i32: 2 ** 31, u32: 2 ** 32, i64: 2 ** 63 };
+const INT_MAGNITUDE: Record<string, number> = { i8: 128, u8: 255, i16: 32768, u16: 65535, i32: 2 ** 31, u32: 2 ** 32, i64: 2 ** 63, u64: 2 ** 64 };
 
 /** [BR, BC] (a program's block of rows), its rows [BR], its columns [BC], one scalar, or a dot's [BR, BR]. */
 export type Kind = '2d' | 'row' | 'col' | 'scalar' | 'sq';
@@ -321,7 +321,7 @@ export function generate(rng: Random, options: GenerateOptions = {}): Program {
 // ---------------------------------------------------------------------------------------------------------
 // Rendering
 
-const CLAMP: Record<string, [number, number]> = { i8: [-100, 100], u8: [0, 100], i16: [-100, 100], i32: [-100, 100], u32: [0, 100], i64: [-100, 100] };
+const CLAMP: Record<string, [number, number]> = { i8: [-100, 100], u8: [0, 100], i16: [-100, 100], u16: [0, 100], i32: [-100, 100], u32: [0, 100], i64: [-100, 100], u64: [0, 100] };
 
 /** The expression that broadcasts `name` (of kind `from`) against a value of kind `to`. */
 function widen(name: string, from: Kind, to: Kind): string {
