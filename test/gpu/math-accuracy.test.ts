@@ -102,4 +102,28 @@ describe.skipIf(!realGpu)('GPU math against the exact values', () => {
     expect(outside, `${c.op}: elements outside the bound`).toEqual([]);
     [x, y].forEach((t) => t.dispose());
   });
+
+  // f64 rsqrt is rsqrt.approx.f64, whose error PTX does not state: it must stay within f64's tolerance (the GPU
+  // suite's), and the measured maximum (in f64 ulps, against 1 / sqrt(x) in doubles, itself within an ulp or so)
+  // is printed for the README.
+  test('f64 rsqrt stays within the f64 tolerance', () => {
+    const xs = Array.from({ length: N }, (_, i) => Math.exp(Math.log(1e-300) + (i / (N - 1)) * (Math.log(1e300) - Math.log(1e-300))));
+    const x = tensor(xs, { dtype: 'f64' }).cuda();
+    const y = empty([N], 'f64', 'cuda');
+    unary([N / 1024], x, y, N, { OP: 'rsqrt', BLOCK: 1024 });
+    synchronize();
+    const got = y.toArray() as Float64Array;
+    const tol = defaultTolerance('f64');
+    let worst = 0;
+    const outside: string[] = [];
+    xs.forEach((v, i) => {
+      const exact = 1 / Math.sqrt(v);
+      const err = Math.abs(got[i]! - exact);
+      worst = Math.max(worst, err / (Math.abs(exact) * 2 ** -52));
+      if (!(err <= tol.atol + tol.rtol * Math.abs(exact)) && outside.length < 5) outside.push(`x = ${v}: got ${got[i]}, about ${exact}`);
+    });
+    console.log(`math accuracy on the GPU: rsqrt f64 max ${worst.toFixed(1)} ulps (relative, 2^-52)`);
+    expect(outside).toEqual([]);
+    [x, y].forEach((t) => t.dispose());
+  });
 });
