@@ -79,6 +79,11 @@ describe('float instructions and conversions', () => {
     expect(run('cvt.rn.f32.s32 $0, $1;', '=f,r', u32(-3))).toEqual([f32(-3)]);
     expect(run('cvt.s32.s8 $0, $1;', '=r,r', 0x1ffn)).toEqual([u32(-1)]);
   });
+
+  test('cvt.rn.f32.s64 rounds once: 2^60 + 2^36 + 1 is 2^60 + 2^37, not 2^60 (through a double to nearest)', () => {
+    expect(run('cvt.rn.f32.s64 $0, $1;', '=f,l', (1n << 60n) + (1n << 36n) + 1n)).toEqual([f32(2 ** 60 + 2 ** 37)]);
+    expect(run('cvt.rn.f64.u64 $0, $1;', '=d,l', u64(-1n))).toEqual([BigInt.asUintN(64, BigInt(new BigInt64Array(new Float64Array([2 ** 64]).buffer)[0]!))]);
+  });
 });
 
 describe('predicates, vectors and declarations', () => {

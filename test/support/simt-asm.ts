@@ -8,7 +8,7 @@
 // assumed unique within one asm. A register holds its bits zero-extended to its width; an instruction reads the
 // low bits of its type's width and writes its result extended (signed types sign-extend) to the register's width.
 // Global memory goes through the simulator's LaunchMemory: each ld.global/st.global of the asm is a site of its own.
-import { bf16FromBits, bf16ToBits, f16FromBits, f16ToBits } from '../../src/numerics.ts';
+import { bf16FromBits, bf16ToBits, bigIntToDoubleOdd, f16FromBits, f16ToBits } from '../../src/numerics.ts';
 import { registerPtxType, substituteOperands, type AsmConstraint } from '../../src/compiler/ir/inline-asm.ts';
 
 /** A PTX type: .b32 is { kind: 'b', bits: 32 }; .pred is { kind: 'pred', bits: 1 }. */
@@ -397,9 +397,10 @@ class Thread {
     const dstFloat = dt.kind === 'f' || dt.kind === 'bf';
     if (!srcFloat && !dstFloat) return this.write(d, dt, intOf(bits, st));
     if (!srcFloat) {
-      // Integer to float: only round-to-nearest (a double first, exact below 2^53).
+      // Integer to float: only round-to-nearest, rounded once (to a narrower float through a double rounded to odd).
       if (rounding !== 'rn') unsupported(ins);
-      return this.write(d, dt, floatBits(Number(intOf(bits, st)), dt));
+      const v = intOf(bits, st);
+      return this.write(d, dt, floatBits(dt.bits === 64 ? Number(v) : bigIntToDoubleOdd(v), dt));
     }
     const x = floatOf(bits, st);
     if (dstFloat) {
