@@ -409,6 +409,25 @@ function viaF32(p: PtxPrinter, op: Operation, f: (dst: string, args: string[]) =
   p.emit(`cvt.rn.${fty(t)}.f32 ${p.r(op.result)}, ${res};`);
 }
 
+/**
+ * f64 rsqrt: rsqrt.approx.f64, whose error PTX does not state (the GPU suite saw it within 1e-10 relative), then one
+ * Newton step, y + (y / 2)(1 - x y^2), which squares the relative error (and leaves rounding, an ulp or two). x y
+ * comes first, so that neither a subnormal x nor a huge y overflows y^2. Where the approximation is not a normal
+ * number (x = 0, infinity, negative or NaN: an infinity, 0 or NaN, all exact) it is the result as it is.
+ */
+function rsqrtF64(p: PtxPrinter, d: string, x: string): void {
+  const f = new FloatType('f64');
+  const [y, xy, r, half, refined, normal] = [p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(f), p.tmp(new IntType(1))];
+  p.emit(`rsqrt.approx.f64 ${y}, ${x};`);
+  p.emit(`mul.rn.f64 ${xy}, ${x}, ${y};`);
+  p.emit(`neg.f64 ${xy}, ${xy};`);
+  p.emit(`fma.rn.f64 ${r}, ${xy}, ${y}, ${floatImmediate(1, f)};`);
+  p.emit(`mul.rn.f64 ${half}, ${y}, ${floatImmediate(0.5, f)};`);
+  p.emit(`fma.rn.f64 ${refined}, ${half}, ${r}, ${y};`);
+  p.emit(`testp.normal.f64 ${normal}, ${y};`);
+  p.emit(`selp.f64 ${d}, ${refined}, ${y}, ${normal};`);
+}
+
 const LOG2E = 1.4426950408889634;
 const LN2 = 0.6931471805599453;
 // ln 2 in two f32 parts, the first with its low mantissa bits zero (as fdlibm's log1pf splits it).
@@ -482,7 +501,7 @@ const handlers: Record<string, Handler> = {
   },
   'math.absf': (p, op) => p.emit(`abs.${fty(op.result.type)} ${p.r(op.result)}, ${p.r(op.operands[0]!)};`),
   'math.sqrt': (p, op) => viaF32(p, op, (d, [a]) => p.emit(`sqrt.rn.${op.result.type.text === 'f64' ? 'f64' : 'f32'} ${d}, ${a};`)),
-  'math.rsqrt': (p, op) => viaF32(p, op, (d, [a]) => (op.result.type.text === 'f64' ? p.emit(`rsqrt.approx.f64 ${d}, ${a};`) : p.emit(`rsqrt.approx.f32 ${d}, ${a};`))),
+  'math.rsqrt': (p, op) => viaF32(p, op, (d, [a]) => (op.result.type.text === 'f64' ? rsqrtF64(p, d, a) : p.emit(`rsqrt.approx.f32 ${d}, ${a};`))),
   'math.floor': (p, op) => viaF32(p, op, (d, [a]) => p.emit(`cvt.rmi.${op.result.type.text === 'f64' ? 'f64.f64' : 'f32.f32'} ${d}, ${a};`)),
   'math.ceil': (p, op) => viaF32(p, op, (d, [a]) => p.emit(`cvt.rpi.${op.result.type.text === 'f64' ? 'f64.f64' : 'f32.f32'} ${d}, ${a};`)),
   'math.exp2': (p, op) => f32Only(p, op, (d, [a]) => p.emit(`ex2.approx.f32 ${d}, ${a};`)),
