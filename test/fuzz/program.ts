@@ -125,10 +125,18 @@ function joinKind(a: Kind, b: Kind): Kind | undefined {
   return '2d';
 }
 
-/** A sum or scan over n terms of `v` (or a dot's, with products bounded by `bound`): exact, or fuzzy with err. */
-function summed(v: Val, dtype: DT, kind: Kind, n: number, bound: number, frac: number, exactIn: boolean, errIn: number): Val {
+/** The largest finite value of each float dtype. */
+const MAX_FINITE: Record<string, number> = { f16: 65504, bf16: 3.3895313892515355e38, f32: 3.4028234663852886e38 };
+
+/**
+ * A sum or scan over n terms of `v` (or a dot's, with products bounded by `bound`): exact, or fuzzy with err; or
+ * undefined where a partial sum could overflow, which then depends on the order of the sum (one order reaches
+ * infinity, another stays finite), so the tiers may rightly differ.
+ */
+function summed(v: Val, dtype: DT, kind: Kind, n: number, bound: number, frac: number, exactIn: boolean, errIn: number): Val | undefined {
   if (!isFloat(dtype)) return intVal(dtype, kind);
   const total = n * bound;
+  if (!(total < MAX_FINITE[dtype]!)) return undefined;
   if (exactIn && !v.fuzzy && fits(dtype, total, frac) && fits('f32', total, frac)) return floatVal(dtype, kind, total, frac, true, false, 0);
   return floatVal(dtype, kind, total, frac, false, true, n * errIn + 2 * n * ulp(dtype, total));
 }
@@ -238,7 +246,11 @@ export function generate(rng: Random, options: GenerateOptions = {}): Program {
       if (op === 'argmax' && (va.dtype === 'i8' || va.dtype === 'u8') && avoid.has('argmax:8bit')) continue;
       let val: Val;
       if (op === 'argmax') val = intVal('i32', kind);
-      else if (op === 'sum') val = summed(va, va.dtype, kind, n, va.bound, va.frac, va.exact, va.err);
+      else if (op === 'sum') {
+        const sum = summed(va, va.dtype, kind, n, va.bound, va.frac, va.exact, va.err);
+        if (!sum) continue;
+        val = sum;
+      }
       else val = fl ? floatVal(va.dtype, kind, va.bound, va.frac, va.exact, va.fuzzy, va.err) : intVal(va.dtype, kind);
       add(val, { f: 'reduce', op, a, axis });
     } else if (what === 'scan') {
@@ -248,6 +260,7 @@ export function generate(rng: Random, options: GenerateOptions = {}): Program {
       const ops = fl ? (va.fuzzy ? (['cumsum'] as const) : (['cumsum', 'first', 'last'] as const)) : (['cumsum', 'cumprod', 'first', 'last'] as const);
       const op = pick(rng, allowed('scan', ops));
       const val = op === 'cumsum' ? summed(va, va.dtype, va.kind, n, va.bound, va.frac, va.exact, va.err) : fl ? { ...va } : intVal(va.dtype, va.kind);
+      if (!val) continue;
       add(val, { f: 'scan', op, a, axis, reverse: chance(rng, 0.3) });
     } else if (what === 'rand') {
       const op = pick(rng, ['randint', 'rand'] as const);
@@ -283,6 +296,7 @@ export function generate(rng: Random, options: GenerateOptions = {}): Program {
       const [vx, vy] = [vals.get(x)!, vals.get(y)!];
       const out: DT = dtype === 'i8' ? 'i32' : 'f32';
       const val = out === 'i32' ? intVal('i32', 'sq') : summed(vx, 'f32', 'sq', p.BC, vx.bound * vy.bound, vx.frac + vy.frac, vx.exact && vy.exact, 0);
+      if (!val) continue;
       add(val, { f: 'dot', a: x, b: y });
     } else if (what === 'if') {
       const cond = pick(rng, ['pid', 'data', 'constexpr'] as const);
