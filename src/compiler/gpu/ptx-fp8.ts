@@ -25,7 +25,7 @@
 // NaN, -0 stays -0, infinities saturate).
 import { DenseAttr, type FloatAttr, type IntegerAttr } from '../ir/attributes.ts';
 import type { Operation, Value } from '../ir/core.ts';
-import { FloatType, IntType, f16, f32, f64, i1, i32, type Type } from '../ir/types.ts';
+import { FloatType, IntType, f16, f32, f64, i1, i32, i64, type Type } from '../ir/types.ts';
 import { e4m3ToBits, e5m2ToBits } from '../../numerics.ts';
 import type { PtxPrinter } from './ptx.ts';
 
@@ -107,7 +107,7 @@ function toF32(p: PtxPrinter, x: Value, unsigned: boolean): string {
   }
   if (t instanceof FloatType) {
     if (t.width === 32) return p.r(x);
-    if (t.width === 64) return f64ToF32Odd(p, p.r(x));
+    if (t.width === 64) return f32RoundedToOdd(p, p.r(x), 'f64');
     const f = p.tmp(f32);
     p.emit(`cvt.f32.${t.text} ${f}, ${p.r(x)};`); // f16, bf16: exact
     return f;
@@ -127,17 +127,20 @@ function toF32(p: PtxPrinter, x: Value, unsigned: boolean): string {
 }
 
 /**
- * x (f64) to f32 rounded to odd: truncated toward zero, with the last bit set where that dropped anything. Rounding
- * that once more to a format of at most 22 significant bits (fp8 has 4 or 3) gives what rounding x directly would
- * (Boldo and Melquiond, "When double rounding is odd", 2005), where going through cvt.rn.f32.f64 could round twice
- * (x just above a tie of fp8 values rounding down onto the tie). Overflow truncates to the largest f32, which fp8
- * saturates like x; infinities and NaN pass through.
+ * x (in a register of PTX type `from`: f64, or an integer type s32, u32, s64, u64) to f32 rounded to odd: truncated
+ * toward zero, with the last bit set where that dropped anything (the truncation converted back differs). Rounding
+ * that once more to a format of at most 22 significant bits (bf16 has 8, fp8 4 or 3) gives what rounding x directly
+ * would (Boldo and Melquiond, "When double rounding is odd", 2005), where going through cvt.rn.f32 could round twice:
+ * the integer 2^25 + 2^17 + 1, just above a tie of bf16 values, rounds onto the tie in f32 and then to even, down.
+ * Overflow truncates to the largest f32, which fp8 saturates like x; infinities and NaN pass through; no integer
+ * overflows (the largest u64 truncates to 2^64 - 2^40), so converting an integer back is exact.
  */
-export function f64ToF32Odd(p: PtxPrinter, x: string): string {
-  const [f, back, bits, inexact, out] = [p.tmp(f32), p.tmp(f64), p.tmp(i32), p.tmp(i1), p.tmp(f32)];
-  p.emit(`cvt.rz.f32.f64 ${f}, ${x};`);
-  p.emit(`cvt.f64.f32 ${back}, ${f};`);
-  p.emit(`setp.neu.f64 ${inexact}, ${back}, ${x};`);
+export function f32RoundedToOdd(p: PtxPrinter, x: string, from: 'f64' | 's32' | 'u32' | 's64' | 'u64'): string {
+  const float = from === 'f64';
+  const [f, back, bits, inexact, out] = [p.tmp(f32), p.tmp(float ? f64 : from.endsWith('64') ? i64 : i32), p.tmp(i32), p.tmp(i1), p.tmp(f32)];
+  p.emit(`cvt.rz.f32.${from} ${f}, ${x};`);
+  p.emit(float ? `cvt.f64.f32 ${back}, ${f};` : `cvt.rzi.${from}.f32 ${back}, ${f};`);
+  p.emit(`setp.${float ? 'neu' : 'ne'}.${from} ${inexact}, ${back}, ${x};`);
   p.emit(`mov.b32 ${bits}, ${f};`);
   p.emit(`@${inexact} or.b32 ${bits}, ${bits}, 1;`);
   p.emit(`mov.b32 ${out}, ${bits};`);

@@ -8,7 +8,7 @@ import type { Block, Operation, Value } from '../ir/core.ts';
 import { pointeeBytes } from '../ir/elementwise.ts';
 import { FloatType, IntType, PointerType, i32, type ScalarType, type Type } from '../ir/types.ts';
 import { bf16ToBits, f16ToBits } from '../../numerics.ts';
-import { f64ToF32Odd, fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
+import { f32RoundedToOdd, fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
 import { parseConstraints, registerPtxType, substituteOperands, type AsmConstraint } from '../ir/inline-asm.ts';
 
 export interface PtxOptions {
@@ -598,12 +598,12 @@ const handlers: Record<string, Handler> = {
       return p.emit(`cvt.rz.${fty(t)}.${fty(x.type)} ${p.r(op.result)}, ${p.r(x)};`);
     }
     // Before sm_90, bf16 narrows only from f32 (an f64 or f16 goes through f32 first). An f64 goes rounded to odd
-    // (f64ToF32Odd), so that rounding to bf16 after it is the one correct rounding the interpreter makes; through
+    // (f32RoundedToOdd), so that rounding to bf16 after it is the one correct rounding the interpreter makes; through
     // cvt.rn.f32.f64 an f64 just off a bf16 tie could land on the tie and round the wrong way.
     if (p.bf16ViaF32(t, x.type) && x.type.text !== 'f32') {
       let f: string;
       if (p.bf16ViaF32(x.type)) f = p.widenBf16(x);
-      else if (x.type.text === 'f64') f = f64ToF32Odd(p, p.r(x));
+      else if (x.type.text === 'f64') f = f32RoundedToOdd(p, p.r(x), 'f64');
       else {
         f = p.tmp(new FloatType('f32'));
         p.emit(`cvt.f32.${fty(x.type)} ${f}, ${p.r(x)};`); // f16: exact
@@ -909,27 +909,9 @@ function intToFloat(p: PtxPrinter, op: Operation, signed: boolean): void {
   if (p.bf16ViaF32(dst)) {
     const exact = src.width <= 16 ? p.tmp(new FloatType('f32')) : undefined;
     if (exact) p.emit(`cvt.rn.f32.${it} ${exact}, ${s};`);
-    return p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${exact ?? intToF32Odd(p, s, it)};`);
+    return p.emit(`cvt.rn.bf16.f32 ${p.r(op.result)}, ${exact ?? f32RoundedToOdd(p, s, it)};`);
   }
   p.emit(`cvt.rn.${fty(dst)}.${it} ${p.r(op.result)}, ${s};`);
-}
-
-/**
- * An integer (in register `s`, of PTX type `it`) to f32 rounded to odd: truncated toward zero, with the last bit set
- * where that dropped anything (the truncation converted back differs). Rounding that to bf16's 8 significant bits
- * gives what rounding the integer directly would (as f64ToF32Odd for f64), where cvt.rn.f32 then cvt.rn.bf16 rounds
- * twice beyond 2^24: 2^25 + 2^17 + 1, just above a tie of bf16 values, rounds onto the tie in f32 and then to even,
- * down. The truncation never overflows (the largest u64 truncates to 2^64 - 2^40), so converting back is exact.
- */
-function intToF32Odd(p: PtxPrinter, s: string, it: string): string {
-  const [f, back, inexact, bits, out] = [p.tmp(new FloatType('f32')), p.tmp(new IntType(it.endsWith('64') ? 64 : 32)), p.tmp(new IntType(1)), p.tmp(new IntType(32)), p.tmp(new FloatType('f32'))];
-  p.emit(`cvt.rz.f32.${it} ${f}, ${s};`);
-  p.emit(`cvt.rzi.${it}.f32 ${back}, ${f};`);
-  p.emit(`setp.ne.${it} ${inexact}, ${back}, ${s};`);
-  p.emit(`mov.b32 ${bits}, ${f};`);
-  p.emit(`@${inexact} or.b32 ${bits}, ${bits}, 1;`);
-  p.emit(`mov.b32 ${out}, ${bits};`);
-  return out;
 }
 
 function floatToInt(p: PtxPrinter, op: Operation, signed: boolean): void {
