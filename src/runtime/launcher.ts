@@ -7,6 +7,7 @@ import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types
 import { f16ToBits, bf16ToBits } from '../numerics.ts';
 import { CudaError, FunctionAttribute, JitOption, check, describeCudaError, type Driver } from './cuda.ts';
 import { checkAfterKernels, gpu, noteLaunch, type GpuStream } from './gpu.ts';
+import { nativeOn } from './gpu-targets.ts';
 import type { KernelArgValue } from '../interp/interpreter.ts';
 import { Tensor } from './tensor.ts';
 
@@ -150,15 +151,10 @@ export class LoadedKernel {
   }
 }
 
-/**
- * Whether a cubin assembled from this PTX runs on a GPU of compute capability [major, minor]: one for the same major
- * architecture and a minor one no newer (sm_80 code runs on an sm_86), or exactly that one for architecture-specific
- * targets (sm_90a).
- */
-export function cubinRunsOn(ptx: string, [major, minor]: readonly [number, number]): boolean {
-  const m = /^\s*\.target\s+sm_(\d+)(\d)(a?)\b/m.exec(ptx);
-  if (!m) return true;
-  return Number(m[1]) === major && (m[3] ? Number(m[2]) === minor : Number(m[2]) <= minor);
+/** Whether a cubin assembled from this PTX runs on a GPU of compute capability [major, minor] (see nativeOn). */
+export function cubinRunsOn(ptx: string, computeCapability: readonly [number, number]): boolean {
+  const target = /^\s*\.target\s+(sm_\w+)/m.exec(ptx)?.[1];
+  return target === undefined || nativeOn(target, computeCapability);
 }
 
 function loadModule(kernelName: string, image: Uint8Array, kind: 'cubin' | 'PTX'): unknown {

@@ -8,6 +8,7 @@ import { compare } from '../../src/runtime/compare.ts';
 import { argumentFacts } from '../../src/dsl/kernel.ts';
 import { resolveGrid } from '../../src/dsl/launch-args.ts';
 import { gpu, gpuAvailable, synchronize } from '../../src/runtime/gpu.ts';
+import { parseTarget } from '../../src/runtime/gpu-targets.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
 import { simulateLaunch } from '../support/simulate-launch.ts';
 
@@ -27,8 +28,6 @@ export const gpuAlone = process.env['KT_TEST_GPU_ALONE'] === '1' && realGpu && !
 
 const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
 
-const archOf = (target: string): number => Number(/^sm_(\d+)a?$/.exec(target)?.[1] ?? NaN);
-
 /**
  * Whether launches compiled for `target` run here: in the simulator, any; on a real GPU, its own target and older
  * ones without architecture-specific features (sm_80 on a Hopper), whose PTX the driver compiles for this GPU.
@@ -36,8 +35,8 @@ const archOf = (target: string): number => Number(/^sm_(\d+)a?$/.exec(target)?.[
 export function targetRuns(target: string): boolean {
   if (simulated) return true;
   if (!realGpu) return false;
-  const own = gpu().info.target;
-  return target === own || (!target.endsWith('a') && archOf(target) <= archOf(own));
+  const [t, own] = [parseTarget(target), parseTarget(gpu().info.target)];
+  return target === gpu().info.target || (t !== undefined && own !== undefined && !t.specific && t.sm <= own.sm);
 }
 
 /**
