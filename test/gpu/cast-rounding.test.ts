@@ -13,7 +13,7 @@ import { assemble, findPtxas } from '../../src/compiler/gpu/ptxas.ts';
 import { argumentFacts } from '../../src/dsl/kernel.ts';
 import { rtzInputs, rtzPairs, sameResult, towardZeroReference } from '../support/cast-rounding.ts';
 import { fileCheck } from '../support/filecheck.ts';
-import { nearTieIntegers } from '../support/int-to-float.ts';
+import { convert, nearTieBlock } from '../support/int-to-float.ts';
 import { gpuMatchesInterpreter, gpuPresent, targetRuns } from './harness.ts';
 
 const truncate = kernel(function truncate(x: Ptr, y: Ptr, n: i32, TO: constexpr<DType>, BLOCK: constexpr) {
@@ -43,18 +43,12 @@ describe.skipIf(!gpuPresent)('rounding toward zero on the GPU against the interp
   }
 });
 
-const convert = kernel(function convert(x: Ptr, y: Ptr, TO: constexpr<DType>, BLOCK: constexpr) {
-  const offs = tl.arange(0, BLOCK);
-  tl.store(y + offs, tl.load(x + offs).to(TO));
-});
-
 /** Integer to float conversions of values at and around f32 and bf16 ties (test/support/int-to-float.ts). */
 function intToFloatLaunches(): [string, number[], unknown[]][] {
   const out: [string, number[], unknown[]][] = [];
   for (const from of ['i32', 'u32', 'i64', 'u64'] as const) {
     const wide = from.endsWith('64');
-    const some = nearTieIntegers(wide ? 64 : 32, from.startsWith('i'));
-    const values = [...some, ...Array<bigint>(2 ** Math.ceil(Math.log2(some.length)) - some.length).fill(0n)];
+    const values = nearTieBlock(wide ? 64 : 32, from.startsWith('i'));
     for (const to of ['f64', 'f32', 'f16', 'bf16'] as const) {
       const x = tensor(wide ? values : values.map(Number), { dtype: from });
       out.push([`${from} to ${to}`, [1], [x, empty([values.length], to), { TO: dtypes[to], BLOCK: values.length, numWarps: 4 }]]);

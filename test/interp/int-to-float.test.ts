@@ -3,14 +3,9 @@
 // Number() then Math.fround rounded twice (2^60 + 2^36 + 1 became 2^60 instead of 2^60 + 2^37, which the GPU's
 // cvt.rn.f32.s64 gives). Checked against an exact reference on bigints, at and around the ties of f32 and bf16.
 import { describe, expect, test } from 'vitest';
-import { dtypes, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr } from 'kt';
+import { dtypes, empty, kernel, tensor, tl, type Ptr, type constexpr } from 'kt';
 import { bigIntToDoubleOdd, roundToFloat } from '../../src/numerics.ts';
-import { nearTieIntegers, roundIntToBits } from '../support/int-to-float.ts';
-
-const convert = kernel(function convert(x: Ptr, y: Ptr, TO: constexpr<DType>, BLOCK: constexpr) {
-  const offs = tl.programId(0) * BLOCK + tl.arange(0, BLOCK);
-  tl.store(y + offs, tl.load(x + offs).to(TO));
-});
+import { convert, nearTieBlock, nearTieIntegers, roundIntToBits } from '../support/int-to-float.ts';
 
 const significantBits = { f32: 24, bf16: 8 } as const;
 
@@ -46,9 +41,7 @@ describe('integer to float rounds once', () => {
     for (const [to, bits] of Object.entries(significantBits)) {
       test(`${from} to ${to} in a kernel`, () => {
         const wide = from.endsWith('64');
-        const some = nearTieIntegers(wide ? 64 : 32, from.startsWith('i'));
-        // Padded with zeros to a power of two (the block).
-        const values = [...some, ...Array<bigint>(2 ** Math.ceil(Math.log2(some.length)) - some.length).fill(0n)];
+        const values = nearTieBlock(wide ? 64 : 32, from.startsWith('i'));
         const x = tensor(wide ? values : values.map(Number), { dtype: from });
         const y = empty([values.length], to as 'f32' | 'bf16');
         convert([1], x, y, { TO: dtypes[to as 'f32' | 'bf16'], BLOCK: values.length });

@@ -1,6 +1,12 @@
 // Integers that a conversion to float can round wrongly by rounding twice, and the exact reference: each value
 // rounded once, to nearest even, to p significant bits (f32: 24, bf16: 8), computed on bigints.
-import { Random } from 'kt';
+import { Random, kernel, tl, type DType, type Ptr, type constexpr } from 'kt';
+
+/** y = x converted to TO, one block of BLOCK elements per program. */
+export const convert = kernel(function convert(x: Ptr, y: Ptr, TO: constexpr<DType>, BLOCK: constexpr) {
+  const offs = tl.programId(0) * BLOCK + tl.arange(0, BLOCK);
+  tl.store(y + offs, tl.load(x + offs).to(TO));
+});
 
 /** The integer rounded to nearest (ties to even) at `bits` significant bits, exactly. */
 export function roundIntToBits(v: bigint, bits: number): bigint {
@@ -36,4 +42,10 @@ export function nearTieIntegers(width: 32 | 64, signed: boolean): bigint[] {
   // The extremes: the type's largest and (signed) smallest values.
   const extremes = signed ? [(1n << BigInt(width - 1)) - 1n, -(1n << BigInt(width - 1))] : [(1n << BigInt(width)) - 1n];
   return [...all, ...extremes].map((v) => (signed ? BigInt.asIntN(width, v) : BigInt.asUintN(width, v)));
+}
+
+/** nearTieIntegers padded with zeros to a power of two (one block of `convert`). */
+export function nearTieBlock(width: 32 | 64, signed: boolean): bigint[] {
+  const some = nearTieIntegers(width, signed);
+  return [...some, ...Array<bigint>(2 ** Math.ceil(Math.log2(some.length)) - some.length).fill(0n)];
 }
