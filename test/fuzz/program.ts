@@ -126,7 +126,7 @@ function joinKind(a: Kind, b: Kind): Kind | undefined {
 }
 
 /** The largest finite value of each float dtype. */
-const MAX_FINITE: Record<string, number> = { f16: 65504, bf16: 3.3895313892515355e38, f32: 3.4028234663852886e38 };
+export const MAX_FINITE: Record<string, number> = { f16: 65504, bf16: 3.3895313892515355e38, f32: 3.4028234663852886e38 };
 
 /**
  * A sum or scan over n terms of `v` (or a dot's, with products bounded by `bound`): exact, or fuzzy with err; or
