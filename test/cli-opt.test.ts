@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { optimizeIr } from '../src/cli/opt.ts';
 import { UsageError } from '../src/cli/args.ts';
-import { CompileError } from '../src/compiler/diagnostics.ts';
+import { compileErrorOf } from './support/located-errors.ts';
 import { Operation } from '../src/compiler/ir/core.ts';
 import { allPasses, parsePipeline, type PipelineEntry } from '../src/compiler/passes/registry.ts';
 import { fileCheck } from './support/filecheck.ts';
@@ -238,13 +238,7 @@ describe('optimizeIr', () => {
   });
 
   test('a parse error is a located diagnostic naming the file', () => {
-    let err: unknown;
-    try {
-      optimizeIr('tt.func public @f() {\n  %a = arith.addi %nope, %nope : i32\n}', 'cse', { file: 'k.mlir' });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(CompileError);
-    expect((err as CompileError).message).toMatch(/^k\.mlir:2:\d+: error: use of undefined value %nope\n/);
+    const err = compileErrorOf(() => optimizeIr('tt.func public @f() {\n  %a = arith.addi %nope, %nope : i32\n}', 'cse', { file: 'k.mlir' }));
+    expect(err.message).toMatch(/^k\.mlir:2:\d+: error: use of undefined value %nope\n/);
   });
 });

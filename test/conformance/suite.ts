@@ -5,7 +5,8 @@
 // interpreter element by element) before the case checks the reference. Cases listed in deviations.ts are
 // skipped on the tiers they name, and only those.
 import { afterAll, describe, expect, test } from 'vitest';
-import { CompileError, Tensor, type Grid, type Kernel } from 'kt';
+import { Tensor, type Grid, type Kernel } from 'kt';
+import { compileErrorOf } from '../support/located-errors.ts';
 import { timeLimit } from '../support/time-limit.ts';
 import { deviationFor, type Tier } from './deviations.ts';
 
@@ -53,14 +54,7 @@ export const sampled = (name: string, every: number): boolean => every <= 1 || s
 
 /** Expects `fn` to be refused at compile time, with a message matching `message`. */
 export function expectCompileError(fn: () => unknown, message: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected a compile error').toBeInstanceOf(CompileError);
-  expect(String((error as Error).message)).toMatch(message);
+  expect(compileErrorOf(fn).message).toMatch(message);
 }
 
 /** Tier launchers. */

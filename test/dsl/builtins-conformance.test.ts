@@ -2,11 +2,10 @@
 // histogram, log1p, sqrtRn, divRn, swizzle2d, assume, debugBarrier) on the interpreter, against independent
 // references (builtins-cases.ts; the GPU runs the same cases in test/gpu/builtins.test.ts); then what only the
 // interpreter checks (broken promises, the sanitizer's view of barriers) and the compile errors, each at its line.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { CompileError, KernelRuntimeError, empty, kernel, tensor, tl, type Ptr, type constexpr } from 'kt';
+import { KernelRuntimeError, empty, kernel, tensor, tl, type Ptr, type constexpr } from 'kt';
 import { interpreterLaunch } from '../conformance/suite.ts';
+import { locatedErrors } from '../support/located-errors.ts';
 import { assumeKernel, barrierSwap, builtinCases } from './builtins-cases.ts';
 
 describe('on the interpreter', () => {
@@ -59,8 +58,6 @@ describe('what the interpreter checks', () => {
 
 // ---- compile errors, each at the line marked with its name ----
 
-const thisFile = fileURLToPath(import.meta.url);
-const sourceLines = fs.readFileSync(thisFile, 'utf8').split('\n');
 
 /** What `run` throws. */
 function thrown(run: () => void): unknown {
@@ -72,13 +69,11 @@ function thrown(run: () => void): unknown {
   return undefined;
 }
 
+const located = locatedErrors(import.meta.url);
+
 /** Expects a CompileError whose reason matches, located at the line marked `// @marker`, on `snippet`. */
 function expectLocated(run: () => void, marker: string, snippet: string, reason: RegExp, hint?: RegExp): void {
-  const e = thrown(run) as CompileError;
-  expect(e, 'expected a CompileError').toBeInstanceOf(CompileError);
-  const line = sourceLines.findIndex((l) => l.includes(`// @${marker}`)) + 1;
-  expect(e.reason).toMatch(reason);
-  expect({ line: e.span?.line, col: e.span?.col }).toEqual({ line, col: sourceLines[line - 1]!.indexOf(snippet) + 1 });
+  const e = located(run, marker, snippet, reason);
   if (hint) expect(e.hint).toMatch(hint);
 }
 

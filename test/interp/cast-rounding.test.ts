@@ -3,12 +3,13 @@
 // below and between them, overflow, infinities, NaN, zeros, subnormals) and on random inputs; constant folding
 // agrees; the IR attribute prints, parses and verifies; and where Triton refuses the option, kt does, at the line.
 import { describe, expect, test } from 'vitest';
-import { CompileError, dtypes, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr } from 'kt';
+import { dtypes, empty, kernel, tensor, tl, type DType, type Ptr, type constexpr } from 'kt';
 import { parseModule } from '../../src/compiler/ir/parser.ts';
 import { printOp } from '../../src/compiler/ir/printer.ts';
 import { verify } from '../../src/compiler/ir/verifier.ts';
 import { roundTowardZero } from '../../src/numerics.ts';
 import { rtzInputs, rtzPairs, sameResult, towardZeroReference } from '../support/cast-rounding.ts';
+import { compileErrorOf } from '../support/located-errors.ts';
 
 const truncate = kernel(function truncate(x: Ptr, y: Ptr, TO: constexpr<DType>, BLOCK: constexpr) {
   const offs = tl.programId(0) * BLOCK + tl.arange(0, BLOCK);
@@ -118,17 +119,11 @@ const unknownMode = kernel(function unknownMode(x: Ptr, y: Ptr, MODE: constexpr<
 
 describe('fpDowncastRounding where Triton refuses it', () => {
   const refused = (run: () => void, message: RegExp, line: string): void => {
-    let error: unknown;
-    try {
-      run();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(CompileError);
-    expect((error as Error).message).toMatch(message);
+    const { message: text } = compileErrorOf(run);
+    expect(text).toMatch(message);
     // Located at the call, in this file.
-    expect((error as Error).message).toContain('cast-rounding.test.ts:');
-    expect((error as Error).message).toContain(line);
+    expect(text).toContain('cast-rounding.test.ts:');
+    expect(text).toContain(line);
   };
   test('on a widening, an integer conversion, a same-width conversion, a bitcast, and an unknown mode', () => {
     refused(() => upcast([1], empty([8], 'f16'), empty([8], 'f32')), /fpDowncastRounding applies only to conversions from a float to a narrower float, and f16 to f32 is not one/, 'fpDowncastRounding');

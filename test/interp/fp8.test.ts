@@ -1,17 +1,15 @@
 // fp8 (e4m3, e5m2) on the interpreter: loads and stores, conversions to and from every dtype (exact from fp8;
 // to fp8 rounded to nearest even and saturating as PTX's cvt.rn.satfinite does), bitcasts with i8/u8, constants,
 // Triton's promotion of fp8 operands, and the located errors where Triton has no rule or cannot compute.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { CompileError, Random, dtypes, e4m3FromBits, e5m2FromBits, empty, kernel, roundE4M3, roundE5M2, tensor, tl, type DType, type Ptr, type Tensor, type constexpr, type f8e4m3, type i32 } from 'kt';
+import { Random, dtypes, e4m3FromBits, e5m2FromBits, empty, kernel, roundE4M3, roundE5M2, tensor, tl, type DType, type Ptr, type Tensor, type constexpr, type f8e4m3, type i32 } from 'kt';
 import type { DTypeName } from '../../src/compiler/semantic/dtype.ts';
 import { parseModule } from '../../src/compiler/ir/parser.ts';
 import { printOp } from '../../src/compiler/ir/printer.ts';
 import { roundToFloat } from '../../src/numerics.ts';
+import { locatedErrors } from '../support/located-errors.ts';
 
-const thisFile = fileURLToPath(import.meta.url);
-const lineOf = (marker: string): number => fs.readFileSync(thisFile, 'utf8').split('\n').findIndex((l) => l.includes(`// @${marker}`)) + 1;
+const located = locatedErrors(import.meta.url);
 
 const fp8s = ['f8e4m3', 'f8e5m2'] as const;
 const decode = { f8e4m3: e4m3FromBits, f8e5m2: e5m2FromBits };
@@ -245,17 +243,7 @@ describe('promotion and arithmetic', () => {
   });
 
   test.each(cases)('%s is a located error', (op, snippet, message) => {
-    let err: unknown;
-    try {
-      errors([1], tensor([1], { dtype: 'f8e4m3' }), tensor([1], { dtype: 'f8e5m2' }), tensor([1], { dtype: 'i32' }), empty([1]), { OP: op });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(CompileError);
-    const e = err as CompileError;
-    expect(e.reason).toMatch(message);
-    const line = lineOf(op);
-    expect({ line: e.span?.line, col: e.span?.col }).toEqual({ line, col: fs.readFileSync(thisFile, 'utf8').split('\n')[line - 1]!.indexOf(snippet) + 1 });
+    const e = located(() => errors([1], tensor([1], { dtype: 'f8e4m3' }), tensor([1], { dtype: 'f8e5m2' }), tensor([1], { dtype: 'i32' }), empty([1]), { OP: op }), op, snippet, message);
     expect(e.message).toMatch(/hint: /);
   });
 

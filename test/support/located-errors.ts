@@ -1,9 +1,22 @@
-// Expecting a compile error located in the test's own source: the offending line carries a `// @marker` comment,
-// and the expected column is where a given snippet starts on it. Shared by the tests of located errors.
+// Expecting compile errors: compileErrorOf runs code that must be refused; locatedErrors also checks where the error
+// points in the test's own source (the offending line carries a `// @marker` comment, and the expected column is
+// where a given snippet starts on it). Shared by the tests of located errors.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { CompileError } from 'kt';
+
+/** Runs `run`, expects it to throw a CompileError, and returns that error. */
+export function compileErrorOf(run: () => unknown): CompileError {
+  let err: unknown;
+  try {
+    run();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'expected a CompileError').toBeInstanceOf(CompileError);
+  return err as CompileError;
+}
 
 /**
  * For the test module at `moduleUrl` (its import.meta.url): a function that runs `run`, expects it to throw a
@@ -21,14 +34,7 @@ export function locatedErrors(moduleUrl: string): (run: () => void, marker: stri
     return { line: i + 1, col: col + 1 };
   };
   return (run, marker, snippet, message) => {
-    let err: unknown;
-    try {
-      run();
-    } catch (e) {
-      err = e;
-    }
-    expect(err, 'expected a CompileError').toBeInstanceOf(CompileError);
-    const e = err as CompileError;
+    const e = compileErrorOf(run);
     const where = locate(marker, snippet);
     expect(e.reason).toMatch(message);
     expect({ file: e.span?.file, line: e.span?.line, col: e.span?.col }).toEqual({ file, ...where });
