@@ -1,9 +1,10 @@
-// How far the GPU's f32 math functions lie from the exact values, against the bounds README's "Where the tiers
-// differ" table states. The interpreter computes each function in double precision and rounds once (within half
-// an ulp); the GPU uses the hardware's approximations (ex2.approx, lg2.approx, sin.approx, cos.approx,
+// How far the GPU's f32 math functions (and f64 rsqrt) lie from the exact values, against the bounds README's "Where
+// the tiers differ" table states. The interpreter computes each function in double precision and rounds once (within
+// half an ulp); the GPU uses the hardware's approximations (ex2.approx, lg2.approx, sin.approx, cos.approx,
 // rsqrt.approx) and short sequences around them, as Triton does. Each op runs on a sweep of its domain on a real
-// GPU; the error of every element must lie within ulps * ulp(exact) + abs, and within the f32 tolerance that
-// `kt run --check` and the GPU suite allow (atol 1e-5, rtol 1e-4). The measured maxima are printed for the README.
+// GPU; the error of every element must lie within ulps * ulp(exact) + abs, and within the dtype's tolerance that
+// `kt run --check` and the GPU suite allow (f32: atol 1e-5, rtol 1e-4). The measured maxima are printed for the
+// README.
 import { describe, expect, test } from 'vitest';
 import { defaultTolerance, empty, tensor } from 'kt';
 import { elementwiseHelpers } from '../../src/compiler/ir/elementwise.ts';
@@ -29,6 +30,8 @@ interface MathCase {
   readonly domain: readonly [number, number];
   readonly log?: boolean;
   readonly bound: Bound;
+  /** The dtype computed in (f32 unless given). */
+  readonly dtype?: 'f64';
 }
 
 const constant = (n: number) => (): number => n;
@@ -55,14 +58,17 @@ const cases: MathCase[] = [
   // Correctly rounded (sqrt.rn, div.rn): as the interpreter.
   { op: 'sqrt', exact: Math.sqrt, domain: [1e-30, 1e30], log: true, bound: { ulps: constant(0.5), abs: 0 } },
   { op: 'recip', exact: (x) => 1 / x, domain: [1e-30, 1e30], log: true, bound: { ulps: constant(0.5), abs: 0 } },
+  // f64 rsqrt is rsqrt.approx.f64 (whose error PTX does not state) and one Newton step; `exact` is 1 / sqrt(x) in
+  // doubles, itself within about an ulp.
+  { op: 'rsqrt', dtype: 'f64', exact: (x) => 1 / Math.sqrt(x), domain: [1e-300, 1e300], log: true, bound: { ulps: constant(4), abs: 0 } },
 ];
 
 const N = 1 << 16;
 
-/** N f32 inputs spread over the domain (by exponent for `log`), the first and last the domain's ends. */
-function inputs(c: MathCase): Float32Array {
+/** N inputs of the case's dtype spread over the domain (by exponent for `log`), the first and last the domain's ends. */
+function inputs(c: MathCase): Float32Array | Float64Array {
   const [lo, hi] = c.domain;
-  const xs = new Float32Array(N);
+  const xs = c.dtype === 'f64' ? new Float64Array(N) : new Float32Array(N);
   for (let i = 0; i < N; i++) {
     const t = i / (N - 1);
     xs[i] = c.log ? Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo))) : lo + t * (hi - lo);
@@ -70,11 +76,12 @@ function inputs(c: MathCase): Float32Array {
   return xs;
 }
 
-/** The spacing of f32 values at |v| (subnormals: 2^-149). */
-function ulpOf(v: number): number {
+/** The spacing of f32 (or f64) values at |v| (subnormals: 2^-149, 2^-1074). */
+function ulpOf(v: number, dtype: 'f32' | 'f64'): number {
+  const [minNormalExp, fraction] = dtype === 'f64' ? [-1022, 52] : [-126, 23];
   const a = Math.abs(v);
-  if (a < 2 ** -126) return 2 ** -149;
-  return 2 ** (Math.floor(Math.log2(a)) - 23);
+  if (a < 2 ** minNormalExp) return 2 ** (minNormalExp - fraction);
+  return 2 ** (Math.floor(Math.log2(a)) - fraction);
 }
 
 const ptxas = findPtxas();
@@ -105,54 +112,31 @@ describe.skipIf(!ptxas)('f64 rsqrt PTX', () => {
 describe.skipIf(!realGpu)('GPU math against the exact values', () => {
   const measured: string[] = [];
 
-  test.each(cases)('$op stays within its documented bound and the f32 tolerance', (c) => {
+  test.each(cases.map((c) => [`${c.op}${c.dtype ? ` ${c.dtype}` : ''}`, c] as const))("%s stays within its documented bound and its dtype's tolerance", (name, c) => {
+    const dtype = c.dtype ?? 'f32';
     const xs = inputs(c);
-    const x = tensor(Array.from(xs)).cuda();
-    const y = empty([N], 'f32', 'cuda');
+    const x = tensor(Array.from(xs), { dtype }).cuda();
+    const y = empty([N], dtype, 'cuda');
     unary([N / 1024], x, y, N, { OP: c.op, BLOCK: 1024 });
     synchronize();
-    const got = y.toArray() as Float32Array;
-    const tol = defaultTolerance('f32');
+    const got = y.toArray() as Float32Array | Float64Array;
+    const tol = defaultTolerance(dtype);
     let worstUlps = 0;
     let worstAbs = 0;
     const outside: string[] = [];
     for (let i = 0; i < N; i++) {
       const exact = c.exact(xs[i]!);
       const err = Math.abs(got[i]! - exact);
-      const ulps = err / ulpOf(exact);
+      const ulps = err / ulpOf(exact, dtype);
       worstAbs = Math.max(worstAbs, err);
       if (Math.abs(exact) >= 2 ** -20) worstUlps = Math.max(worstUlps, ulps);
-      const allowed = c.bound.ulps(xs[i]!) * ulpOf(exact) + c.bound.abs;
-      const checkTol = tol.atol + tol.rtol * Math.abs(roundToFloat(exact, 'f32'));
+      const allowed = c.bound.ulps(xs[i]!) * ulpOf(exact, dtype) + c.bound.abs;
+      const checkTol = tol.atol + tol.rtol * Math.abs(roundToFloat(exact, dtype));
       if (!(err <= allowed && err <= checkTol) && outside.length < 5) outside.push(`x = ${xs[i]}: got ${got[i]}, exact ${exact} (${ulps.toFixed(1)} ulps, ${err.toExponential(2)} absolute)`);
     }
-    measured.push(`${c.op.padEnd(8)} max ${worstUlps.toFixed(2)} ulps (where |exact| >= 2^-20), max ${worstAbs.toExponential(2)} absolute`);
+    measured.push(`${name.padEnd(11)} max ${worstUlps.toFixed(2)} ulps (where |exact| >= 2^-20), max ${worstAbs.toExponential(2)} absolute`);
     console.log(`math accuracy on the GPU: ${measured[measured.length - 1]}`);
-    expect(outside, `${c.op}: elements outside the bound`).toEqual([]);
-    [x, y].forEach((t) => t.dispose());
-  });
-
-  // f64 rsqrt is rsqrt.approx.f64 (whose error PTX does not state) and one Newton step: within 4 ulps of
-  // 1 / sqrt(x) computed in doubles (itself within about an ulp), and within f64's tolerance; the measured maximum
-  // is printed for the README.
-  test('f64 rsqrt stays within 4 ulps', () => {
-    const xs = Array.from({ length: N }, (_, i) => Math.exp(Math.log(1e-300) + (i / (N - 1)) * (Math.log(1e300) - Math.log(1e-300))));
-    const x = tensor(xs, { dtype: 'f64' }).cuda();
-    const y = empty([N], 'f64', 'cuda');
-    unary([N / 1024], x, y, N, { OP: 'rsqrt', BLOCK: 1024 });
-    synchronize();
-    const got = y.toArray() as Float64Array;
-    const tol = defaultTolerance('f64');
-    let worst = 0;
-    const outside: string[] = [];
-    xs.forEach((v, i) => {
-      const exact = 1 / Math.sqrt(v);
-      const err = Math.abs(got[i]! - exact);
-      worst = Math.max(worst, err / (Math.abs(exact) * 2 ** -52));
-      if (!(err <= tol.atol + tol.rtol * Math.abs(exact) && err <= 4 * Math.abs(exact) * 2 ** -52) && outside.length < 5) outside.push(`x = ${v}: got ${got[i]}, about ${exact}`);
-    });
-    console.log(`math accuracy on the GPU: rsqrt f64 max ${worst.toFixed(1)} ulps (relative, 2^-52)`);
-    expect(outside).toEqual([]);
+    expect(outside, `${name}: elements outside the bound`).toEqual([]);
     [x, y].forEach((t) => t.dispose());
   });
 });
