@@ -29,7 +29,8 @@ describe.skipIf(!realGpu)('tuning on the GPU', () => {
     expect(wrong).toMatchObject({ status: 'excluded', stage: 'check' });
     const ok = outcome.results.filter((r) => r.status === 'ok');
     expect(ok).toHaveLength(3);
-    for (const r of ok) expect(r.status === 'ok' && r.medianMs > 0 && r.medianMs < 5).toBe(true);
+    // A time, not a bound on it: under compute-sanitizer a launch takes a hundred times as long.
+    for (const r of ok) expect(r.status === 'ok' && Number.isFinite(r.medianMs) && r.medianMs > 0).toBe(true);
     const got = out.toArray() as Float32Array;
     expect([got[0], got[1], got[n - 1]]).toEqual([0, 2, 2 * ((n - 1) % 1000)]);
   });
@@ -39,7 +40,8 @@ describe.skipIf(!realGpu)('tuning on the GPU', () => {
     const tune = spawnSync(process.execPath, [path.join(root, 'bin/kt.js'), 'tune', 'matmul', '--size', 'M=N=K=256', '--dtype', 'f16', '--budget', '10'], { cwd: root, env, encoding: 'utf8' });
     expect(tune.status, tune.stderr).toBe(0);
     expect(tune.stdout).toMatch(/on the GPU \(/);
-    expect(tune.stdout).toMatch(/TFLOP\/s|GFLOP\/s/);
+    // Throughput in whatever unit suits it (MFLOP/s under compute-sanitizer).
+    expect(tune.stdout).toMatch(/ [kMGT]?FLOP\/s /);
     expect(tune.stdout).toMatch(/(guided|exhaustive) search over \d+ configs: 10 measured/);
     const best = /best: (.*?)  \d/.exec(tune.stdout)![1]!;
     const run = spawnSync(process.execPath, [path.join(root, 'bin/kt.js'), 'run', 'matmul', '--size', 'M=N=K=256', '--dtype', 'f16'], { cwd: root, env, encoding: 'utf8' });

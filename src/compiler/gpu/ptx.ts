@@ -10,6 +10,7 @@ import { FloatType, IntType, PointerType, i32, type ScalarType, type Type } from
 import { bf16ToBits, f16ToBits } from '../../numerics.ts';
 import { f32RoundedToOdd, fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
 import { parseConstraints, registerPtxType, substituteOperands, type AsmConstraint } from '../ir/inline-asm.ts';
+import { smOf } from './targets.ts';
 
 export interface PtxOptions {
   /** sm_XY: the target architecture (default sm_90). */
@@ -332,14 +333,11 @@ function paramType(t: Type): string {
   throw new Error(`no PTX parameter type for ${t.text}`);
 }
 
-/** 90 for sm_90 (and sm_90a). */
-const archNumber = (target: string): number => Number(target.replace(/^sm_(\d+).*$/, '$1'));
-
 /** The oldest PTX ISA version that supports the target (each architecture arrived with a newer ISA). */
 const maxVersion = (a: string, b: string): string => (Number(a) >= Number(b) ? a : b);
 
 function ptxVersion(target: string): string {
-  const sm = archNumber(target);
+  const sm = smOf(target);
   // sm_89's fp8 conversions (cvt ...e4m3x2, see ptx-fp8.ts) arrived in PTX ISA 8.1 (sm_90's in 7.8).
   return sm >= 120 ? '8.7' : sm >= 100 ? '8.6' : sm === 89 ? '8.1' : sm >= 80 ? '8.0' : '7.0';
 }
@@ -1196,7 +1194,7 @@ function assertFail(p: PtxPrinter, op: Operation): void {
 
 /** Renders a per-thread function as a PTX module with one kernel. */
 export function printPtx(fn: Operation, options: PtxOptions): string {
-  return new PtxPrinter(fn, archNumber(options.target ?? 'sm_90')).render(options);
+  return new PtxPrinter(fn, smOf(options.target ?? 'sm_90')).render(options);
 }
 
 export { PtxPrinter };

@@ -25,9 +25,7 @@ import { mmaSyncInstruction } from '../gpu/tensor-core-instructions.ts';
 import { AxisAnalysis } from '../gpu/axis-info.ts';
 import { coalescedLayout } from './coalesce.ts';
 import type { Pass } from './pass-manager.ts';
-
-/** What the target offers: its architecture number (90 for sm_90). */
-const archOf = (target: string): number => Number(target.replace(/^sm_(\d+).*$/, '$1'));
+import { smOf } from '../gpu/targets.ts';
 
 /** The widest swizzle (in bytes) a tile can take along its contiguous dimension: at most its row's bytes. */
 export function swizzleFor(contiguousElements: number, elementBits: number): 0 | 32 | 64 | 128 {
@@ -197,7 +195,7 @@ export function accelerateMatmul(target: string): Pass {
     name: 'accelerate-matmul',
     run(module: Operation): Operation {
       const numWarps = module.attrs['ttg.num-warps'] as number;
-      const arch = archOf(target);
+      const arch = smOf(target);
       for (const fn of module.regions[0]!.entry.ops) {
         const dots: Operation[] = [];
         fn.walk((op) => {

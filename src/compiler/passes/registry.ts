@@ -21,6 +21,7 @@ import { DEFAULT_STAGES, pipelineLoads } from './pipeline-loads.ts';
 import { removeLayoutConversionsPass } from './remove-layout-conversions.ts';
 import { specializeArguments, type ArgFact } from './specialize-arguments.ts';
 import { unrollPass } from './unroll.ts';
+import { parseTarget } from '../gpu/targets.ts';
 
 /** One option of a pass: how its text reads, and its value when it is not given. */
 export interface PassOption<T> {
@@ -94,7 +95,7 @@ const targetOption: PassOption<string> = {
   syntax: 'sm_NN',
   default: 'sm_90',
   parse(text) {
-    if (!/^sm_\d+a?$/.test(text)) throw new Error(`must name an architecture such as sm_90, got '${text}'`);
+    if (!parseTarget(text)) throw new Error(`must name an architecture such as sm_90, got '${text}'`);
     return text;
   },
 };

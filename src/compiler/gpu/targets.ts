@@ -14,6 +14,13 @@ export function parseTarget(target: string): { sm: number; specific: boolean } |
   return m ? { sm: Number(m[1]), specific: m[2] === 'a' } : undefined;
 }
 
+/** A target's architecture number (90 for sm_90 and sm_90a); the compiler's passes read it to choose instructions. */
+export function smOf(target: string): number {
+  const t = parseTarget(target);
+  if (!t) throw new Error(`'${target}' names no GPU architecture (one such as sm_90 or sm_90a)`);
+  return t.sm;
+}
+
 /**
  * Whether code assembled for `target` runs as it is on a GPU of compute capability [major, minor]: code for the
  * same major architecture and a minor one no newer (sm_80 code runs on an sm_86), or exactly that one for an
