@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { SpaceDefinition } from '../autotune/space.ts';
 import type { KernelDefinition } from '../dsl/kernel.ts';
 import type { Config, KernelSpec } from '../dsl/spec.ts';
-import { gpuTargetProblem } from '../compiler/gpu/targets.ts';
+import { gpuTargetProblem } from '../gpu-targets.ts';
 import { UsageError, didYouMean } from './args.ts';
 
 type ConfigValue = Config[string];

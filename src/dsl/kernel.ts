@@ -30,7 +30,7 @@ import { InterpretedKernel, type KernelArgValue, type RunOptions } from '../inte
 import { launchSanitize, sanitizeAll, type SanitizeOptions } from '../interp/sanitize-settings.ts';
 import { DeviceAllocation, GpuStream, gpu } from '../runtime/gpu.ts';
 import { LoadedKernel } from '../runtime/launcher.ts';
-import { gpuTargetProblem } from '../compiler/gpu/targets.ts';
+import { gpuTargetProblem } from '../gpu-targets.ts';
 import { Tensor, copyWrittenBytes, markWritten } from '../runtime/tensor.ts';
 import { CompiledGpuKernel, CompiledKernel } from '../tools/compiled-kernel.ts';
 import { alwaysCompile } from '../tools/compile-settings.ts';

@@ -7,7 +7,7 @@ import { FloatType, IntType, PointerType, type Type } from '../compiler/ir/types
 import { f16ToBits, bf16ToBits } from '../numerics.ts';
 import { CudaError, FunctionAttribute, JitOption, check, describeCudaError, type Driver } from './cuda.ts';
 import { checkAfterKernels, gpu, noteLaunch, type GpuStream } from './gpu.ts';
-import { nativeOn } from '../compiler/gpu/targets.ts';
+import { nativeOn } from '../gpu-targets.ts';
 import type { KernelArgValue } from '../interp/interpreter.ts';
 import { Tensor } from './tensor.ts';
 

@@ -8,7 +8,7 @@ import { compare } from '../../src/runtime/compare.ts';
 import { argumentFacts } from '../../src/dsl/kernel.ts';
 import { resolveGrid } from '../../src/dsl/launch-args.ts';
 import { gpu, gpuAvailable, synchronize } from '../../src/runtime/gpu.ts';
-import { parseTarget } from '../../src/compiler/gpu/targets.ts';
+import { parseTarget } from '../../src/gpu-targets.ts';
 import { Tensor } from '../../src/runtime/tensor.ts';
 import { simulateLaunch } from '../support/simulate-launch.ts';
 

@@ -145,7 +145,7 @@ export const examples = [
   },
   {
     name: "kt's own development scripts",
-    items: ['npm test', 'npm run test:gpu', 'npm run bench', 'npm run bench:bundle', 'npm run bench:matmul', 'npm run bench:tune', 'npm run bench:interp'],
+    items: ['npm test', 'npm run test:gpu', 'npm run fuzz', 'npm run bench', 'npm run bench:bundle', 'npm run bench:matmul', 'npm run bench:tune', 'npm run bench:interp'],
     skip: "scripts of kt's checkout (the packed kt ships no tests or benchmarks); .ci/run runs npm test, and readme-examples.test.ts checks that package.json has every one",
   },
   {

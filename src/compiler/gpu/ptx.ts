@@ -10,7 +10,7 @@ import { FloatType, IntType, PointerType, i32, type ScalarType, type Type } from
 import { bf16ToBits, f16ToBits } from '../../numerics.ts';
 import { f32RoundedToOdd, fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
 import { parseConstraints, registerPtxType, substituteOperands, type AsmConstraint } from '../ir/inline-asm.ts';
-import { smOf } from './targets.ts';
+import { smOf } from '../../gpu-targets.ts';
 
 export interface PtxOptions {
   /** sm_XY: the target architecture (default sm_90). */

@@ -25,7 +25,7 @@ import { mmaSyncInstruction } from '../gpu/tensor-core-instructions.ts';
 import { AxisAnalysis } from '../gpu/axis-info.ts';
 import { coalescedLayout } from './coalesce.ts';
 import type { Pass } from './pass-manager.ts';
-import { smOf } from '../gpu/targets.ts';
+import { smOf } from '../../gpu-targets.ts';
 
 /** The widest swizzle (in bytes) a tile can take along its contiguous dimension: at most its row's bytes. */
 export function swizzleFor(contiguousElements: number, elementBits: number): 0 | 32 | 64 | 128 {

@@ -21,7 +21,7 @@ import { DEFAULT_STAGES, pipelineLoads } from './pipeline-loads.ts';
 import { removeLayoutConversionsPass } from './remove-layout-conversions.ts';
 import { specializeArguments, type ArgFact } from './specialize-arguments.ts';
 import { unrollPass } from './unroll.ts';
-import { parseTarget } from '../gpu/targets.ts';
+import { parseTarget } from '../../gpu-targets.ts';
 
 /** One option of a pass: how its text reads, and its value when it is not given. */
 export interface PassOption<T> {

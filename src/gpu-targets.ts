@@ -1,6 +1,8 @@
-// The GPU architectures kt can compile for, as ptxas names them (`sm_90`, `sm_90a`). `kt compile --target` and
-// `kernel.warmup(..., { target })` check a target here before compiling: ptxas would reject a typo (`sm_5`,
-// `sm_900`) only after kt compiled the whole kernel, and PTX printed for a GPU that does not exist helps no one.
+// The GPU architectures kt can compile for, as ptxas names them (`sm_90`, `sm_90a`), read by the compiler (which
+// instructions a target has) and the runtime (whether a cubin runs on the GPU at hand), so a module of neither.
+// `kt compile --target` and `kernel.warmup(..., { target })` check a target here before compiling: ptxas would
+// reject a typo (`sm_5`, `sm_900`) only after kt compiled the whole kernel, and PTX printed for a GPU that does not
+// exist helps no one.
 
 /** The compute capabilities NVIDIA has made, as in `sm_90`. */
 export const architectures: readonly number[] = [50, 52, 53, 60, 61, 62, 70, 72, 75, 80, 86, 87, 89, 90, 100, 101, 103, 110, 120, 121];
