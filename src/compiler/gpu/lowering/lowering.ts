@@ -17,6 +17,7 @@ import { LANE, OFFSET, REGISTER, WARP } from '../linear-layout.ts';
 import { sharedPlacement as sharedPlacementOf } from '../vectorize.ts';
 import { LinearTileMap, TileMap, tileMapOf, type AnyTileMap } from '../tile-map.ts';
 import { handlerFor } from './handlers.ts';
+import { rowMajor, valueArith } from './index-arith.ts';
 
 /**
  * A buffer of shared memory: its allocation's byte offset, and for a slot of a multi-buffered allocation chosen
@@ -234,6 +235,24 @@ export class Lowering {
   }
 
   /**
+   * The byte address in a buffer at `offset` of element threadLinear(laneBases, warpBases, constant): the thread's
+   * part times the element size is computed once, and the constant's bytes are added to it where they share no
+   * bits with it (ptxas folds that into the access's immediate offset); elsewhere the element index is XORed.
+   */
+  threadLinearAddress(laneBases: readonly number[], warpBases: readonly number[], constant: number, offset: number, bytes: number): Value {
+    const key = `threadlinear|${laneBases.join(',')}|${warpBases.join(',')}`;
+    const thread = this.threadPart(key, (dim) => (dim === LANE ? laneBases : warpBases));
+    if ((constant & thread.bits) !== 0) return this.smemAddress(offset, this.withConstant(thread, constant), bytes);
+    const addressKey = `${key}|address|${offset}|${bytes}`;
+    let base = this.cache.get(addressKey);
+    if (!base) {
+      base = this.at(() => this.smemAddress(offset, thread.value, bytes));
+      this.cache.set(addressKey, base);
+    }
+    return constant === 0 ? base : this.add(base, this.c32(constant * bytes));
+  }
+
+  /**
    * The lane and warp part of a linear function of the thread (what bit k of the lane, or of the warp, adds),
    * computed once per `key` in the prologue, with the bits it can set.
    */
@@ -361,24 +380,7 @@ export class Lowering {
 
   /** The row-major linear index of `coords` within a tile of `shape`. */
   rowMajor(coords: readonly Value[], shape: readonly number[]): Value {
-    let acc: Value | undefined;
-    let stride = 1;
-    for (let i = shape.length - 1; i >= 0; i--) {
-      const term = this.mul(coords[i]!, stride);
-      acc = acc ? this.add(acc, term) : term;
-      stride *= shape[i]!;
-    }
-    return acc ?? this.c32(0);
-  }
-
-  /** The coordinates within a tile of `shape` (of powers of two) of a row-major linear index: shifts and masks. */
-  unravel(linear: Value, shape: readonly number[]): Value[] {
-    let stride = shape.reduce((a, b) => a * b, 1);
-    return shape.map((d) => {
-      stride /= d;
-      const shifted = stride === 1 ? linear : this.op1('arith.shrui', [linear, this.c32(Math.log2(stride))], i32);
-      return d === 1 ? this.c32(0) : this.op1('arith.andi', [shifted, this.c32(d - 1)], i32);
-    });
+    return rowMajor(valueArith(this), coords, shape);
   }
 
   smemAddress(offset: number, index: Value, bytes: number): Value {

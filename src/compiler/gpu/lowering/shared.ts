@@ -8,6 +8,7 @@ import { loadWithLdmatrix } from './ldmatrix.ts';
 import { shuffle } from './shuffle.ts';
 import { SharedLayout } from '../../ir/layouts.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
+import { linearForm, numberArith, rowMajor, unravel, valueArith, type IndexArith, type LinearForm } from './index-arith.ts';
 
 /**
  * convert_layout, reshape, trans, join and split: every thread writes the elements it owns to shared memory
@@ -42,20 +43,52 @@ export function exchange(lw: Lowering, op: Operation): void {
   lw.b.create('gpu.barrier', [], []);
   const el = elementType(op.operands[0]!.type);
   const bytes = elementBytes(el);
+  const values = valueArith(lw);
   for (const res of op.results) {
     const rt = res.type;
     if (!(rt instanceof TensorType)) {
       // split of a [2] tile: scalar halves.
-      lw.values.set(res, { kind: 'scalar', v: lw.sharedLoad(lw.smemAddress(offset, elementIndex(lw, res, [], first), bytes), [el])[0]! });
+      lw.values.set(res, { kind: 'scalar', v: lw.sharedLoad(lw.smemAddress(offset, elementIndex(values, res, [], first), bytes), [el])[0]! });
       continue;
     }
     const map = lw.mapOf(rt);
-    const regs = Array.from({ length: map.numRegs }, (_, r) => {
-      const idx = elementIndex(lw, res, rt.shape.map((_, d) => lw.coord(map, r, d)), first);
-      return lw.sharedLoad(lw.smemAddress(offset, idx, bytes), [el])[0]!;
-    });
+    const linear = linearForm(map, (coords) => elementIndex(numberArith, res, coords, first));
+    if (!linear) {
+      // Addresses that are no linear function of the thread (a join of operands that are not sources): each
+      // register's walks the chain of ops.
+      const regs = Array.from({ length: map.numRegs }, (_, r) => {
+        const idx = elementIndex(values, res, rt.shape.map((_, d) => lw.coord(map, r, d)), first);
+        return lw.sharedLoad(lw.smemAddress(offset, idx, bytes), [el])[0]!;
+      });
+      lw.setTile(res, map, regs);
+      continue;
+    }
+    // The usual case (reshapes, transposes, splits and joins of tiles of powers of two move bits of the index):
+    // a per-thread part computed once, and a constant per register, which ptxas folds into the address; registers
+    // whose elements are consecutive and aligned load as one vector.
+    const run = vectorRun(linear, 16 / bytes);
+    const regs: Value[] = [];
+    for (let r = 0; r < map.numRegs; r += run) {
+      const address = lw.threadLinearAddress(linear.laneBases, linear.warpBases, linear.constants[r]!, offset, bytes);
+      regs.push(...lw.sharedLoad(address, Array(run).fill(el)));
+    }
     lw.setTile(res, map, regs);
   }
+}
+
+/**
+ * How many consecutive registers (a power of two, at most `most`) hold consecutive elements of shared memory that
+ * start at a multiple of that count in every thread: those load as one vector.
+ */
+function vectorRun(linear: LinearForm, most: number): number {
+  const { constants, laneBases, warpBases } = linear;
+  const fits = (run: number): boolean =>
+    constants.length % run === 0 &&
+    [...laneBases, ...warpBases].every((b) => b % run === 0) &&
+    constants.every((c, r) => (r % run === 0 ? c % run === 0 : c === constants[r - (r % run)]! + (r % run)));
+  let run = 1;
+  while (run * 2 <= most && fits(run * 2)) run *= 2;
+  return run;
 }
 
 /**
@@ -63,40 +96,40 @@ export function exchange(lw: Lowering, op: Operation): void {
  * element plus its row-major index; an exchange's result is found through the op's map of coordinates to those of
  * its operands (the ops fused into the exchange being lowered included).
  */
-function elementIndex(lw: Lowering, v: Value, coords: readonly Value[], first: ReadonlyMap<Value, number>): Value {
+function elementIndex<T>(ar: IndexArith<T>, v: Value, coords: readonly T[], first: ReadonlyMap<Value, number>): T {
   const base = first.get(v);
-  if (base !== undefined) return base ? lw.add(lw.rowMajor(coords, shapeOf(v.type)), lw.c32(base)) : lw.rowMajor(coords, shapeOf(v.type));
+  if (base !== undefined) return base ? ar.add(rowMajor(ar, coords, shapeOf(v.type)), ar.c(base)) : rowMajor(ar, coords, shapeOf(v.type));
   const op = v.definingOp!;
   const src = op.operands[0]!;
   switch (op.name) {
     case 'ttg.convert_layout':
-      return elementIndex(lw, src, coords, first);
+      return elementIndex(ar, src, coords, first);
     case 'tt.reshape': {
       // Row-major order is what both shapes share.
-      const linear = lw.rowMajor(coords, shapeOf(v.type));
+      const linear = rowMajor(ar, coords, shapeOf(v.type));
       const at = first.get(src);
-      if (at !== undefined) return at ? lw.add(linear, lw.c32(at)) : linear;
-      return elementIndex(lw, src, lw.unravel(linear, shapeOf(src.type)), first);
+      if (at !== undefined) return at ? ar.add(linear, ar.c(at)) : linear;
+      return elementIndex(ar, src, unravel(ar, linear, shapeOf(src.type)), first);
     }
     case 'tt.trans': {
       // Result dimension i is source dimension order[i].
       const order = op.attrs['order'] as number[];
-      return elementIndex(lw, src, order.map((_, j) => coords[order.indexOf(j)]!), first);
+      return elementIndex(ar, src, order.map((_, j) => coords[order.indexOf(j)]!), first);
     }
     case 'tt.join': {
       // Result [..., 2]: the last coordinate picks the operand.
       const [a, b] = op.operands as [Value, Value];
       const inner = coords.slice(0, -1);
       const which = coords[coords.length - 1]!;
-      const ia = elementIndex(lw, a, inner, first);
+      const ia = elementIndex(ar, a, inner, first);
       const [fa, fb] = [first.get(a), first.get(b)];
       // Two sources: the second operand's element is a fixed distance from the first's.
-      if (fa !== undefined && fb !== undefined) return fa === fb ? ia : lw.add(ia, lw.mul(which, fb - fa));
-      return lw.op1('arith.select', [lw.op1('arith.cmpi', [which, lw.c32(0)], i1, { predicate: 'eq' }), ia, elementIndex(lw, b, inner, first)], i32);
+      if (fa !== undefined && fb !== undefined) return fa === fb ? ia : ar.add(ia, ar.mul(which, fb - fa));
+      return ar.selectOnZero(which, ia, elementIndex(ar, b, inner, first));
     }
     case 'tt.split':
       // Source [..., 2]: element (c..., k).
-      return elementIndex(lw, src, [...coords, lw.c32(op.results.indexOf(v))], first);
+      return elementIndex(ar, src, [...coords, ar.c(op.results.indexOf(v))], first);
   }
   throw new Error(`no exchange for ${op.name}`);
 }
@@ -112,11 +145,17 @@ function storeRowMajor(lw: Lowering, v: Value, offset: number, first: number): v
   if (s.kind === 'scalar') return lw.sharedStore(lw.smemAddress(offset, lw.c32(first), bytes), [s.v], el);
   const t = s as LoweredTile;
   const shape = shapeOf(v.type);
-  for (let r = 0; r < t.map.numRegs; r++) {
-    const own = lw.owner(t.map, r);
-    const idx = lw.linearIndex(t.map, r, shape);
-    const at = first ? lw.add(idx, lw.c32(first)) : idx;
-    lw.guarded(own, () => lw.sharedStore(lw.smemAddress(offset, at, bytes), [t.regs[r]!], el));
+  // The row-major index is a linear function of the thread wherever the tile's coordinates are (every blocked and
+  // linear layout of powers of two): a per-thread part computed once and a constant per register.
+  const linear = linearForm(t.map, (coords) => rowMajor(numberArith, coords, shape) + first);
+  const owners = Array.from({ length: t.map.numRegs }, (_, r) => lw.owner(t.map, r));
+  // Registers held by several threads are written by one of them, each register under its own condition.
+  const run = linear && owners.every((o) => o === undefined) ? vectorRun(linear, 16 / bytes) : 1;
+  for (let r = 0; r < t.map.numRegs; r += run) {
+    const address = linear
+      ? lw.threadLinearAddress(linear.laneBases, linear.warpBases, linear.constants[r]!, offset, bytes)
+      : lw.smemAddress(offset, first ? lw.add(lw.linearIndex(t.map, r, shape), lw.c32(first)) : lw.linearIndex(t.map, r, shape), bytes);
+    lw.guarded(owners[r], () => lw.sharedStore(address, t.regs.slice(r, r + run), el));
   }
 }
 
