@@ -298,8 +298,9 @@ function dot3dCase(B: number, numWarps: number, M: number, N: number, K: number,
     // The batched dot is B 2-D dots (semantic/dot.ts): a few small ones exercise it on the simulator.
     simulate: numWarps === 4 && M === 32 && BLOCK_M === 32 && ((B === 2 && inDtype === 'float32') || (B === 4 && inDtype === 'int8') || (B === 2 && inDtype === 'float16' && outDtypeStr === 'float32')),
     // A thread with 8192 multiply-adds or more (8 batches of 32 x 32 x 32 on one warp; f16 accumulators stay on
-    // the FMA units) is a PTX of 100,000 lines or more, which ptxas takes about 30 s to assemble (60 s on a loaded
-    // GPU machine), and the interpreter cross-check comes on top.
+    // the FMA units) is a PTX of 30,000 lines, which ptxas takes 5 s or more to assemble (46 s before exchanges
+    // addressed linearly: BENCHMARKS.md, compile time), and the interpreter cross-check of its 8 batches comes on
+    // top: it took 62 s on a loaded GPU machine.
     timeoutMs: (B * BLOCK_M * BLOCK_N * K) / (32 * numWarps) >= 8192 ? 180_000 : undefined,
     run: (launch) => {
       const inputPrecision = inDtype === 'float32' ? 'tf32' : 'ieee';
