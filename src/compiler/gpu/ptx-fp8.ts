@@ -185,10 +185,17 @@ function bitcast(p: PtxPrinter, op: Operation): void {
  * instruction from the register list and the type suffix. For loads the words are packed first too: a predicated
  * load that does not happen leaves them, and so the masked-off elements' registers, as they were.
  */
-export function fp8PackedAccess(p: PtxPrinter, vals: readonly Value[], load: boolean, text: (regs: string, type: string) => string): void {
+/**
+ * How a vector access uses its registers: a store reads them; a load writes them; a masked load (predicated off
+ * for masked-off elements) writes them where its predicate holds and keeps what they held elsewhere, so packed
+ * registers must hold the old values before it as well as be unpacked after it.
+ */
+export type AccessKind = 'store' | 'load' | 'maskedLoad';
+
+export function fp8PackedAccess(p: PtxPrinter, vals: readonly Value[], kind: AccessKind, text: (regs: string, type: string) => string): void {
   const words = Array.from({ length: vals.length / 4 }, () => p.tmp(i32));
   const quad = (i: number): string[] => [0, 1, 2, 3].map((k) => p.r(vals[4 * i + k]!));
-  words.forEach((w, i) => {
+  if (kind !== 'load') words.forEach((w, i) => {
     const [a, b, c, e] = quad(i);
     const [lo, hi] = [p.tmp(i32), p.tmp(i32)];
     p.emit(`mov.b32 ${lo}, {${a}, ${b}};`);
@@ -197,7 +204,7 @@ export function fp8PackedAccess(p: PtxPrinter, vals: readonly Value[], load: boo
     p.emit(`prmt.b32 ${w}, ${lo}, ${hi}, 0x6420;`);
   });
   p.emit(text(words.length > 1 ? `{${words.join(', ')}}` : words[0]!, `.v${words.length}.b32`));
-  if (!load) return;
+  if (kind === 'store') return;
   words.forEach((w, i) => {
     const [a, b, c, e] = quad(i);
     const [lo, hi] = [p.tmp(i32), p.tmp(i32)];

@@ -8,7 +8,7 @@ import type { Block, Operation, Value } from '../ir/core.ts';
 import { pointeeBytes } from '../ir/elementwise.ts';
 import { FloatType, IntType, PointerType, i32, type ScalarType, type Type } from '../ir/types.ts';
 import { bf16ToBits, f16ToBits } from '../../numerics.ts';
-import { f32RoundedToOdd, fp8PackedAccess, isFp8, printFp8Op } from './ptx-fp8.ts';
+import { f32RoundedToOdd, fp8PackedAccess, isFp8, printFp8Op, type AccessKind } from './ptx-fp8.ts';
 import { parseConstraints, registerPtxType, substituteOperands, type AsmConstraint } from '../ir/inline-asm.ts';
 import { smOf } from '../../gpu-targets.ts';
 
@@ -642,22 +642,22 @@ const handlers: Record<string, Handler> = {
       else zero(p, r);
     });
     const q = qualifiers(op);
-    vectorAccess(p, op.results, el, true, (regs, type) => `@${p.r(pred!)} ld${op.attrs['isVolatile'] ? '.volatile' : ''}.global${q}${type} ${regs}, [${p.r(ptr!)}];`);
+    vectorAccess(p, op.results, el, 'maskedLoad', (regs, type) => `@${p.r(pred!)} ld${op.attrs['isVolatile'] ? '.volatile' : ''}.global${q}${type} ${regs}, [${p.r(ptr!)}];`);
   },
   'gpu.store': (p, op) => {
     const [ptr, pred, ...vals] = op.operands as Value[];
     const el = vals[0]!.type as ScalarType;
     const q = qualifiers(op);
-    vectorAccess(p, vals, el, false, (regs, type) => `@${p.r(pred!)} st.global${q}${type} [${p.r(ptr!)}], ${regs};`);
+    vectorAccess(p, vals, el, 'store', (regs, type) => `@${p.r(pred!)} st.global${q}${type} [${p.r(ptr!)}], ${regs};`);
   },
   'gpu.shared_load': (p, op) => {
     const el = op.results[0]!.type as ScalarType;
-    vectorAccess(p, op.results, el, true, (regs, type) => `ld.shared${type} ${regs}, [${p.r(op.operands[0]!)}];`);
+    vectorAccess(p, op.results, el, 'load', (regs, type) => `ld.shared${type} ${regs}, [${p.r(op.operands[0]!)}];`);
   },
   'gpu.shared_store': (p, op) => {
     const [addr, ...vals] = op.operands as Value[];
     const el = vals[0]!.type as ScalarType;
-    vectorAccess(p, vals, el, false, (regs, type) => `st.shared${type} [${p.r(addr!)}], ${regs};`);
+    vectorAccess(p, vals, el, 'store', (regs, type) => `st.shared${type} [${p.r(addr!)}], ${regs};`);
   },
   'gpu.shared_atomic_add': (p, op) => p.emit(`red.shared.add.u32 [${p.r(op.operands[0]!)}], ${p.r(op.operands[1]!)};`),
   'gpu.atomic_rmw': (p, op) => {
@@ -849,36 +849,37 @@ function semantics(op: Operation): string {
  * 16-bit floats travel two to a 32-bit register (so 8 of them fill 16 bytes), 8- and 16-bit integers packed
  * into 32-bit words, everything else one per register.
  */
-function vectorAccess(p: PtxPrinter, vals: readonly Value[], el: ScalarType, load: boolean, text: (regs: string, type: string) => string): void {
+function vectorAccess(p: PtxPrinter, vals: readonly Value[], el: ScalarType, kind: AccessKind, text: (regs: string, type: string) => string): void {
   const vec = vals.length;
-  if (isFp8(el) && vec > 4) return fp8PackedAccess(p, vals, load, text);
+  if (isFp8(el) && vec > 4) return fp8PackedAccess(p, vals, kind, text);
   const v = (k: number): string => (k > 1 ? `.v${k}` : '');
   if (el instanceof FloatType && el.width === 16 && vec >= 2) {
     const words = Array.from({ length: vec / 2 }, () => p.tmp(new IntType(32)));
     const pack = (i: number): string => `{${p.r(vals[2 * i]!)}, ${p.r(vals[2 * i + 1]!)}}`;
-    // Packed for loads too: the registers hold the values of masked-off elements, which a predicated load keeps.
-    words.forEach((w, i) => p.emit(`mov.b32 ${w}, ${pack(i)};`));
+    // Packed for masked loads too: the registers hold the values of masked-off elements, which the load keeps.
+    if (kind !== 'load') words.forEach((w, i) => p.emit(`mov.b32 ${w}, ${pack(i)};`));
     p.emit(text(words.length > 1 ? `{${words.join(', ')}}` : words[0]!, `${v(words.length)}.b32`));
-    if (load) words.forEach((w, i) => p.emit(`mov.b32 ${pack(i)}, ${w};`));
+    if (kind !== 'store') words.forEach((w, i) => p.emit(`mov.b32 ${pack(i)}, ${w};`));
     return;
   }
   if (el instanceof IntType && (el.width === 8 || el.width === 16) && vec * el.width >= 32) {
     // Narrow integers travel packed in 32-bit words (PTX vectors have at most 4 elements): bit fields are
-    // inserted before the access (a load keeps masked-off elements) and extracted, sign-extended (their
-    // register form), after a load.
+    // inserted before a store or a masked load (which keeps masked-off elements) and extracted, sign-extended
+    // (their register form), after a load.
     const w = el.width;
     const per = 32 / w;
     const words = Array.from({ length: vec / per }, () => p.tmp(new IntType(32)));
-    words.forEach((word, i) => {
-      p.emit(`mov.b32 ${word}, ${p.r(vals[i * per]!)};`);
-      for (let k = 1; k < per; k++) p.emit(`bfi.b32 ${word}, ${p.r(vals[i * per + k]!)}, ${word}, ${k * w}, ${w};`);
-    });
+    if (kind !== 'load')
+      words.forEach((word, i) => {
+        p.emit(`mov.b32 ${word}, ${p.r(vals[i * per]!)};`);
+        for (let k = 1; k < per; k++) p.emit(`bfi.b32 ${word}, ${p.r(vals[i * per + k]!)}, ${word}, ${k * w}, ${w};`);
+      });
     p.emit(text(words.length > 1 ? `{${words.join(', ')}}` : words[0]!, `${v(words.length)}.b32`));
-    if (load) vals.forEach((x, k) => p.emit(`bfe.s32 ${p.r(x)}, ${words[Math.floor(k / per)]}, ${(k % per) * w}, ${w};`));
+    if (kind !== 'store') vals.forEach((x, k) => p.emit(`bfe.s32 ${p.r(x)}, ${words[Math.floor(k / per)]}, ${(k % per) * w}, ${w};`));
     return;
   }
   const names = vals.map((x) => p.r(x));
-  p.emit(text(vec > 1 ? `{${names.join(', ')}}` : names[0]!, `${v(vec)}.${memType(el, load)}`));
+  p.emit(text(vec > 1 ? `{${names.join(', ')}}` : names[0]!, `${v(vec)}.${memType(el, kind !== 'store')}`));
 }
 
 function extend(p: PtxPrinter, op: Operation, signed: boolean): void {

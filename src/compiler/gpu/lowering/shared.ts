@@ -8,6 +8,7 @@ import { loadWithLdmatrix } from './ldmatrix.ts';
 import { shuffle } from './shuffle.ts';
 import { SharedLayout } from '../../ir/layouts.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
+import type { AnyTileMap } from '../tile-map.ts';
 import { linearForm, numberArith, rowMajor, unravel, valueArith, type IndexArith, type LinearForm } from './index-arith.ts';
 
 /**
@@ -52,10 +53,11 @@ export function exchange(lw: Lowering, op: Operation): void {
       continue;
     }
     const map = lw.mapOf(rt);
-    const linear = linearForm(map, (coords) => elementIndex(numberArith, res, coords, first));
+    const linear = memoLinearForm(`${chainKey(res, first)}|${map.layout.text}`, map, (coords) => elementIndex(numberArith, res, coords, first));
     if (!linear) {
-      // Addresses that are no linear function of the thread (a join of operands that are not sources): each
-      // register's walks the chain of ops.
+      // Addresses that are no linear function of the thread: a join whose operands reach their sources through
+      // different maps (join(a, trans(b)), or a join of a tile and a half of a split: which operand is read depends
+      // on one coordinate bit, and where in it on the others). Each register's address walks the chain of ops.
       const regs = Array.from({ length: map.numRegs }, (_, r) => {
         const idx = elementIndex(values, res, rt.shape.map((_, d) => lw.coord(map, r, d)), first);
         return lw.sharedLoad(lw.smemAddress(offset, idx, bytes), [el])[0]!;
@@ -74,6 +76,31 @@ export function exchange(lw: Lowering, op: Operation): void {
     }
     lw.setTile(res, map, regs);
   }
+}
+
+/**
+ * linearForm, remembered by a key that determines the function (the chain of ops, its sources' offsets and the
+ * tile's layout): finding a form evaluates the addressing at every register, lane and warp, and kernels such as
+ * a bitonic sort lower the same exchange many times. Forms depend on nothing else, so the memo serves every
+ * compilation in the process (bounded: cleared when it grows past a few thousand).
+ */
+const forms = new Map<string, LinearForm | undefined>();
+function memoLinearForm(key: string, map: AnyTileMap, f: (coords: readonly number[]) => number): LinearForm | undefined {
+  if (forms.has(key)) return forms.get(key);
+  if (forms.size >= 4096) forms.clear();
+  const form = linearForm(map, f);
+  forms.set(key, form);
+  return form;
+}
+
+/** What elementIndex of `v` depends on: the ops of its chain (with their shapes and attributes) and where its sources start. */
+function chainKey(v: Value, first: ReadonlyMap<Value, number>): string {
+  const shape = shapeOf(v.type).join('x');
+  const at = first.get(v);
+  if (at !== undefined) return `@${at}[${shape}]`;
+  const op = v.definingOp!;
+  const order = op.name === 'tt.trans' ? `${(op.attrs['order'] as number[]).join(',')}` : '';
+  return `${op.name}${order}#${op.results.indexOf(v)}[${shape}](${op.operands.map((o) => chainKey(o, first)).join(',')})`;
 }
 
 /**
@@ -147,7 +174,7 @@ function storeRowMajor(lw: Lowering, v: Value, offset: number, first: number): v
   const shape = shapeOf(v.type);
   // The row-major index is a linear function of the thread wherever the tile's coordinates are (every blocked and
   // linear layout of powers of two): a per-thread part computed once and a constant per register.
-  const linear = linearForm(t.map, (coords) => rowMajor(numberArith, coords, shape) + first);
+  const linear = memoLinearForm(`store|${shape.join('x')}|${first}|${t.map.layout.text}`, t.map, (coords) => rowMajor(numberArith, coords, shape) + first);
   const owners = Array.from({ length: t.map.numRegs }, (_, r) => lw.owner(t.map, r));
   // Registers held by several threads are written by one of them, each register under its own condition.
   const run = linear && owners.every((o) => o === undefined) ? vectorRun(linear, 16 / bytes) : 1;
