@@ -1,8 +1,9 @@
-// The addresses of a shared-memory exchange (reshape, trans, split, join, convert_layout and chains of them) are
-// a linear function of the thread: linearForm finds it by evaluating the addressing at every register, lane and
-// warp, and the lowering then computes the thread's part once and adds a constant per register. Before, each
-// register walked the chain with multiplies, shifts and masks (8 batched 32x32x32 f16 dots on one warp: a PTX of
-// 117,692 lines, 46 s of ptxas; now under 35,000 lines).
+// The addresses of a shared-memory exchange (reshape, trans, split, join, convert_layout and chains of them), and
+// of a local_alloc into a row-major buffer (the FMA dot's operands), are a linear function of the thread:
+// linearForm finds it by evaluating the addressing at every register, lane and warp, and the lowering then
+// computes the thread's part once and adds a constant per register. Before, each register walked the chain with
+// multiplies, shifts and masks (8 batched 32x32x32 f16 dots on one warp: a PTX of 117,692 lines, 46 s of ptxas;
+// now about 30,000 lines).
 import { describe, expect, test } from 'vitest';
 import { empty, kernel, randint, tl, type Kernel, type Ptr, type Tensor, type constexpr } from 'kt';
 import { compileToPtx } from '../../src/compiler/gpu/compile.ts';
@@ -60,21 +61,21 @@ const permutedJoin = kernel(function permutedJoin(a: Ptr, b: Ptr, out: Ptr, M: c
 const ints = (shape: number[], seed: number, dtype: string): Tensor => randint(-100, 100, shape, { seed, dtype });
 
 /**
- * The shared-memory accesses after a kernel's first barrier (the exchanges'), and whether each one's address is
- * computed in the prologue (before that barrier), or is such a value plus a constant.
+ * The shared-memory accesses after a kernel's first barrier (the exchanges'; or after the first op named `after`),
+ * and whether each one's address is computed before it (in the prologue), or is such a value plus a constant.
  */
-function exchangeAddresses(k: Kernel, args: unknown[], numWarps: number): { access: string; from: string; folded: boolean }[] {
+function exchangeAddresses(k: Kernel, args: unknown[], numWarps: number, after = 'gpu.barrier', accesses = ['gpu.shared_load', 'gpu.shared_store']): { access: string; from: string; folded: boolean }[] {
   const bound = k.definition.bind(args);
   const spec = k.definition.specialize(bound.bindings);
   const compiled = compileToPtx(spec.ir.module, { numWarps, argFacts: argumentFacts(bound.runtime) });
   const ops = (compiled.threadIr.regions[0]!.entry.ops[0]! as Operation).regions[0]!.entry.ops;
-  const firstBarrier = ops.findIndex((op) => op.name === 'gpu.barrier');
-  expect(firstBarrier).toBeGreaterThan(0);
-  const prologue = new Set(ops.slice(0, firstBarrier));
+  const end = ops.findIndex((op) => op.name === after);
+  expect(end).toBeGreaterThan(0);
+  const prologue = new Set(ops.slice(0, end));
   const inPrologue = (v: Value): boolean => prologue.has(v.definingOp!);
   return ops
-    .slice(firstBarrier)
-    .filter((op) => op.name === 'gpu.shared_load' || op.name === 'gpu.shared_store')
+    .slice(end)
+    .filter((op) => accesses.includes(op.name))
     .map((access) => {
       const address = access.operands[0]!;
       const def = address.definingOp!;
@@ -175,6 +176,29 @@ describe('vector loads from shared memory', () => {
         for (const w of words) expect(new RegExp(`${w.replace('%', '%')}\\b`).test(before), `${w} of \`${l.trim()}\``).toBe(false);
       }
       expectSimulatorAgrees(narrow as unknown as Kernel, [ints([M, N], 7, dtype)], () => [empty([N, M], dtype)], { M, N, numWarps: 1 });
+    });
+  }
+});
+
+describe('operands of the FMA dot', () => {
+  // Written to shared memory by local_alloc, each register at the thread's part of the address plus a constant.
+  const fmaDot = kernel(function fmaDot(a: Ptr, b: Ptr, c: Ptr, M: constexpr, N: constexpr, K: constexpr) {
+    const m = tl.arange(0, M);
+    const n = tl.arange(0, N);
+    const k = tl.arange(0, K);
+    const x = tl.load(a + tl.expandDims(m, 1) * K + tl.expandDims(k, 0));
+    const y = tl.load(b + tl.expandDims(k, 1) * N + tl.expandDims(n, 0));
+    tl.store(c + tl.expandDims(m, 1) * N + tl.expandDims(n, 0), tl.dot(x, y, null, { inputPrecision: 'ieee' }));
+  });
+
+  for (const numWarps of [1, 4]) {
+    test(`f32, ${numWarps} warp${numWarps > 1 ? 's' : ''}: local_alloc stores at prologue addresses plus constants, and the product is right`, () => {
+      const [M, N, K] = [32, 64, 16];
+      const inputs = [ints([M, K], 8, 'f32'), ints([K, N], 9, 'f32')];
+      const addresses = exchangeAddresses(fmaDot as unknown as Kernel, [...inputs, empty([M, N]), { M, N, K, numWarps }], numWarps, 'gpu.load', ['gpu.shared_store']);
+      expect(addresses.length).toBeGreaterThan(0);
+      expect(addresses.filter((a) => !a.folded)).toEqual([]);
+      expectSimulatorAgrees(fmaDot as unknown as Kernel, inputs, () => [empty([M, N])], { M, N, K, numWarps });
     });
   }
 });

@@ -39,16 +39,21 @@ export function valueArith(lw: Lowering): IndexArith<Value> {
   };
 }
 
-/** The row-major linear index of `coords` within a tile of `shape`. */
-export function rowMajor<T>(ar: IndexArith<T>, coords: readonly T[], shape: readonly number[]): T {
+/** The linear index of `coords` within a tile of `shape` laid out along `order` (its fastest dimension first). */
+export function orderedIndex<T>(ar: IndexArith<T>, coords: readonly T[], shape: readonly number[], order: readonly number[]): T {
   let acc: T | undefined;
   let stride = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const term = ar.mul(coords[i]!, stride);
+  for (const d of order) {
+    const term = ar.mul(coords[d]!, stride);
     acc = acc === undefined ? term : ar.add(acc, term);
-    stride *= shape[i]!;
+    stride *= shape[d]!;
   }
   return acc ?? ar.c(0);
+}
+
+/** The row-major linear index of `coords` within a tile of `shape`. */
+export function rowMajor<T>(ar: IndexArith<T>, coords: readonly T[], shape: readonly number[]): T {
+  return orderedIndex(ar, coords, shape, shape.map((_, i) => shape.length - 1 - i));
 }
 
 /** The coordinates within a tile of `shape` (of powers of two) of a row-major linear index: shifts and masks. */

@@ -17,7 +17,7 @@ import { LANE, OFFSET, REGISTER, WARP } from '../linear-layout.ts';
 import { sharedPlacement as sharedPlacementOf } from '../vectorize.ts';
 import { LinearTileMap, TileMap, tileMapOf, type AnyTileMap } from '../tile-map.ts';
 import { handlerFor } from './handlers.ts';
-import { rowMajor, valueArith } from './index-arith.ts';
+import { orderedIndex, rowMajor, valueArith } from './index-arith.ts';
 
 /**
  * A buffer of shared memory: its allocation's byte offset, and for a slot of a multi-buffered allocation chosen
@@ -444,14 +444,7 @@ export class Lowering {
   /** The element index of coordinates in a shared buffer laid out along its order (fastest first). */
   sharedIndex(mt: MemDescType, coord: (i: number) => Value): Value {
     if (!(mt.encoding instanceof SharedLayout)) throw new Error(`lowering: ${mt.encoding.text} buffers are addressed through sharedPlacement`);
-    let acc: Value | undefined;
-    let stride = 1;
-    for (const d of mt.encoding.order) {
-      const term = this.mul(coord(d), stride);
-      acc = acc ? this.add(acc, term) : term;
-      stride *= mt.shape[d]!;
-    }
-    return acc ?? this.c32(0);
+    return orderedIndex(valueArith(this), mt.shape.map((_, d) => coord(d)), mt.shape, mt.encoding.order);
   }
 
   // ---- regions -------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { shuffle } from './shuffle.ts';
 import { SharedLayout } from '../../ir/layouts.ts';
 import type { Lowering, LoweredTile } from './lowering.ts';
 import type { AnyTileMap } from '../tile-map.ts';
-import { linearForm, numberArith, rowMajor, unravel, valueArith, type IndexArith, type LinearForm } from './index-arith.ts';
+import { linearForm, numberArith, orderedIndex, rowMajor, unravel, valueArith, type IndexArith, type LinearForm } from './index-arith.ts';
 
 /**
  * convert_layout, reshape, trans, join and split: every thread writes the elements it owns to shared memory
@@ -259,11 +259,18 @@ export function localAlloc(lw: Lowering, op: Operation): void {
   const fastest = blocked.root.order[0]!;
   const along = blocked.dims.indexOf(fastest);
   const vec = along === mt.encoding.order[0] && !blocked.wraps(fastest) && mt.element !== i1 ? Math.min(blocked.perRep[fastest]!, 16 / bytes) : 1;
+  // Addresses as in exchanges: the thread's part once, a constant per register (the index is linear in the
+  // coordinates, and they in the thread, for blocked tiles of powers of two; a layout that was not would take the
+  // per-register path).
+  const order = mt.encoding.order;
+  const linear = memoLinearForm(`alloc|${mt.text}|${blocked.layout.text}`, blocked, (coords) => orderedIndex(numberArith, coords, mt.shape, order));
   for (const group of blocked.vectorGroups(vec)) {
     const r = group[0]!;
     const own = lw.owner(blocked, r);
-    const idx = lw.sharedIndex(mt, (i) => lw.coord(blocked, r, i));
-    lw.guarded(own, () => lw.sharedStore(lw.smemAddress(offset, idx, bytes), group.map((g) => s.regs[g]!), mt.element));
+    const address = linear
+      ? lw.threadLinearAddress(linear.laneBases, linear.warpBases, linear.constants[r]!, offset, bytes)
+      : lw.smemAddress(offset, lw.sharedIndex(mt, (i) => lw.coord(blocked, r, i)), bytes);
+    lw.guarded(own, () => lw.sharedStore(address, group.map((g) => s.regs[g]!), mt.element));
   }
   lw.values.set(op.result, { kind: 'smem', offset, type: mt });
 }
