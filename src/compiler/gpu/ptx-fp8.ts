@@ -180,18 +180,18 @@ function bitcast(p: PtxPrinter, op: Operation): void {
 }
 
 /**
- * A vector access of 8 or 16 fp8 values (what coalescing makes of 8 or 16 contiguous bytes): PTX vectors hold at
- * most 4 elements, so the bytes travel packed four to a .b32 word, as `.v2.b32` or `.v4.b32`. `text` builds the
- * instruction from the register list and the type suffix. For loads the words are packed first too: a predicated
- * load that does not happen leaves them, and so the masked-off elements' registers, as they were.
- */
-/**
  * How a vector access uses its registers: a store reads them; a load writes them; a masked load (predicated off
  * for masked-off elements) writes them where its predicate holds and keeps what they held elsewhere, so packed
  * registers must hold the old values before it as well as be unpacked after it.
  */
 export type AccessKind = 'store' | 'load' | 'maskedLoad';
 
+/**
+ * A vector access of 8 or 16 fp8 values (what coalescing makes of 8 or 16 contiguous bytes): PTX vectors hold at
+ * most 4 elements, so the bytes travel packed four to a .b32 word, as `.v2.b32` or `.v4.b32`. `text` builds the
+ * instruction from the register list and the type suffix. For masked loads the words are packed first too: a
+ * predicated load that does not happen leaves them, and so the masked-off elements' registers, as they were.
+ */
 export function fp8PackedAccess(p: PtxPrinter, vals: readonly Value[], kind: AccessKind, text: (regs: string, type: string) => string): void {
   const words = Array.from({ length: vals.length / 4 }, () => p.tmp(i32));
   const quad = (i: number): string[] => [0, 1, 2, 3].map((k) => p.r(vals[4 * i + k]!));

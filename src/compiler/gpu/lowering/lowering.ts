@@ -17,7 +17,7 @@ import { LANE, OFFSET, REGISTER, WARP } from '../linear-layout.ts';
 import { sharedPlacement as sharedPlacementOf } from '../vectorize.ts';
 import { LinearTileMap, TileMap, tileMapOf, type AnyTileMap } from '../tile-map.ts';
 import { handlerFor } from './handlers.ts';
-import { orderedIndex, rowMajor, valueArith } from './index-arith.ts';
+import { orderedIndex, rowMajor, valueArith, type LinearForm } from './index-arith.ts';
 
 /**
  * A buffer of shared memory: its allocation's byte offset, and for a slot of a multi-buffered allocation chosen
@@ -230,26 +230,31 @@ export class Lowering {
    * index and of warpBases[j] over those of the warp index (computed once per program), XOR `constant`.
    */
   threadLinear(laneBases: readonly number[], warpBases: readonly number[], constant: number): Value {
-    const thread = this.threadPart(`threadlinear|${laneBases.join(',')}|${warpBases.join(',')}`, (dim) => (dim === LANE ? laneBases : warpBases));
-    return this.withConstant(thread, constant);
+    return this.withConstant(this.linearThreadPart(laneBases, warpBases), constant);
   }
 
   /**
-   * The byte address in a buffer at `offset` of element threadLinear(laneBases, warpBases, constant): the thread's
-   * part times the element size is computed once, and the constant's bytes are added to it where they share no
-   * bits with it (ptxas folds that into the access's immediate offset); elsewhere the element index is XORed.
+   * The byte address in a buffer at `offset` of the element register r of a tile holds, where a linear form gives
+   * the element's index (threadLinear of its bases and r's constant): the thread's part times the element size is
+   * computed once, and the constant's bytes are added to it where they share no bits with it (ptxas folds that into
+   * the access's immediate offset); elsewhere the element index is XORed.
    */
-  threadLinearAddress(laneBases: readonly number[], warpBases: readonly number[], constant: number, offset: number, bytes: number): Value {
-    const key = `threadlinear|${laneBases.join(',')}|${warpBases.join(',')}`;
-    const thread = this.threadPart(key, (dim) => (dim === LANE ? laneBases : warpBases));
+  linearAddress(form: LinearForm, r: number, offset: number, bytes: number): Value {
+    const constant = form.constants[r]!;
+    const thread = this.linearThreadPart(form.laneBases, form.warpBases);
     if ((constant & thread.bits) !== 0) return this.smemAddress(offset, this.withConstant(thread, constant), bytes);
-    const addressKey = `${key}|address|${offset}|${bytes}`;
+    const addressKey = `threadaddress|${form.laneBases.join(',')}|${form.warpBases.join(',')}|${offset}|${bytes}`;
     let base = this.cache.get(addressKey);
     if (!base) {
       base = this.at(() => this.smemAddress(offset, thread.value, bytes));
       this.cache.set(addressKey, base);
     }
     return constant === 0 ? base : this.add(base, this.c32(constant * bytes));
+  }
+
+  /** The XOR of laneBases over the lane's set bits and of warpBases over the warp's, computed once per program. */
+  private linearThreadPart(laneBases: readonly number[], warpBases: readonly number[]): { value: Value; bits: number } {
+    return this.threadPart(`threadlinear|${laneBases.join(',')}|${warpBases.join(',')}`, (dim) => (dim === LANE ? laneBases : warpBases));
   }
 
   /**

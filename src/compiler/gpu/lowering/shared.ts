@@ -71,8 +71,7 @@ export function exchange(lw: Lowering, op: Operation): void {
     const run = vectorRun(linear, 16 / bytes);
     const regs: Value[] = [];
     for (let r = 0; r < map.numRegs; r += run) {
-      const address = lw.threadLinearAddress(linear.laneBases, linear.warpBases, linear.constants[r]!, offset, bytes);
-      regs.push(...lw.sharedLoad(address, Array(run).fill(el)));
+      regs.push(...lw.sharedLoad(lw.linearAddress(linear, r, offset, bytes), Array(run).fill(el)));
     }
     lw.setTile(res, map, regs);
   }
@@ -99,7 +98,7 @@ function chainKey(v: Value, first: ReadonlyMap<Value, number>): string {
   const at = first.get(v);
   if (at !== undefined) return `@${at}[${shape}]`;
   const op = v.definingOp!;
-  const order = op.name === 'tt.trans' ? `${(op.attrs['order'] as number[]).join(',')}` : '';
+  const order = op.name === 'tt.trans' ? (op.attrs['order'] as number[]).join(',') : '';
   return `${op.name}${order}#${op.results.indexOf(v)}[${shape}](${op.operands.map((o) => chainKey(o, first)).join(',')})`;
 }
 
@@ -179,9 +178,11 @@ function storeRowMajor(lw: Lowering, v: Value, offset: number, first: number): v
   // Registers held by several threads are written by one of them, each register under its own condition.
   const run = linear && owners.every((o) => o === undefined) ? vectorRun(linear, 16 / bytes) : 1;
   for (let r = 0; r < t.map.numRegs; r += run) {
-    const address = linear
-      ? lw.threadLinearAddress(linear.laneBases, linear.warpBases, linear.constants[r]!, offset, bytes)
-      : lw.smemAddress(offset, first ? lw.add(lw.linearIndex(t.map, r, shape), lw.c32(first)) : lw.linearIndex(t.map, r, shape), bytes);
+    const index = (): Value => {
+      const idx = lw.linearIndex(t.map, r, shape);
+      return first ? lw.add(idx, lw.c32(first)) : idx;
+    };
+    const address = linear ? lw.linearAddress(linear, r, offset, bytes) : lw.smemAddress(offset, index(), bytes);
     lw.guarded(owners[r], () => lw.sharedStore(address, t.regs.slice(r, r + run), el));
   }
 }
@@ -267,9 +268,7 @@ export function localAlloc(lw: Lowering, op: Operation): void {
   for (const group of blocked.vectorGroups(vec)) {
     const r = group[0]!;
     const own = lw.owner(blocked, r);
-    const address = linear
-      ? lw.threadLinearAddress(linear.laneBases, linear.warpBases, linear.constants[r]!, offset, bytes)
-      : lw.smemAddress(offset, lw.sharedIndex(mt, (i) => lw.coord(blocked, r, i)), bytes);
+    const address = linear ? lw.linearAddress(linear, r, offset, bytes) : lw.smemAddress(offset, lw.sharedIndex(mt, (i) => lw.coord(blocked, r, i)), bytes);
     lw.guarded(own, () => lw.sharedStore(address, group.map((g) => s.regs[g]!), mt.element));
   }
   lw.values.set(op.result, { kind: 'smem', offset, type: mt });
