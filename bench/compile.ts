@@ -14,11 +14,7 @@ import { assemble, findPtxas } from '../src/compiler/gpu/ptxas.ts';
 import { dtypes } from '../src/compiler/semantic/dtype.ts';
 import { argumentFacts } from '../src/dsl/kernel.ts';
 import { dot3d } from '../test/conformance/dot.ts';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args.ts';
 
 interface Case {
   name: string;

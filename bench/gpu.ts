@@ -26,14 +26,10 @@ import { compileToIr } from '../src/compiler/compile.ts';
 import { compileToPtx } from '../src/compiler/gpu/compile.ts';
 import { argumentFacts } from '../src/dsl/kernel.ts';
 import { gpu, synchronize } from '../src/runtime/gpu.ts';
+import { arg } from './args.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
 const config = {
   add: { n: 2 ** 26, BLOCK: 1024, numWarps: 4 },
   softmax: { M: 4096, N: 4096, BLOCK: 4096, numWarps: 16 },

@@ -15,13 +15,9 @@ import { randomTensor } from '../kernels/common.ts';
 import { matmul } from '../kernels/matmul.ts';
 import { softmax } from '../kernels/softmax.ts';
 import { measure } from '../src/autotune/measure.ts';
+import { arg } from './args.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const reps = Number(arg('reps', '10'));
 const tritonReps = Number(arg('triton-reps', '3'));

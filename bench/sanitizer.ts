@@ -11,11 +11,7 @@
 import fs from 'node:fs';
 import { Random, type KernelSpec, type Sizes, type Tensor } from 'kt';
 import { loadTarget } from '../src/cli/target.ts';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args.ts';
 
 const reps = Number(arg('reps', '7'));
 const plainOnly = process.argv.includes('--plain-only');
